@@ -1,0 +1,66 @@
+// The left rail: areas and their pages, as in Contrail Command. Only pages that work are listed.
+import {
+  FileClock,
+  FolderKanban,
+  Globe,
+  KeyRound,
+  Network,
+  PlugZap,
+  Shield,
+  ShieldCheck,
+  Users,
+  Waypoints,
+  type LucideIcon,
+} from "lucide-react";
+
+export interface NavItem {
+  href: string;
+  label: string;
+  icon: LucideIcon;
+  adminOnly?: boolean;
+}
+
+export interface NavArea {
+  id: string;
+  label: string;
+  items: NavItem[];
+}
+
+export const NAV: NavArea[] = [
+  {
+    id: "overlay",
+    label: "Overlay",
+    items: [
+      { href: "/overlay/virtual-networks", label: "Virtual Networks", icon: Network },
+      { href: "/overlay/ports", label: "Ports", icon: PlugZap },
+      { href: "/overlay/ipam", label: "IPAM", icon: Waypoints },
+      { href: "/overlay/network-policies", label: "Policies", icon: ShieldCheck },
+      { href: "/overlay/security-groups", label: "Security Groups", icon: Shield },
+      { href: "/overlay/floating-ips", label: "Floating IPs", icon: Globe },
+    ],
+  },
+  {
+    id: "infrastructure",
+    label: "Infrastructure",
+    items: [{ href: "/infrastructure/projects", label: "Projects", icon: FolderKanban }],
+  },
+  {
+    id: "admin",
+    label: "Admin",
+    items: [
+      { href: "/admin/users", label: "Users", icon: Users, adminOnly: true },
+      { href: "/admin/tokens", label: "API tokens", icon: KeyRound },
+      { href: "/admin/audit", label: "Audit log", icon: FileClock },
+    ],
+  },
+];
+
+/** Labels of path segments for breadcrumbs. */
+export const SEGMENT_LABELS: Record<string, string> = {
+  overlay: "Overlay",
+  infrastructure: "Infrastructure",
+  admin: "Admin",
+  objects: "Objects",
+  pools: "Pools",
+  ...Object.fromEntries(NAV.flatMap((a) => a.items.map((i) => [i.href.split("/").pop() as string, i.label]))),
+};
