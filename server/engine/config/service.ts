@@ -368,6 +368,27 @@ export class ConfigService implements ConfigApi {
     });
   }
 
+  /**
+   * Bulk delete (the console's multi-select): deletes what it can; objects still in use only by
+   * others in the same request are retried after those go, so order does not matter.
+   */
+  async deleteMany(type: ObjectType, uuids: string[], actor: Actor): Promise<{ deleted: string[]; failed: { uuid: string; message: string }[] }> {
+    const deleted: string[] = [];
+    let pending = [...new Set(uuids)];
+    let failed: { uuid: string; message: string }[] = [];
+    while (pending.length) {
+      const results = await Promise.allSettled(pending.map((u) => this.delete(type, u, actor)));
+      failed = [];
+      results.forEach((r, i) => {
+        if (r.status === "fulfilled") deleted.push(pending[i]);
+        else failed.push({ uuid: pending[i], message: (r.reason as Error).message });
+      });
+      if (failed.length === pending.length) break;
+      pending = failed.map((f) => f.uuid);
+    }
+    return { deleted, failed };
+  }
+
   refUpdate(input: RefUpdateInput, actor: Actor): Promise<ConfigObject> {
     return this.run(actor, (tx) => {
       const obj = this.get(input.type, input.uuid);
@@ -614,7 +635,7 @@ export class ConfigService implements ConfigApi {
     const existing = this.store.getByFq(type, fq);
     if (existing) throw conflict(`${type} ${fqString(fq)} already exists (uuid ${existing.uuid})`, { uuid: existing.uuid });
 
-    let uuid = randomUUID();
+    let uuid: string = randomUUID();
     if (body.uuid !== undefined) {
       const u = UuidSchema.safeParse(body.uuid);
       if (!u.success) fail([{ field: "uuid", message: u.error.issues[0].message }]);

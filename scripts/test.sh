@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# npm test: install what the tests need, run every suite, end with one line "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+set -e
+ensure_node_modules
+ensure_prisma_client
+ensure_debian_packages chromium:chromium
+set +e
+
+rm -rf .reports && mkdir -p .reports
+status=0
+
+log "unit, integration and REST API tests (vitest)"
+npx vitest run --reporter=default --reporter=json --outputFile.json=.reports/unit.json || status=1
+
+log "end-to-end tests (Playwright on Debian chromium)"
+if ensure_build; then
+  bash scripts/e2e.sh || status=1
+else
+  log "next build failed: the e2e suite cannot run"
+  status=1
+fi
+
+node scripts/summarize.mjs .reports/unit.json .reports/e2e.json || status=1
+exit $status

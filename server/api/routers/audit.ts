@@ -1,0 +1,27 @@
+import { z } from "zod";
+import { router, viewerProcedure } from "../trpc";
+
+export const auditRouter = router({
+  list: viewerProcedure
+    .input(
+      z.object({
+        actor: z.string().optional(),
+        objectType: z.string().optional(),
+        from: z.iso.datetime({ offset: true }).optional(),
+        to: z.iso.datetime({ offset: true }).optional(),
+        before: z.number().int().optional(),
+        limit: z.number().int().min(1).max(500).default(100),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      const items = await ctx.services.engine.config.audit({
+        actor: input.actor,
+        objectType: input.objectType,
+        from: input.from ? new Date(input.from) : undefined,
+        to: input.to ? new Date(input.to) : undefined,
+        before: input.before,
+        limit: input.limit,
+      });
+      return { items, nextBefore: items.length === input.limit ? items[items.length - 1].id : null };
+    }),
+});

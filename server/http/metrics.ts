@@ -1,0 +1,65 @@
+// Prometheus metrics (prom-client): request rates and latencies, object counts, allocation
+// failures, config writes. Object counts and engine counters are read at scrape time.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { Engine } from "../engine/engine";
+import { OBJECT_TYPES } from "../engine/model/types";
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly requests: Counter<"surface" | "method" | "status">;
+  readonly latency: Histogram<"surface" | "method">;
+
+  constructor(engine: Engine) {
+    const r = this.registry;
+    collectDefaultMetrics({ register: r, prefix: "weft_process_" });
+    this.requests = new Counter({
+      name: "weft_http_requests_total",
+      help: "HTTP requests by surface (vnc, trpc, console), method and status",
+      labelNames: ["surface", "method", "status"],
+      registers: [r],
+    });
+    this.latency = new Histogram({
+      name: "weft_http_request_duration_seconds",
+      help: "HTTP request latency by surface and method",
+      labelNames: ["surface", "method"],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [r],
+    });
+    new Gauge({
+      name: "weft_config_objects",
+      help: "Config objects by type",
+      labelNames: ["type"],
+      registers: [r],
+      collect() {
+        for (const t of OBJECT_TYPES) this.set({ type: t }, engine.config.count(t));
+      },
+    });
+    const counter = (name: string, help: string, read: () => number) =>
+      new Counter({
+        name,
+        help,
+        registers: [r],
+        collect() {
+          this.reset();
+          this.inc(read());
+        },
+      });
+    counter("weft_ipam_allocation_failures_total", "IP allocations refused (pool exhausted, address taken, outside subnet)", () => engine.config.stats.allocationFailures);
+    counter("weft_config_writes_total", "Config changes committed or queued", () => engine.config.stats.writes);
+    counter("weft_config_commits_total", "Group commits to the config store", () => engine.config.stats.commits);
+    counter("weft_config_validation_failures_total", "Config writes refused by validation", () => engine.config.stats.validationFailures);
+    new Gauge({
+      name: "weft_config_change_seq",
+      help: "Sequence number of the last change in the change feed",
+      registers: [r],
+      collect() {
+        this.set(engine.config.lastSeq);
+      },
+    });
+  }
+
+  observe(surface: string, method: string, status: number, seconds: number) {
+    this.requests.inc({ surface, method, status: String(status) });
+    this.latency.observe({ surface, method }, seconds);
+  }
+}

@@ -1,0 +1,75 @@
+// The console + engine process: builds the engine (config store, auth), then serves Next.js
+// through its request handler, with /vnc (REST), /healthz and /metrics answered here directly.
+import http from "node:http";
+import path from "node:path";
+import next from "next";
+import { startServices, stopServices } from "./services";
+import { handleVnc } from "./rest/vnc";
+
+const port = Number(process.env.PORT ?? 3000);
+const host = process.env.HOST ?? "0.0.0.0";
+const dev = process.env.NODE_ENV === "development";
+
+async function main() {
+  process.env.NEXT_TELEMETRY_DISABLED = "1";
+  const services = await startServices({ port });
+  const admin = await services.accounts.ensureAdmin(services.engine.dataDir);
+
+  const app = next({ dev, dir: path.resolve("."), port, hostname: host });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url ?? "/", `http://${req.headers.host ?? `localhost:${port}`}`);
+    const p = url.pathname;
+    if (p === "/vnc" || p.startsWith("/vnc/")) {
+      await handleVnc(services, req, res, url);
+      return;
+    }
+    if (p === "/healthz") {
+      try {
+        await services.engine.db.$queryRawUnsafe("SELECT 1");
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ status: "ok", db: "ok", uptimeSeconds: Math.round(process.uptime()), changeSeq: services.engine.config.lastSeq }));
+      } catch (e) {
+        res.writeHead(503, { "content-type": "application/json" });
+        res.end(JSON.stringify({ status: "error", db: (e as Error).message }));
+      }
+      return;
+    }
+    if (p === "/metrics") {
+      res.writeHead(200, { "content-type": services.metrics.registry.contentType });
+      res.end(await services.metrics.registry.metrics());
+      return;
+    }
+    const started = process.hrtime.bigint();
+    res.on("finish", () => {
+      const surface = p.startsWith("/api/trpc") ? "trpc" : p.startsWith("/api/auth") ? "auth" : "console";
+      services.metrics.observe(surface, req.method ?? "GET", res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+    await handle(req, res);
+  });
+
+  server.listen(port, host, () => {
+    const shown = host === "0.0.0.0" || host === "::" ? "localhost" : host;
+    console.log(`Weft console: http://${shown}:${port}`);
+    console.log(`  data dir:   ${services.engine.dataDir}`);
+    console.log(`  admin:      ${admin.email}`);
+    if (admin.password) console.log(`  password:   ${admin.password}${process.env.WEFT_ADMIN_PASSWORD ? " (from WEFT_ADMIN_PASSWORD)" : admin.created ? " (generated; also in <data>/initial-admin-password)" : " (from <data>/initial-admin-password)"}`);
+    console.log(`  REST API:   http://${shown}:${port}/vnc  (OpenAPI: /vnc/openapi.json)`);
+  });
+
+  const shutdown = async (sig: string) => {
+    console.log(`${sig}: stopping`);
+    server.close();
+    await stopServices();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

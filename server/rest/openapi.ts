@@ -1,0 +1,122 @@
+// OpenAPI 3.1 description of /vnc, generated from the same zod schemas the engine validates with.
+import { z } from "zod";
+import { RefInputSchema } from "../engine/model/schemas";
+import { OBJECT_TYPES, TYPES, refField } from "../engine/model/types";
+
+let cached: Record<string, unknown> | null = null;
+
+function objectSchema(type: (typeof OBJECT_TYPES)[number]) {
+  const def = TYPES[type];
+  const refs: Record<string, unknown> = {};
+  for (const [k, r] of Object.entries(def.refs)) {
+    refs[refField(k)] = {
+      type: "array",
+      description: `refs to ${r.to}${r.required ? " (required)" : ""}${r.single ? " (at most one)" : ""}`,
+      items: {
+        type: "object",
+        properties: {
+          to: { type: "array", items: { type: "string" }, description: `fq_name of the ${r.to}` },
+          uuid: { type: "string" },
+          attr: r.attr ? z.toJSONSchema(r.attr, { io: "input", unrepresentable: "any" }) : {},
+        },
+      },
+    };
+  }
+  const props = z.toJSONSchema(def.props, { io: "input", unrepresentable: "any" }) as { properties?: Record<string, unknown> };
+  return {
+    type: "object",
+    properties: {
+      uuid: { type: "string", format: "uuid" },
+      fq_name: { type: "array", items: { type: "string" }, example: def.parents.includes("config-root") ? ["name"] : ["default-domain", "project", "name"] },
+      parent_type: { type: "string", enum: def.parents },
+      parent_uuid: { type: "string" },
+      name: { type: "string" },
+      display_name: { type: "string" },
+      resource_version: { type: "integer", description: "optimistic concurrency: send it back on PUT; a stale one gets 409" },
+      id_perms: { type: "object" },
+      ...props.properties,
+      ...refs,
+    },
+  };
+}
+
+export function openApiDocument(base: string): Record<string, unknown> {
+  if (cached) return { ...cached, servers: [{ url: base }] };
+  const paths: Record<string, unknown> = {};
+  const schemas: Record<string, unknown> = { Ref: z.toJSONSchema(RefInputSchema, { io: "input", unrepresentable: "any" }) };
+  const err = { description: "error", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } };
+  schemas.Error = {
+    type: "object",
+    properties: { code: { type: "string" }, message: { type: "string" }, issues: { type: "array", items: { type: "object", properties: { field: { type: "string" }, message: { type: "string" } } } } },
+  };
+  for (const t of OBJECT_TYPES) {
+    schemas[t] = objectSchema(t);
+    const wrapped = { type: "object", properties: { [t]: { $ref: `#/components/schemas/${t}` } }, required: [t] };
+    const body = { required: true, content: { "application/json": { schema: wrapped } } };
+    const ok = { description: "OK", content: { "application/json": { schema: wrapped } } };
+    paths[`/${t}s`] = {
+      get: {
+        summary: `List ${t}s`,
+        tags: [t],
+        parameters: ["detail", "parent_id", "fields", "obj_uuids", "back_ref_id", "count", "filters", "fq_name_str"].map((name) => ({ name, in: "query", schema: { type: "string" } })),
+        responses: { 200: { description: "OK" }, 401: err },
+      },
+      post: { summary: `Create a ${t}`, tags: [t], requestBody: body, responses: { 200: ok, 400: err, 401: err, 403: err, 404: err, 409: err } },
+    };
+    paths[`/${t}/{uuid}`] = {
+      parameters: [{ name: "uuid", in: "path", required: true, schema: { type: "string" } }],
+      get: { summary: `Read a ${t}`, tags: [t], responses: { 200: ok, 404: err } },
+      put: { summary: `Update a ${t}`, tags: [t], requestBody: body, responses: { 200: ok, 400: err, 403: err, 404: err, 409: err } },
+      delete: { summary: `Delete a ${t}`, tags: [t], responses: { 200: { description: "deleted" }, 403: err, 404: err, 409: err } },
+    };
+  }
+  paths["/fqname-to-id"] = {
+    post: {
+      summary: "fq_name → uuid",
+      requestBody: { content: { "application/json": { schema: { type: "object", properties: { type: { type: "string" }, fq_name: { type: "array", items: { type: "string" } } } } } } },
+      responses: { 200: { description: "{uuid}" }, 404: err },
+    },
+  };
+  paths["/id-to-fqname"] = {
+    post: {
+      summary: "uuid → type and fq_name",
+      requestBody: { content: { "application/json": { schema: { type: "object", properties: { uuid: { type: "string" } } } } } },
+      responses: { 200: { description: "{type, fq_name}" }, 404: err },
+    },
+  };
+  paths["/ref-update"] = {
+    post: {
+      summary: "Add or delete one ref",
+      requestBody: {
+        content: {
+          "application/json": {
+            schema: {
+              type: "object",
+              properties: {
+                operation: { enum: ["ADD", "DELETE"] },
+                type: { type: "string" },
+                uuid: { type: "string" },
+                "ref-type": { type: "string" },
+                "ref-uuid": { type: "string" },
+                "ref-fq-name": { type: "array", items: { type: "string" } },
+                attr: {},
+              },
+            },
+          },
+        },
+      },
+      responses: { 200: { description: "{uuid}" }, 400: err, 403: err, 404: err },
+    },
+  };
+  cached = {
+    openapi: "3.1.0",
+    info: { title: "Weft VNC config API", version: "1", description: "Contrail/Tungsten Fabric VNC config API compatible REST API" },
+    components: {
+      schemas,
+      securitySchemes: { basic: { type: "http", scheme: "basic" }, bearer: { type: "http", scheme: "bearer" } },
+    },
+    security: [{ basic: [] }, { bearer: [] }],
+    paths,
+  };
+  return { ...cached, servers: [{ url: base }] };
+}

@@ -1,0 +1,225 @@
+// The REST API under /vnc, compatible with the Contrail / Tungsten Fabric VNC config API:
+// hyphenated type names, `{ "<type>": {...} }` bodies, fq_name arrays, `<x>_refs` with to/attr,
+// fqname-to-id, id-to-fqname, ref-update. Authentication: HTTP Basic (email:password) or a
+// Bearer API token. Thin: parse, authenticate, one engine call, shape the answer.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { WeftError, isWeftError } from "../engine/model/errors";
+import { type ObjectType, OBJECT_TYPES, isObjectType } from "../engine/model/types";
+import type { Actor } from "../engine/config/api";
+import { renderObject } from "../engine/config/view";
+import type { Services } from "../services";
+import { openApiDocument } from "./openapi";
+
+const MAX_BODY = 10 * 1024 * 1024;
+const COLLECTIONS = new Map<string, ObjectType>(OBJECT_TYPES.map((t) => [`${t}s`, t]));
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, e: unknown) {
+  if (isWeftError(e)) {
+    const headers: Record<string, string> = e.code === "unauthorized" ? { "www-authenticate": 'Basic realm="weft", charset="UTF-8"' } : {};
+    return send(res, e.status, { code: e.code, message: e.message, issues: e.issues, ...(e.details ? { details: e.details } : {}) }, headers);
+  }
+  console.error("vnc: unexpected error", e);
+  send(res, 500, { code: "internal", message: `internal error: ${(e as Error).message}` });
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > MAX_BODY) throw new WeftError("bad_request", `body is larger than ${MAX_BODY / 1024 / 1024} MiB`);
+    chunks.push(c as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  if (!text.trim()) throw new WeftError("bad_request", "the request needs a JSON body");
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new WeftError("bad_request", `body is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** `{ "virtual-network": {...} }` → the inner object, with a clear error otherwise. */
+function unwrap(type: ObjectType, body: unknown): Record<string, unknown> {
+  if (!body || typeof body !== "object" || Array.isArray(body)) throw new WeftError("bad_request", `body must be a JSON object {"${type}": {...}}`);
+  const inner = (body as Record<string, unknown>)[type];
+  if (!inner || typeof inner !== "object" || Array.isArray(inner)) {
+    const keys = Object.keys(body as object);
+    throw new WeftError("bad_request", `body must be wrapped as {"${type}": {...}}${keys.length ? `; got key(s) ${keys.join(", ")}` : ""}`);
+  }
+  return inner as Record<string, unknown>;
+}
+
+function typeOrNotFound(name: string): ObjectType {
+  if (!isObjectType(name)) throw new WeftError("not_found", `unknown type "${name}"; types: ${OBJECT_TYPES.join(", ")}`);
+  return name;
+}
+
+function requireWriter(actor: Actor) {
+  if (actor.role === "viewer") throw new WeftError("forbidden", `${actor.email} has the viewer role: read-only access`);
+}
+
+function listFilters(q: URLSearchParams): Record<string, unknown> | undefined {
+  // Contrail: filters=router_external==true,is_shared==false
+  const raw = q.get("filters");
+  if (!raw) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const part of raw.split(",")) {
+    const m = /^([A-Za-z0-9_]+)==(.*)$/.exec(part);
+    if (!m) throw new WeftError("bad_request", `filters: "${part}" is not <field>==<value>`);
+    let v: unknown = m[2];
+    try {
+      v = JSON.parse(m[2]);
+    } catch {
+      // a bare string
+    }
+    out[m[1]] = v;
+  }
+  return out;
+}
+
+export async function handleVnc(s: Services, req: IncomingMessage, res: ServerResponse, url: URL): Promise<number> {
+  const started = process.hrtime.bigint();
+  let status = 500;
+  const orig = res.writeHead.bind(res);
+  res.writeHead = ((code: number, ...rest: unknown[]) => {
+    status = code;
+    return (orig as (...a: unknown[]) => ServerResponse)(code, ...rest);
+  }) as typeof res.writeHead;
+  try {
+    await route(s, req, res, url);
+  } catch (e) {
+    sendError(res, e);
+  } finally {
+    s.metrics.observe("vnc", req.method ?? "GET", status, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+  return status;
+}
+
+async function route(s: Services, req: IncomingMessage, res: ServerResponse, url: URL) {
+  const svc = s.engine.config;
+  const method = req.method ?? "GET";
+  const parts = url.pathname.replace(/^\/vnc\/?/, "").split("/").filter(Boolean);
+  const base = `${url.protocol}//${url.host}/vnc`;
+
+  if (parts[0] === "openapi.json" && method === "GET") return send(res, 200, openApiDocument(base));
+
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
+  const source = req.headers["x-weft-client"] === "weftctl" ? "cli" : "api";
+  const actor = await s.accounts.actorFromHeaders(headers, source);
+  if (!actor) throw new WeftError("unauthorized", "authentication required: HTTP Basic (email:password) or Authorization: Bearer <API token>");
+
+  if (parts.length === 0 && method === "GET") {
+    return send(res, 200, {
+      href: base,
+      links: OBJECT_TYPES.map((t) => ({ link: { rel: "collection", href: `${base}/${t}s`, name: t } })),
+    });
+  }
+
+  if (parts.length === 1 && parts[0] === "fqname-to-id" && method === "POST") {
+    const b = (await readJson(req)) as { type?: string; fq_name?: string[] };
+    const type = typeOrNotFound(String(b.type ?? ""));
+    if (!Array.isArray(b.fq_name)) throw new WeftError("bad_request", "fq_name: must be a list of names");
+    const o = svc.getByFqName(type, b.fq_name);
+    if (!o) throw new WeftError("not_found", `${type} ${b.fq_name.join(":")} not found`);
+    return send(res, 200, { uuid: o.uuid });
+  }
+
+  if (parts.length === 1 && parts[0] === "id-to-fqname" && method === "POST") {
+    const b = (await readJson(req)) as { uuid?: string };
+    const o = typeof b.uuid === "string" ? svc.find(b.uuid) : undefined;
+    if (!o) throw new WeftError("not_found", `uuid ${b.uuid} not found`);
+    return send(res, 200, { type: o.type, fq_name: o.fq_name });
+  }
+
+  if (parts.length === 1 && parts[0] === "ref-update" && method === "POST") {
+    requireWriter(actor);
+    const b = (await readJson(req)) as Record<string, unknown>;
+    const op = String(b.operation ?? "").toUpperCase();
+    if (op !== "ADD" && op !== "DELETE") throw new WeftError("bad_request", "operation: must be ADD or DELETE");
+    const o = await svc.refUpdate(
+      {
+        operation: op,
+        type: typeOrNotFound(String(b.type ?? "")),
+        uuid: String(b.uuid ?? ""),
+        refType: typeOrNotFound(String(b["ref-type"] ?? "")),
+        refUuid: typeof b["ref-uuid"] === "string" ? b["ref-uuid"] : undefined,
+        refFqName: Array.isArray(b["ref-fq-name"]) ? (b["ref-fq-name"] as string[]) : undefined,
+        attr: b.attr ?? undefined,
+      },
+      actor,
+    );
+    return send(res, 200, { uuid: o.uuid });
+  }
+
+  const collectionType = parts.length === 1 ? COLLECTIONS.get(parts[0]) : undefined;
+  if (collectionType) {
+    const type = collectionType;
+    const key = `${type}s`;
+    if (method === "GET") {
+      const q = url.searchParams;
+      const csv = (k: string) => q.get(k)?.split(",").filter(Boolean);
+      let items = svc.list(type, {
+        parentUuid: csv("parent_id"),
+        uuids: csv("obj_uuids"),
+        filters: listFilters(q),
+        fqName: q.get("fq_name_str")?.split(":"),
+      });
+      const backRef = csv("back_ref_id");
+      if (backRef) {
+        const want = new Set(backRef);
+        items = items.filter((o) => Object.entries(o).some(([k, v]) => k.endsWith("_refs") && Array.isArray(v) && v.some((r) => want.has((r as { uuid: string }).uuid))));
+      }
+      if (q.get("count") === "true") return send(res, 200, { [key]: { count: items.length } });
+      if (q.get("detail") === "true") {
+        const fields = csv("fields");
+        return send(res, 200, { [key]: items.map((o) => ({ [type]: renderObject(svc, o, { base, fields }) })) });
+      }
+      const fields = csv("fields");
+      return send(res, 200, {
+        [key]: items.map((o) => {
+          const entry: Record<string, unknown> = { href: `${base}/${type}/${o.uuid}`, fq_name: o.fq_name, uuid: o.uuid };
+          if (fields) Object.assign(entry, renderObject(svc, o, { base, fields }));
+          return entry;
+        }),
+      });
+    }
+    if (method === "POST") {
+      requireWriter(actor);
+      const body = unwrap(type, await readJson(req));
+      const o = await svc.create(type, body, actor);
+      return send(res, 200, { [type]: renderObject(svc, o, { base }) });
+    }
+    throw new WeftError("bad_request", `${method} is not allowed on /vnc/${key}: use GET or POST`);
+  }
+
+  if (parts.length === 2) {
+    const type = typeOrNotFound(parts[0]);
+    const uuid = parts[1];
+    if (method === "GET") {
+      const fields = url.searchParams.get("fields")?.split(",").filter(Boolean);
+      return send(res, 200, { [type]: renderObject(svc, svc.get(type, uuid), { base, fields }) });
+    }
+    if (method === "PUT") {
+      requireWriter(actor);
+      const body = unwrap(type, await readJson(req));
+      const o = await svc.update(type, uuid, body, actor);
+      return send(res, 200, { [type]: renderObject(svc, o, { base }) });
+    }
+    if (method === "DELETE") {
+      requireWriter(actor);
+      await svc.delete(type, uuid, actor);
+      return send(res, 200, {});
+    }
+    throw new WeftError("bad_request", `${method} is not allowed on /vnc/${type}/<uuid>: use GET, PUT or DELETE`);
+  }
+
+  throw new WeftError("not_found", `no such resource: ${url.pathname}`);
+}

@@ -1,0 +1,88 @@
+// Real components for tests: an engine on a fresh SQLite file, and the REST API on a real socket.
+import fs from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import type { AddressInfo } from "node:net";
+import { Engine } from "../server/engine/engine";
+import type { Actor } from "../server/engine/config/api";
+import { type Services, startServices, stopServices } from "../server/services";
+import { handleVnc } from "../server/rest/vnc";
+
+export const ADMIN: Actor = { userId: null, email: "admin@test", role: "admin", source: "api" };
+
+export function tempDir(prefix = "weft-test-"): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** An engine on its own SQLite file. `dir` reuses a data dir (restart tests). */
+export async function startEngine(dir = tempDir()): Promise<{ engine: Engine; dir: string }> {
+  const engine = await Engine.start({ dataDir: dir });
+  return { engine, dir };
+}
+
+export interface TestServer {
+  services: Services;
+  url: string;
+  admin: { email: string; password: string };
+  viewer: { email: string; password: string };
+  operator: { email: string; password: string };
+  /** fetch against the server with HTTP Basic credentials */
+  as(user: { email: string; password: string } | null, pathname: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+/** Services + the /vnc REST API on a loopback port (no Next.js needed). */
+export async function startServer(): Promise<TestServer> {
+  const dir = tempDir();
+  process.env.WEFT_ADMIN_EMAIL = "admin@test.weft";
+  process.env.WEFT_ADMIN_PASSWORD = "admin-password-1";
+  const server = http.createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as AddressInfo).port;
+  const services = await startServices({ port, dataDir: dir });
+  await services.accounts.ensureAdmin(dir);
+  server.on("request", (req, res) => {
+    const url = new URL(req.url ?? "/", `http://127.0.0.1:${port}`);
+    void handleVnc(services, req, res, url);
+  });
+  const viewer = { email: "viewer@test.weft", password: "viewer-password-1" };
+  const operator = { email: "operator@test.weft", password: "operator-password-1" };
+  await services.accounts.createUser({ ...viewer, name: "Viewer", role: "viewer" }, null);
+  await services.accounts.createUser({ ...operator, name: "Operator", role: "operator" }, null);
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    services,
+    url,
+    admin: { email: "admin@test.weft", password: "admin-password-1" },
+    viewer,
+    operator,
+    as(user, pathname, init = {}) {
+      const headers = new Headers(init.headers);
+      if (user) headers.set("authorization", `Basic ${Buffer.from(`${user.email}:${user.password}`).toString("base64")}`);
+      let body = init.body;
+      if (init.json !== undefined) {
+        headers.set("content-type", "application/json");
+        body = JSON.stringify(init.json);
+      }
+      return fetch(`${url}${pathname}`, { ...init, headers, body });
+    },
+    async stop() {
+      await new Promise<void>((r) => server.close(() => r()));
+      await stopServices();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const DEFAULT_IPAM = ["default-domain", "default-project", "default-network-ipam"];
+
+export function vnBody(project: string[], name: string, cidr = "10.0.0.0/24", extra: Record<string, unknown> = {}) {
+  const [ip_prefix, len] = cidr.split("/");
+  return {
+    fq_name: [...project, name],
+    parent_type: "project",
+    network_ipam_refs: [{ to: DEFAULT_IPAM, attr: { ipam_subnets: [{ subnet: { ip_prefix, ip_prefix_len: Number(len) } }] } }],
+    ...extra,
+  };
+}
