@@ -5,6 +5,7 @@ import { Engine, setEngine } from "./engine/engine";
 import { type Auth, createAuth, loadSecret } from "./auth/auth";
 import { Accounts } from "./auth/accounts";
 import { Metrics } from "./http/metrics";
+import { peekServices, publishServices } from "./registry";
 
 export interface Services {
   engine: Engine;
@@ -14,13 +15,7 @@ export interface Services {
   baseURL: string;
 }
 
-const KEY = Symbol.for("weft.services");
-
-export function getServices(): Services {
-  const s = (globalThis as Record<symbol, Services | undefined>)[KEY];
-  if (!s) throw new Error("Weft services are not running in this process (start with server/main.ts)");
-  return s;
-}
+export { getServices } from "./registry";
 
 export async function startServices(opts: { port: number; dataDir?: string; baseURL?: string }): Promise<Services> {
   const engine = await Engine.start({ dataDir: opts.dataDir });
@@ -30,14 +25,14 @@ export async function startServices(opts: { port: number; dataDir?: string; base
   const accounts = new Accounts(engine.db, auth);
   const metrics = new Metrics(engine);
   const s: Services = { engine, auth, accounts, metrics, baseURL };
-  (globalThis as Record<symbol, Services | undefined>)[KEY] = s;
+  publishServices(s);
   return s;
 }
 
 export async function stopServices() {
-  const s = (globalThis as Record<symbol, Services | undefined>)[KEY];
+  const s = peekServices();
   if (!s) return;
-  (globalThis as Record<symbol, Services | undefined>)[KEY] = undefined;
+  publishServices(undefined);
   setEngine(undefined);
   await s.engine.stop();
 }

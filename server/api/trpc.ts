@@ -3,7 +3,8 @@
 import { TRPCError, initTRPC } from "@trpc/server";
 import { isWeftError } from "../engine/model/errors";
 import type { Actor } from "../engine/config/api";
-import { type Services, getServices } from "../services";
+import type { Services } from "../services";
+import { getServices } from "../registry";
 
 export interface Context {
   services: Services;

@@ -1,4 +1,4 @@
-import { getServices } from "@/server/services";
+import { getServices } from "@/server/registry";
 
 export const dynamic = "force-dynamic";
 
