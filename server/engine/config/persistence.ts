@@ -6,6 +6,7 @@ import type { ConfigObject } from "../model/types";
 import { fqString, refsOf } from "../model/types";
 import type { AuditRecord, ChangeEvent } from "./api";
 import type { Db } from "./db";
+import { Prisma } from "../../generated/prisma/client";
 
 export interface PendingChange {
   before: ConfigObject | null;
@@ -76,16 +77,26 @@ export async function persistBatch(db: Db, changes: PendingChange[], firstSeq: n
     diff: JSON.stringify(c.audit.diff),
   }));
 
+  // Raw multi-row statements through Prisma (Prisma.sql picks the provider's placeholders, so
+  // this stays portable to PostgreSQL): ~10× less CPU than createMany's query compilation.
   const ops = [];
   for (const part of chunks(touched)) {
-    ops.push(db.configObject.deleteMany({ where: { uuid: { in: part } } }));
-    ops.push(db.configRef.deleteMany({ where: { fromUuid: { in: part } } }));
-    ops.push(db.ipAllocation.deleteMany({ where: { ownerUuid: { in: part } } }));
+    const ids = Prisma.join(part);
+    ops.push(db.$executeRaw`DELETE FROM "ConfigObject" WHERE "uuid" IN (${ids})`);
+    ops.push(db.$executeRaw`DELETE FROM "ConfigRef" WHERE "fromUuid" IN (${ids})`);
+    ops.push(db.$executeRaw`DELETE FROM "IpAllocation" WHERE "ownerUuid" IN (${ids})`);
   }
-  for (const part of chunks(objects)) ops.push(db.configObject.createMany({ data: part }));
-  for (const part of chunks(refs)) ops.push(db.configRef.createMany({ data: part }));
-  for (const part of chunks(allocations)) ops.push(db.ipAllocation.createMany({ data: part }));
-  for (const part of chunks(events)) ops.push(db.changeEvent.createMany({ data: part }));
-  for (const part of chunks(audits)) ops.push(db.auditEntry.createMany({ data: part }));
+  const insert = <T>(table: string, cols: (keyof T & string)[], rows: T[]) => {
+    const head = Prisma.raw(`INSERT INTO "${table}" (${cols.map((c) => `"${c}"`).join(", ")}) VALUES `);
+    for (const part of chunks(rows)) {
+      const values = Prisma.join(part.map((r) => Prisma.sql`(${Prisma.join(cols.map((c) => r[c] as unknown))})`));
+      ops.push(db.$executeRaw`${head}${values}`);
+    }
+  };
+  insert("ConfigObject", ["uuid", "type", "fqName", "name", "parentType", "parentUuid", "resourceVersion", "body", "createdAt", "updatedAt"], objects);
+  insert("ConfigRef", ["fromUuid", "fromType", "toUuid", "toType", "attr"], refs);
+  insert("IpAllocation", ["networkUuid", "address", "ownerUuid", "ownerType"], allocations);
+  insert("ChangeEvent", ["seq", "at", "op", "type", "uuid", "fqName", "resourceVersion", "body"], events);
+  insert("AuditEntry", ["at", "actorId", "actorEmail", "source", "action", "objectType", "objectUuid", "fqName", "diff"], audits);
   await db.$transaction(ops);
 }
