@@ -3,7 +3,7 @@
 // fqname-to-id, id-to-fqname, ref-update. Authentication: HTTP Basic (email:password) or a
 // Bearer API token. Thin: parse, authenticate, one engine call, shape the answer.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { WeftError, isWeftError } from "../engine/model/errors";
+import { WeftError, fieldError, isWeftError } from "../engine/model/errors";
 import { type ObjectType, OBJECT_TYPES, isObjectType } from "../engine/model/types";
 import type { Actor } from "../engine/config/api";
 import { renderObject } from "../engine/config/view";
@@ -43,6 +43,13 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   } catch (e) {
     throw new WeftError("bad_request", `body is not valid JSON: ${(e as Error).message}`);
   }
+}
+
+/** A JSON object body (the helper endpoints read fields off it). */
+async function readObject(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const b = await readJson(req);
+  if (!b || typeof b !== "object" || Array.isArray(b)) throw new WeftError("bad_request", "body must be a JSON object");
+  return b as Record<string, unknown>;
 }
 
 /** `{ "virtual-network": {...} }` → the inner object, with a clear error otherwise. */
@@ -124,7 +131,7 @@ async function route(s: Services, req: IncomingMessage, res: ServerResponse, url
   }
 
   if (parts.length === 1 && parts[0] === "fqname-to-id" && method === "POST") {
-    const b = (await readJson(req)) as { type?: string; fq_name?: string[] };
+    const b = (await readObject(req)) as { type?: string; fq_name?: string[] };
     const type = typeOrNotFound(String(b.type ?? ""));
     if (!Array.isArray(b.fq_name)) throw new WeftError("bad_request", "fq_name: must be a list of names");
     const o = svc.getByFqName(type, b.fq_name);
@@ -133,7 +140,7 @@ async function route(s: Services, req: IncomingMessage, res: ServerResponse, url
   }
 
   if (parts.length === 1 && parts[0] === "id-to-fqname" && method === "POST") {
-    const b = (await readJson(req)) as { uuid?: string };
+    const b = (await readObject(req)) as { uuid?: string };
     const o = typeof b.uuid === "string" ? svc.find(b.uuid) : undefined;
     if (!o) throw new WeftError("not_found", `uuid ${b.uuid} not found`);
     return send(res, 200, { type: o.type, fq_name: o.fq_name });
@@ -141,7 +148,7 @@ async function route(s: Services, req: IncomingMessage, res: ServerResponse, url
 
   if (parts.length === 1 && parts[0] === "ref-update" && method === "POST") {
     requireWriter(actor);
-    const b = (await readJson(req)) as Record<string, unknown>;
+    const b = await readObject(req);
     const op = String(b.operation ?? "").toUpperCase();
     if (op !== "ADD" && op !== "DELETE") throw new WeftError("bad_request", "operation: must be ADD or DELETE");
     const o = await svc.refUpdate(
@@ -177,8 +184,10 @@ async function route(s: Services, req: IncomingMessage, res: ServerResponse, url
         const want = new Set(backRef);
         items = items.filter((o) => Object.entries(o).some(([k, v]) => k.endsWith("_refs") && Array.isArray(v) && v.some((r) => want.has((r as { uuid: string }).uuid))));
       }
-      if (q.get("count") === "true") return send(res, 200, { [key]: { count: items.length } });
-      if (q.get("detail") === "true") {
+      // Contrail's python client sends Python booleans: detail=True
+      const flag = (k: string) => q.get(k)?.toLowerCase() === "true";
+      if (flag("count")) return send(res, 200, { [key]: { count: items.length } });
+      if (flag("detail")) {
         const fields = csv("fields");
         return send(res, 200, { [key]: items.map((o) => ({ [type]: renderObject(svc, o, { base, fields }) })) });
       }
@@ -210,6 +219,10 @@ async function route(s: Services, req: IncomingMessage, res: ServerResponse, url
     if (method === "PUT") {
       requireWriter(actor);
       const body = unwrap(type, await readJson(req));
+      // the engine compares with !==: a string "3" would be reported as a stale version
+      if (body.resource_version !== undefined && !Number.isInteger(body.resource_version)) {
+        throw fieldError("resource_version", "must be an integer: the resource_version of the object the update is based on");
+      }
       const o = await svc.update(type, uuid, body, actor);
       return send(res, 200, { [type]: renderObject(svc, o, { base }) });
     }
