@@ -49,6 +49,16 @@ export class FieldErrors {
     return hit.length ? hit.map((i) => i.message).join("; ") : undefined;
   }
 
+  /** errors under `prefix` that none of `claimed` (more specific paths) shows */
+  under(prefix: string, claimed: string[] = []): string | undefined {
+    const hit = this.issues.filter(
+      (i) =>
+        (i.field === prefix || i.field.startsWith(`${prefix}.`)) &&
+        !claimed.some((c) => i.field === c || i.field.startsWith(`${c}.`)),
+    );
+    return hit.length ? hit.map((i) => i.message).join("; ") : undefined;
+  }
+
   rest(knownPrefixes: string[]): FieldIssue[] {
     return this.issues.filter((i) => !knownPrefixes.some((p) => i.field === p || i.field.startsWith(`${p}.`)));
   }

@@ -1,0 +1,24 @@
+// Reading a port's fields, and joining instance IPs to ports (list items carry no back-refs).
+import type { ConfigObject, Ref } from "../../../server/engine/model/types";
+
+export function portMacs(port: ConfigObject): string[] {
+  return (port.virtual_machine_interface_mac_addresses as { mac_address?: string[] } | undefined)?.mac_address ?? [];
+}
+
+export function refsOf(obj: ConfigObject, field: string): Ref[] {
+  return (obj[field] as Ref[] | undefined) ?? [];
+}
+
+/** port uuid → its instance IPs, built once from the instance-ip list */
+export function instanceIpsByPort(iips: ConfigObject[]): Map<string, ConfigObject[]> {
+  const m = new Map<string, ConfigObject[]>();
+  for (const iip of iips)
+    for (const r of refsOf(iip, "virtual_machine_interface_refs")) {
+      const list = m.get(r.uuid);
+      if (list) list.push(iip);
+      else m.set(r.uuid, [iip]);
+    }
+  return m;
+}
+
+export const iipAddress = (iip: ConfigObject) => (iip.instance_ip_address as string | null | undefined) ?? "";
