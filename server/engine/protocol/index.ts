@@ -1,0 +1,189 @@
+// The control ↔ agent protocol, shared by both ends: loads agent.proto at run time
+// (proto-loader, no codegen) and declares the message shapes as TypeScript types.
+// Field names stay snake_case as in the .proto (keepCase), oneofs arrive with a `msg` discriminator.
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+
+export const PROTOCOL_VERSION = 1;
+export const DEFAULT_HOLD_TIME_SECONDS = 15;
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const PROTO_FILE = path.join(here, "agent.proto");
+
+export interface Hello {
+  protocol_version: number;
+  name: string;
+  address: string;
+  data_port: number;
+  encapsulations: string[];
+  agent_version: string;
+  boot_id: string;
+}
+export interface HelloAck {
+  protocol_version: number;
+  control_node: string;
+  hold_time_seconds: number;
+  session_id: string;
+}
+export interface GlobalConfig {
+  encapsulation_priority: string[];
+  autonomous_system: number;
+}
+export interface FloatingIp {
+  address: string;
+  fixed_address: string;
+  vrf: string;
+  direction: string;
+}
+export interface Port {
+  uuid: string;
+  fq_name: string;
+  vrf: string;
+  network_uuid: string;
+  network_fq_name: string;
+  mac: string;
+  addresses: string[];
+  acls: string[];
+  network_acl: string;
+  floating_ips: FloatingIp[];
+}
+export interface Vrf {
+  name: string;
+  network_uuid: string;
+  network_fq_name: string;
+  network_id: number;
+  vxlan_id: number;
+  import_route_targets: string[];
+  export_route_targets: string[];
+}
+export interface NextHop {
+  address: string;
+  label: number;
+  vni: number;
+  encapsulations: string[];
+  node: string;
+  data_port: number;
+}
+export interface Route {
+  vrf: string;
+  prefix: string;
+  next_hops: NextHop[];
+  source: string;
+  why: string[];
+  port_uuid: string;
+}
+export interface RouteKey {
+  vrf: string;
+  prefix: string;
+}
+export interface PortRange {
+  start: number;
+  end: number;
+}
+export interface AclEntry {
+  rule_uuid: string;
+  action: "pass" | "deny" | string;
+  protocol: string;
+  src: string[];
+  dst: string[];
+  src_ports: PortRange[];
+  dst_ports: PortRange[];
+  direction: string;
+  origin: string;
+}
+export interface Acl {
+  name: string;
+  entries: AclEntry[];
+  default_action: string;
+  why: string[];
+}
+export interface TraceRequest {
+  id: string;
+  port_uuid: string;
+  dst: string;
+  protocol: string;
+  src_port: number;
+  dst_port: number;
+  src: string;
+}
+export interface Hop {
+  node: string;
+  step: string;
+  detail: string;
+}
+export interface TraceResult {
+  id: string;
+  verdict: "delivered" | "dropped" | "lost" | string;
+  reason: string;
+  hops: Hop[];
+  delivered_to: string;
+}
+export interface Stats {
+  flows: number;
+  packets_forwarded: string | number;
+  packets_dropped: string | number;
+  vrfs: number;
+  routes: number;
+  ports: number;
+}
+
+export type AgentMessage =
+  | { msg: "hello"; hello: Hello }
+  | { msg: "subscribe"; subscribe: { vrfs: string[] } }
+  | { msg: "unsubscribe"; unsubscribe: { vrfs: string[] } }
+  | { msg: "routes"; routes: { add: Route[]; delete: RouteKey[] } }
+  | { msg: "keepalive"; keepalive: { sent_at_ms: string | number } }
+  | { msg: "stats"; stats: Stats }
+  | { msg: "trace_result"; trace_result: TraceResult }
+  | { msg: "end_of_rib"; end_of_rib: { vrf: string } };
+
+export type ControlMessage =
+  | { msg: "hello_ack"; hello_ack: HelloAck }
+  | { msg: "ports"; ports: { add: Port[]; delete: string[] } }
+  | { msg: "vrfs"; vrfs: { add: Vrf[]; delete: string[] } }
+  | { msg: "routes"; routes: { add: Route[]; delete: RouteKey[] } }
+  | { msg: "acls"; acls: { set: Acl[]; delete: string[] } }
+  | { msg: "end_of_rib"; end_of_rib: { vrf: string } }
+  | { msg: "keepalive"; keepalive: { sent_at_ms: string | number } }
+  | { msg: "trace"; trace: TraceRequest }
+  | { msg: "global"; global: GlobalConfig };
+
+/** Sending side: fields may be omitted (proto3 defaults). */
+export type Outgoing<T> = T extends { msg: infer K } ? { [P in keyof T]: P extends "msg" ? K : DeepPartial<T[P]> } : never;
+type DeepPartial<T> = T extends (infer U)[] ? DeepPartial<U>[] : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
+
+export type AgentStream = grpc.ClientDuplexStream<Outgoing<AgentMessage>, ControlMessage>;
+export type ControlStream = grpc.ServerDuplexStream<AgentMessage, Outgoing<ControlMessage>>;
+
+export const LOADER_OPTIONS: protoLoader.Options = { keepCase: true, longs: String, enums: String, defaults: true, arrays: true, oneofs: true };
+
+let cached: grpc.GrpcObject | null = null;
+function load(): grpc.GrpcObject {
+  cached ??= grpc.loadPackageDefinition(protoLoader.loadSync(PROTO_FILE, LOADER_OPTIONS));
+  return cached;
+}
+
+interface ControlNodeCtor {
+  new (address: string, creds: grpc.ChannelCredentials, options?: grpc.ChannelOptions): grpc.Client & {
+    Session(): AgentStream;
+  };
+  service: grpc.ServiceDefinition;
+}
+
+export function controlNodeService(): ControlNodeCtor {
+  const pkg = load() as unknown as { weft: { agent: { v1: { ControlNode: ControlNodeCtor } } } };
+  return pkg.weft.agent.v1.ControlNode;
+}
+
+/** Channel options both ends use: fast keepalive so a dead peer is noticed within the hold time. */
+export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  "grpc.keepalive_time_ms": 5_000,
+  "grpc.keepalive_timeout_ms": 5_000,
+  "grpc.keepalive_permit_without_calls": 1,
+  "grpc.max_receive_message_length": 64 * 1024 * 1024,
+  "grpc.max_send_message_length": 64 * 1024 * 1024,
+};
+
+export { grpc };
