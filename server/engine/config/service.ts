@@ -783,6 +783,16 @@ export class ConfigService implements ConfigApi {
         const list = stranded.slice(0, 10).map(([addr, owner]) => `${addr} (${this.store.get(owner)?.type ?? "?"} ${owner})`);
         throw conflict(`network_ipam_refs: cannot remove a subnet of ${fqString(vn.fq_name)} while addresses in it are in use: ${list.join(", ")}${stranded.length > 10 ? ", …" : ""}`);
       }
+      // nor can a gateway or DNS address move onto an address someone holds
+      for (const p of plans) {
+        for (const [what, v] of [["default gateway", p.gateway], ["DNS server address", p.dns]] as const) {
+          const address = v === null ? null : formatAddress(p.cidr.family, v);
+          const owner = address === null ? undefined : alloc?.used.get(address);
+          if (owner !== undefined) {
+            throw conflict(`network_ipam_refs: ${address} cannot be the ${what} of ${p.cidr.prefix}/${p.cidr.prefixLen}: it is in use (${this.store.get(owner)?.type ?? "?"} ${owner})`);
+          }
+        }
+      }
     }
     vn.virtual_network_properties = { forwarding_mode: "l2_l3", ...((vn.virtual_network_properties as object) ?? {}) };
     vn.router_external ??= false;

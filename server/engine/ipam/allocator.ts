@@ -4,7 +4,7 @@
 // (network, address) backs this up in the database.
 import { WeftError } from "../model/errors";
 import { type Family, contains, formatAddress, parseAddress } from "../model/net";
-import type { SubnetPlan } from "./subnet";
+import { type SubnetPlan, usableRange } from "./subnet";
 
 export interface Allocation {
   address: string;
@@ -127,9 +127,10 @@ export class NetworkAllocator {
     }
     if (a.value === plan.gateway) throw fail("conflict", `${text} is the subnet's default gateway`);
     if (a.value === plan.dns) throw fail("conflict", `${text} is the subnet's DNS server address`);
-    if (plan.cidr.family === 4 && plan.cidr.prefixLen < 31) {
-      const last = plan.cidr.network | ((1n << BigInt(32 - plan.cidr.prefixLen)) - 1n);
-      if (a.value === plan.cidr.network || a.value === last) throw fail("bad_request", `${text} is the network or broadcast address`);
+    const [first, last] = usableRange(plan.cidr)!;
+    if (a.value < first || a.value > last) {
+      // IPv4: network/broadcast; IPv6: the subnet-router anycast address (allocate never hands these out)
+      throw fail("bad_request", `${text} is the ${plan.cidr.family === 4 ? "network or broadcast" : "subnet-router anycast"} address`);
     }
     const holder = this.used.get(text);
     if (holder !== undefined && holder !== owner) throw fail("conflict", `${text} is already in use (by ${holder})`);

@@ -1,0 +1,47 @@
+// Prints one table from bench/results/*.json (the latest run of each benchmark).
+//   npx tsx bench/summary.ts [name ...]
+import fs from "node:fs";
+import path from "node:path";
+import { fmt } from "./lib";
+
+const dir = path.resolve("bench/results");
+const wanted = process.argv.slice(2);
+const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".json")) : [];
+const rows: [string, string, string, string, string][] = [];
+let machineLine = "";
+
+const num = (v: unknown, unit = "") => (typeof v === "number" && Number.isFinite(v) ? `${fmt(v)}${unit}` : "—");
+
+for (const f of files.sort()) {
+  const r = JSON.parse(fs.readFileSync(path.join(dir, f), "utf8"));
+  if (wanted.length && !wanted.includes(r.bench)) continue;
+  const m = r.machine ?? {};
+  machineLine ||= `${m.cores} × ${m.cpuModel}, ${m.ramGiB} GiB RAM, node ${m.node}`;
+  const at = String(r.at ?? "").slice(0, 16).replace("T", " ");
+  if (r.bench === "config-ports") {
+    const x = r.figures ?? {};
+    const d = x.duplicateAddresses ?? {};
+    rows.push(["config-ports", `${x.ports} ports + instance IPs (${x.concurrency} in flight)`, num(x.totalSeconds, " s"), `< ${r.goal?.totalSeconds} s`, at]);
+    rows.push(["", "throughput", num(x.portsPerSecond, " ports/s"), "", ""]);
+    rows.push(["", "latency p50 / p99", `${num(x.latencyMs?.p50)} / ${num(x.latencyMs?.p99)} ms`, "", ""]);
+    rows.push(["", "duplicate addresses (returned / IpAllocation)", `${d.returned} / ${d.ipAllocationTable}`, "0", ""]);
+    rows.push(["", "objects in DB", String(x.db?.objectsTotal ?? "—"), "", ""]);
+  } else if (r.bench === "console-vn-list") {
+    rows.push(["console-vn-list", `first VN row visible, median of ${r.runs} (${r.vns} VNs)`, num(r.firstRowMs?.median, " ms"), `< ${r.goal?.firstRowMs} ms`, at]);
+    rows.push(["", "tRPC config.list, median", num(r.trpcList?.medianMs, " ms"), "", ""]);
+    rows.push(["", "config.list response", num(r.trpcList ? r.trpcList.bytes / 1024 : undefined, " KiB"), "", ""]);
+    for (const n of r.notes ?? []) rows.push(["", `note: ${n}`.slice(0, 100), "", "", ""]);
+  }
+}
+
+if (rows.length === 0) {
+  console.log("no benchmark results under bench/results");
+  process.exit(0);
+}
+const head: [string, string, string, string, string] = ["bench", "figure", "value", "goal", "run at (UTC)"];
+const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+const line = (r: string[]) => r.map((c, i) => (i === 2 ? c.padStart(w[i]) : c.padEnd(w[i]))).join("  ").trimEnd();
+console.log(`\nWeft benchmarks — ${machineLine}`);
+console.log(line(head));
+console.log(w.map((n) => "-".repeat(n)).join("  "));
+for (const r of rows) console.log(line(r));
