@@ -9,10 +9,11 @@ import { Spinner } from "./ui/spinner";
 
 const MeContext = createContext<Me | null>(null);
 
-export function SessionGate({ children }: { children: ReactNode }) {
+/** `initialMe` comes from the server layout (the session cookie read there), so pages do not wait for a round trip. */
+export function SessionGate({ children, initialMe }: { children: ReactNode; initialMe?: Me | null }) {
   const trpc = useTRPC();
   const router = useRouter();
-  const me = useQuery(trpc.me.get.queryOptions(undefined, { staleTime: 60_000 }));
+  const me = useQuery(trpc.me.get.queryOptions(undefined, { staleTime: 60_000, initialData: initialMe ?? undefined }));
   const signedOut = me.data === null || errorCode(me.error) === "UNAUTHORIZED";
 
   useEffect(() => {

@@ -1,6 +1,7 @@
 "use client";
 // The console frame: left rail, top bar (project, breadcrumbs, user) and the page.
 import type { ReactNode } from "react";
+import type { Me } from "../../lib/trpc";
 import { ProjectProvider } from "../project-context";
 import { SessionGate } from "../session";
 import { BreadcrumbProvider, Breadcrumbs } from "./breadcrumbs";
@@ -8,9 +9,9 @@ import { ProjectSelector } from "./project-selector";
 import { SideNav } from "./side-nav";
 import { UserMenu } from "./user-menu";
 
-export function AppShell({ children }: { children: ReactNode }) {
+export function AppShell({ children, initialMe }: { children: ReactNode; initialMe?: Me | null }) {
   return (
-    <SessionGate>
+    <SessionGate initialMe={initialMe}>
       <ProjectProvider>
         <BreadcrumbProvider>
           <div className="flex h-screen overflow-hidden">

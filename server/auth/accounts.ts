@@ -120,6 +120,13 @@ export class Accounts {
 
   // ------------------------------------------------------------ users
 
+  /** The signed-in user as the console shows them. */
+  async me(userId: string): Promise<{ id: string; email: string; name: string; role: Role; projectUuids: string[] } | null> {
+    const u = await this.db.user.findUnique({ where: { id: userId }, include: { projectGrants: true } });
+    if (!u || u.banned) return null;
+    return { id: u.id, email: u.email, name: u.name, role: asRole(u.role), projectUuids: u.projectGrants.map((g) => g.projectUuid) };
+  }
+
   async listUsers(): Promise<UserView[]> {
     const users = await this.db.user.findMany({ include: { projectGrants: true }, orderBy: { createdAt: "asc" } });
     return users.map((u) => ({

@@ -13,7 +13,7 @@ export const configRouter = router({
       const svc = ctx.services.engine.config;
       const items = svc
         .list(input.type, { projectUuid: input.projectUuid, parentUuid: input.parentUuid, search: input.search })
-        .map((o) => renderObject(svc, o, { base: "/vnc", children: false, backRefs: false }));
+        .map((o) => renderObject(svc, o, { base: "/vnc", children: false, backRefs: false, hrefs: false }));
       return { items, total: svc.count(input.type) };
     }),
 

@@ -6,7 +6,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { type FieldIssue, WeftError, conflict, forbidden, notFound } from "../model/errors";
 import { formatAddress, parseAddress } from "../model/net";
-import { NameSchema, type PolicyRule, RefInputSchema, UuidSchema } from "../model/schemas";
+import { IdPermsInputSchema, KeyValueSchema, NameSchema, type PolicyRule, RefInputSchema, UuidSchema } from "../model/schemas";
 import {
   CONFIG_ROOT,
   type ConfigObject,
@@ -604,8 +604,10 @@ export class ConfigService implements ConfigApi {
     if (body.parent_type !== undefined && !(def.parents as string[]).includes(body.parent_type)) {
       fail([{ field: "parent_type", message: `a ${type}'s parent must be ${def.parents.join(" or ")}, not ${body.parent_type}` }]);
     }
+    this.checkMeta(body);
     if (!fq) {
-      const name = body.name;
+      // top-level objects (instance-ip, virtual-machine) may come without a name: Contrail names them by uuid
+      const name = body.name ?? (topLevel ? ((body.uuid as string | undefined)?.toLowerCase() ?? (body.uuid = randomUUID())) : undefined);
       if (typeof name !== "string") fail([{ field: "fq_name", message: "give fq_name, or name with parent_uuid" }]);
       if (topLevel) fq = [name];
       else {
@@ -674,8 +676,29 @@ export class ConfigService implements ConfigApi {
     return obj;
   }
 
+  /** Types of the meta fields a client may send. */
+  private checkMeta(body: Record<string, unknown>) {
+    const issues: FieldIssue[] = [];
+    if (body.display_name !== undefined && body.display_name !== null && typeof body.display_name !== "string") issues.push({ field: "display_name", message: "must be a string" });
+    if (body.id_perms !== undefined && body.id_perms !== null && (typeof body.id_perms !== "object" || Array.isArray(body.id_perms))) {
+      issues.push({ field: "id_perms", message: "must be an object, e.g. {\"description\": \"…\", \"enable\": true}" });
+    } else if (body.id_perms) {
+      const r = IdPermsInputSchema.safeParse(body.id_perms);
+      if (!r.success) issues.push(...zodIssues(r.error, "id_perms"));
+    }
+    if (body.annotations !== undefined && body.annotations !== null) {
+      const r = KeyValueSchema.safeParse(body.annotations);
+      if (!r.success) issues.push(...zodIssues(r.error, "annotations"));
+    }
+    if (body.resource_version !== undefined && (typeof body.resource_version !== "number" || !Number.isInteger(body.resource_version) || body.resource_version < 1)) {
+      issues.push({ field: "resource_version", message: "must be the positive integer resource_version of the object you read" });
+    }
+    if (issues.length) fail(issues);
+  }
+
   private buildUpdate(current: ConfigObject, body: UpdateInput, tx: Tx): ConfigObject {
     const type = current.type;
+    this.checkMeta(body);
     if (body.resource_version !== undefined && body.resource_version !== current.resource_version) {
       throw conflict(
         `${type} ${fqString(current.fq_name)} was changed by someone else: resource_version is ${current.resource_version}, the update was based on ${body.resource_version}; reload and retry`,

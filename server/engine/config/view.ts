@@ -10,25 +10,27 @@ export interface ViewOptions {
   backRefs?: boolean;
   /** only these fields (plus identity fields) */
   fields?: string[];
+  /** leave out hrefs (console lists: thousands of rows, the links are derived client-side) */
+  hrefs?: boolean;
 }
 
 export function renderObject(svc: ConfigService, o: ConfigObject, opts: ViewOptions): Record<string, unknown> {
+  const withHrefs = opts.hrefs !== false;
   const href = (type: string, uuid: string) => `${opts.base}/${type}/${uuid}`;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(o)) {
     if (k === "type") continue;
     if (k.endsWith("_refs") && Array.isArray(v)) {
       const to = underscored(k.slice(0, -5)).replace(/_/g, "-");
-      out[k] = (v as { to: string[]; uuid: string; attr?: unknown }[]).map((r) => ({
-        to: r.to,
-        href: href(to, r.uuid),
-        attr: r.attr ?? null,
-        uuid: r.uuid,
-      }));
+      out[k] = (v as { to: string[]; uuid: string; attr?: unknown }[]).map((r) =>
+        withHrefs ? { to: r.to, href: href(to, r.uuid), attr: r.attr ?? null, uuid: r.uuid } : { to: r.to, attr: r.attr ?? null, uuid: r.uuid },
+      );
     } else out[k] = v;
   }
-  out.href = href(o.type, o.uuid);
-  if (o.parent_uuid) out.parent_href = href(o.parent_type, o.parent_uuid);
+  if (withHrefs) {
+    out.href = href(o.type, o.uuid);
+    if (o.parent_uuid) out.parent_href = href(o.parent_type, o.parent_uuid);
+  }
   if (opts.children !== false) {
     for (const c of svc.children(o.uuid)) {
       const key = underscored(plural(c.type));
