@@ -1,5 +1,5 @@
 // Where each config object type lives in the console, and how to link to one object.
-import type { ObjectType } from "../server/engine/model/types";
+import { type ObjectType, TYPES } from "../server/engine/model/types";
 
 export interface TypePage {
   /** list page */
@@ -21,22 +21,8 @@ export const TYPE_PAGES: Partial<Record<ObjectType, TypePage>> = {
   project: { list: "/infrastructure/projects", detail: "/infrastructure/projects", label: "Project", plural: "Projects" },
 };
 
-const GENERIC_LABELS: Record<ObjectType, string> = {
-  domain: "Domain",
-  project: "Project",
-  "network-ipam": "IPAM",
-  "virtual-network": "Virtual network",
-  "virtual-machine": "Virtual machine",
-  "virtual-machine-interface": "Port",
-  "instance-ip": "Instance IP",
-  "security-group": "Security group",
-  "network-policy": "Network policy",
-  "floating-ip-pool": "Floating IP pool",
-  "floating-ip": "Floating IP",
-};
-
 export function typeLabel(type: string): string {
-  return GENERIC_LABELS[type as ObjectType] ?? type;
+  return (TYPES as Record<string, { label: string } | undefined>)[type]?.label ?? type;
 }
 
 /** Link to an object's detail page; types without their own page use the generic one. */

@@ -312,9 +312,9 @@ describe("403 forbidden", () => {
 
 describe("404 not found", () => {
   it("reports unknown types, uuids and ref targets", async () => {
-    const t = await body(await s.as(s.admin, `/vnc/virtual-router/${vn.uuid}`), 404);
-    expect(t.message).toMatch(/unknown type "virtual-router"/);
-    await body(await s.as(s.admin, "/vnc/virtual-routers"), 404);
+    const t = await body(await s.as(s.admin, `/vnc/logical-router/${vn.uuid}`), 404);
+    expect(t.message).toMatch(/unknown type "logical-router"/);
+    await body(await s.as(s.admin, "/vnc/logical-routers"), 404);
     const u = await body(await s.as(s.admin, "/vnc/virtual-network/00000000-0000-0000-0000-000000000000"), 404);
     expect(u.message).toMatch(/virtual-network 00000000-0000-0000-0000-000000000000 not found/);
     // an existing uuid of another type is not found either

@@ -150,6 +150,14 @@ describe("CRUD for every type", () => {
       { fq_name: [...P, "vn1", "pool1", "fip1"], parent_type: "floating-ip-pool", project_refs: [{ to: P }] },
       ADMIN,
     );
+    made["global-system-config"] = await svc().create("global-system-config", { fq_name: ["crud-gsc"], autonomous_system: 65001 }, ADMIN);
+    made["global-vrouter-config"] = await svc().create(
+      "global-vrouter-config",
+      { fq_name: ["crud-gsc", "crud-gvc"], encapsulation_priorities: { encapsulation: ["VXLAN", "MPLSoUDP"] } },
+      ADMIN,
+    );
+    made["virtual-router"] = await svc().create("virtual-router", { fq_name: ["crud-gsc", "compute-x"], virtual_router_ip_address: "127.0.9.1" }, ADMIN);
+    expect(made["virtual-router"]).toMatchObject({ virtual_router_type: "embedded", parent_type: "global-system-config" });
     expect(Object.keys(made).sort()).toEqual([...OBJECT_TYPES].sort());
 
     // server-side defaults and derived fields
@@ -217,6 +225,9 @@ describe("CRUD for every type", () => {
       "security-group",
       "project",
       "domain",
+      "virtual-router",
+      "global-vrouter-config",
+      "global-system-config",
     ];
     for (const t of order) {
       await svc().delete(t, made[t]!.uuid, ADMIN);

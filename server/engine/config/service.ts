@@ -6,7 +6,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { type FieldIssue, WeftError, conflict, forbidden, notFound } from "../model/errors";
 import { formatAddress, parseAddress } from "../model/net";
-import { IdPermsInputSchema, KeyValueSchema, NameSchema, type PolicyRule, RefInputSchema, UuidSchema } from "../model/schemas";
+import { DEFAULT_ENCAPSULATION_PRIORITY, IdPermsInputSchema, KeyValueSchema, NameSchema, type PolicyRule, RefInputSchema, UuidSchema } from "../model/schemas";
 import {
   CONFIG_ROOT,
   type ConfigObject,
@@ -151,12 +151,12 @@ export class ConfigService implements ConfigApi {
   private flushing = false;
   private listeners = new Set<(e: ChangeEvent) => void>();
   private readonly db: Db;
-  readonly clusterAsn: number;
+  private readonly defaultAsn: number;
   private readonly maxBatch: number;
 
   private constructor(opts: ConfigServiceOptions) {
     this.db = opts.db;
-    this.clusterAsn = opts.clusterAsn ?? 64512;
+    this.defaultAsn = opts.clusterAsn ?? 64512;
     this.maxBatch = opts.maxBatch ?? 2000;
   }
 
@@ -172,6 +172,18 @@ export class ConfigService implements ConfigApi {
     return this.seq;
   }
 
+  /** The cluster ASN: global-system-config's autonomous_system (Contrail's default 64512). */
+  get clusterAsn(): number {
+    const g = this.store.getByFq("global-system-config", ["default-global-system-config"]);
+    return (g?.autonomous_system as number | undefined) ?? this.defaultAsn;
+  }
+
+  /** Encapsulations in priority order (global-vrouter-config). */
+  get encapsulationPriority(): string[] {
+    const g = this.store.getByFq("global-vrouter-config", ["default-global-system-config", "default-global-vrouter-config"]);
+    return (g?.encapsulation_priorities as { encapsulation?: string[] } | undefined)?.encapsulation ?? [...DEFAULT_ENCAPSULATION_PRIORITY];
+  }
+
   private async load() {
     const rows = await this.db.configObject.findMany({ select: { body: true, type: true } });
     // networks (and pools) before the addresses allocated from them
@@ -183,8 +195,23 @@ export class ConfigService implements ConfigApi {
     this.seq = last?.seq ?? 0;
   }
 
-  /** Contrail's defaults: default-domain, default-project and its default-network-ipam. */
+  /** Contrail's defaults: global system / vRouter config, default-domain, default-project and its default-network-ipam. */
   private async bootstrap() {
+    if (!this.store.getByFq("global-system-config", ["default-global-system-config"])) {
+      await this.create("global-system-config", { fq_name: ["default-global-system-config"], autonomous_system: this.defaultAsn }, SYSTEM_ACTOR);
+    }
+    if (!this.store.getByFq("global-vrouter-config", ["default-global-system-config", "default-global-vrouter-config"])) {
+      await this.create(
+        "global-vrouter-config",
+        {
+          fq_name: ["default-global-system-config", "default-global-vrouter-config"],
+          parent_type: "global-system-config",
+          encapsulation_priorities: { encapsulation: [...DEFAULT_ENCAPSULATION_PRIORITY] },
+          vxlan_network_identifier_mode: "automatic",
+        },
+        SYSTEM_ACTOR,
+      );
+    }
     if (!this.store.getByFq("domain", ["default-domain"])) {
       await this.create("domain", { fq_name: ["default-domain"] }, SYSTEM_ACTOR);
     }
@@ -482,7 +509,7 @@ export class ConfigService implements ConfigApi {
     if (actor.role === "admin") return;
     const what = `${action} ${obj.type} ${fqString(obj.fq_name)}`;
     if (actor.role !== "operator") throw forbidden(`role ${actor.role} may not ${what}: read-only access`);
-    if (obj.type === "domain" || obj.type === "project") throw forbidden(`only an admin may ${what}`);
+    if (["domain", "project", "global-system-config", "global-vrouter-config", "virtual-router"].includes(obj.type)) throw forbidden(`only an admin may ${what}`);
     if (obj.type === "virtual-machine") return;
     const project = this.projectOf(obj);
     if (!project || !(actor.projectUuids ?? []).includes(project.uuid)) {
@@ -763,6 +790,15 @@ export class ConfigService implements ConfigApi {
         const issues = checkRules(rules, "security_group_entries.policy_rule", "security-group");
         if (issues.length) fail(issues);
         if (obj.security_group_id === undefined) obj.security_group_id = current?.security_group_id ?? this.nextId("security-group", "security_group_id", SG_ID_BASE);
+        return;
+      }
+      case "virtual-router": {
+        const ip = obj.virtual_router_ip_address as string | undefined;
+        if (!ip) fail([{ field: "virtual_router_ip_address", message: "a virtual router needs the compute node's address" }]);
+        const a = parseAddress(ip);
+        if (!a) fail([{ field: "virtual_router_ip_address", message: `"${ip}" is not a valid IP address` }]);
+        obj.virtual_router_ip_address = formatAddress(a.family, a.value);
+        obj.virtual_router_type ??= "embedded";
         return;
       }
       case "network-policy": {

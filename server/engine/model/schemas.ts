@@ -192,3 +192,35 @@ export const FloatingIpPropsSchema = z.object({
   floating_ip_direction: z.enum(["both", "ingress", "egress"], { error: "floating_ip_direction must be both, ingress or egress" }).optional(),
   floating_ip_port_mappings_enable: z.boolean().optional(),
 });
+
+export const ENCAPSULATIONS = ["MPLSoGRE", "MPLSoUDP", "VXLAN"] as const;
+/** Contrail's default encapsulation priority */
+export const DEFAULT_ENCAPSULATION_PRIORITY = ["MPLSoGRE", "MPLSoUDP", "VXLAN"];
+
+export const GlobalSystemConfigPropsSchema = z.object({
+  autonomous_system: z
+    .number({ error: "autonomous_system must be a number" })
+    .int("autonomous_system must be an integer")
+    .min(1, "autonomous_system must be 1–4294967295")
+    .max(4294967295, "autonomous_system must be 1–4294967295")
+    .optional(),
+  enable_4byte_as: z.boolean().optional(),
+  bgp_router_id: z.string().optional(),
+});
+export const GlobalVrouterConfigPropsSchema = z.object({
+  encapsulation_priorities: z
+    .object({
+      encapsulation: z
+        .array(z.enum(ENCAPSULATIONS, { error: "encapsulation must be MPLSoGRE, MPLSoUDP or VXLAN" }))
+        .min(1, "at least one encapsulation")
+        .refine((l) => new Set(l).size === l.length, "an encapsulation is listed twice"),
+    })
+    .optional(),
+  vxlan_network_identifier_mode: z.enum(["automatic", "configured"]).optional(),
+  forwarding_mode: z.enum(["l2_l3", "l2", "l3"]).optional(),
+});
+export const VirtualRouterPropsSchema = z.object({
+  virtual_router_ip_address: z.string({ error: "virtual_router_ip_address is required" }).optional(),
+  virtual_router_type: z.enum(["embedded", "tor-agent", "tor-service-node", ""]).optional(),
+  virtual_router_dpdk_enabled: z.boolean().optional(),
+});

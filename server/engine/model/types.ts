@@ -4,6 +4,9 @@ import { z } from "zod";
 import * as S from "./schemas";
 
 export const OBJECT_TYPES = [
+  "global-system-config",
+  "global-vrouter-config",
+  "virtual-router",
   "domain",
   "project",
   "network-ipam",
@@ -43,6 +46,27 @@ export interface TypeDef {
 }
 
 export const TYPES: Record<ObjectType, TypeDef> = {
+  "global-system-config": {
+    type: "global-system-config",
+    parents: [CONFIG_ROOT],
+    refs: {},
+    props: S.GlobalSystemConfigPropsSchema,
+    label: "Global system config",
+  },
+  "global-vrouter-config": {
+    type: "global-vrouter-config",
+    parents: ["global-system-config"],
+    refs: {},
+    props: S.GlobalVrouterConfigPropsSchema,
+    label: "Global vRouter config",
+  },
+  "virtual-router": {
+    type: "virtual-router",
+    parents: ["global-system-config"],
+    refs: {},
+    props: S.VirtualRouterPropsSchema,
+    label: "Virtual router",
+  },
   domain: { type: "domain", parents: [CONFIG_ROOT], refs: {}, props: S.DomainPropsSchema, label: "Domain" },
   project: { type: "project", parents: ["domain"], refs: {}, props: S.ProjectPropsSchema, label: "Project" },
   "network-ipam": {
