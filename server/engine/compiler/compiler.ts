@@ -1,0 +1,202 @@
+// The schema transformer: consumes the config change feed, marks what each change affects,
+// and reconciles those keys in one pass per tick (a burst of 10,000 port creations is one
+// pass). `rebuild()` marks everything; both paths run the same compile functions, so an
+// incremental result equals a rebuild from scratch.
+import type { Acl } from "../protocol";
+import type { ChangeEvent } from "../config/api";
+import { type ConfigObject, type ObjectType, type Ref, fqString } from "../model/types";
+import {
+  type ConfigView,
+  addressesByPort,
+  compileInstances,
+  compileNetworkAcl,
+  compilePort,
+  compileSecurityGroupAcl,
+  securityGroupMembers,
+} from "./compile";
+import type { CompiledDelta, CompiledPort, CompiledState, RoutingInstance } from "./types";
+
+export interface CompilerSource extends ConfigView {
+  subscribe(listener: (e: ChangeEvent) => void): () => void;
+  readonly lastSeq: number;
+}
+
+type Listener = (delta: CompiledDelta) => void;
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+export class Compiler {
+  readonly state: CompiledState = { instances: new Map(), acls: new Map(), ports: new Map() };
+  /** last change-feed sequence number reflected in the state */
+  compiledSeq = 0;
+  private dirty = { instances: false, vnAcls: false, sgAcls: false, allPorts: false, ports: new Set<string>() };
+  /** instance-ip / floating-ip uuid → ports it pointed at, to find the old port on change */
+  private portsOf = new Map<string, string[]>();
+  private scheduled = false;
+  private pendingSeq = 0;
+  private listeners = new Set<Listener>();
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(
+    private readonly cfg: CompilerSource,
+    private readonly asn: number,
+  ) {}
+
+  start() {
+    this.unsubscribe = this.cfg.subscribe((e) => this.onEvent(e));
+    this.rebuild();
+  }
+
+  stop() {
+    this.unsubscribe?.();
+  }
+
+  onDelta(l: Listener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  /** Recompiles everything from config now. */
+  rebuild() {
+    this.dirty.instances = this.dirty.vnAcls = this.dirty.sgAcls = this.dirty.allPorts = true;
+    this.pendingSeq = this.cfg.lastSeq;
+    this.flush();
+  }
+
+  private onEvent(e: ChangeEvent) {
+    this.pendingSeq = Math.max(this.pendingSeq, e.seq);
+    const t: ObjectType = e.type;
+    if (t === "virtual-network" || t === "network-policy") {
+      this.dirty.instances = true;
+      this.dirty.vnAcls = true;
+      if (t === "virtual-network") this.dirty.allPorts = true; // subnets/vxlan of a VN reach its ports' VRF config
+    } else if (t === "security-group") {
+      this.dirty.sgAcls = true;
+    } else if (t === "virtual-machine-interface") {
+      this.dirty.ports.add(e.uuid);
+      this.dirty.sgAcls = true;
+    } else if (t === "instance-ip" || t === "floating-ip") {
+      for (const p of this.portsOf.get(e.uuid) ?? []) this.dirty.ports.add(p);
+      const now = ((e.object?.virtual_machine_interface_refs as Ref[] | undefined) ?? []).map((r) => r.uuid);
+      for (const p of now) this.dirty.ports.add(p);
+      if (e.object) this.portsOf.set(e.uuid, now);
+      else this.portsOf.delete(e.uuid);
+      if (t === "instance-ip") this.dirty.sgAcls = true;
+    } else return;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Reconciles every dirty key and tells listeners what changed. */
+  flush() {
+    this.scheduled = false;
+    const delta: CompiledDelta = {
+      instances: { changed: [], removed: [] },
+      acls: { changed: [], removed: [] },
+      ports: { changed: [], removed: [] },
+    };
+    const d = this.dirty;
+    this.dirty = { instances: false, vnAcls: false, sgAcls: false, allPorts: false, ports: new Set() };
+
+    if (d.instances) this.reconcileInstances(compileInstances(this.cfg, this.asn), delta);
+    const aclNames = new Set<string>();
+    const acls: Acl[] = [];
+    if (d.vnAcls) {
+      const vns = this.cfg.list("virtual-network");
+      const byFq = new Map(vns.map((v) => [fqString(v.fq_name), v]));
+      for (const vn of vns) acls.push(compileNetworkAcl(this.cfg, vn, byFq));
+      this.reconcileAcls("vn:", acls, aclNames, delta);
+    }
+    if (d.sgAcls) {
+      const sgs = this.cfg.list("security-group");
+      const byFq = new Map(sgs.map((s) => [fqString(s.fq_name), s]));
+      const members = securityGroupMembers(this.cfg);
+      const sgAcls = sgs.map((sg) => compileSecurityGroupAcl(sg, byFq, members));
+      this.reconcileAcls("sg:", sgAcls, aclNames, delta);
+    }
+    if (d.allPorts || d.ports.size) {
+      const addresses = addressesByPort(this.cfg);
+      const uuids = d.allPorts ? new Set([...this.cfg.list("virtual-machine-interface").map((p) => p.uuid), ...this.state.ports.keys()]) : d.ports;
+      if (d.allPorts) this.rememberPorts();
+      for (const uuid of uuids) {
+        const vmi = this.cfg.find(uuid);
+        const next = vmi && vmi.type === "virtual-machine-interface" ? compilePort(this.cfg, vmi, addresses.get(uuid) ?? []) : null;
+        const prev = this.state.ports.get(uuid);
+        if (!next) {
+          if (prev) {
+            this.state.ports.delete(uuid);
+            delta.ports.removed.push(prev);
+          }
+        } else if (!prev || !same(prev, next)) {
+          this.state.ports.set(uuid, next);
+          delta.ports.changed.push(next);
+        }
+      }
+    }
+    this.compiledSeq = Math.max(this.compiledSeq, this.pendingSeq);
+    const empty = !delta.instances.changed.length && !delta.instances.removed.length && !delta.acls.changed.length && !delta.acls.removed.length && !delta.ports.changed.length && !delta.ports.removed.length;
+    if (empty) return;
+    for (const l of this.listeners) l(delta);
+  }
+
+  /** On a full pass, learn which ports every instance-ip / floating-ip points at. */
+  private rememberPorts() {
+    this.portsOf.clear();
+    for (const t of ["instance-ip", "floating-ip"] as const) {
+      for (const o of this.cfg.list(t)) this.portsOf.set(o.uuid, ((o.virtual_machine_interface_refs as Ref[] | undefined) ?? []).map((r) => r.uuid));
+    }
+  }
+
+  private reconcileInstances(next: Map<string, RoutingInstance>, delta: CompiledDelta) {
+    for (const [vn, ri] of next) {
+      const prev = this.state.instances.get(vn);
+      if (!prev || !same(prev, ri)) delta.instances.changed.push(ri);
+    }
+    for (const [vn, ri] of this.state.instances) if (!next.has(vn)) delta.instances.removed.push(ri);
+    this.state.instances.clear();
+    for (const [k, v] of next) this.state.instances.set(k, v);
+  }
+
+  private reconcileAcls(prefix: string, next: Acl[], seen: Set<string>, delta: CompiledDelta) {
+    for (const acl of next) {
+      seen.add(acl.name);
+      const prev = this.state.acls.get(acl.name);
+      if (!prev || !same(prev, acl)) {
+        this.state.acls.set(acl.name, acl);
+        delta.acls.changed.push(acl);
+      }
+    }
+    for (const name of [...this.state.acls.keys()]) {
+      if (name.startsWith(prefix) && !seen.has(name)) {
+        this.state.acls.delete(name);
+        delta.acls.removed.push(name);
+      }
+    }
+  }
+
+  instanceOfNetwork(vnUuid: string): RoutingInstance | undefined {
+    return this.state.instances.get(vnUuid);
+  }
+
+  instanceByName(name: string): RoutingInstance | undefined {
+    for (const ri of this.state.instances.values()) if (ri.name === name) return ri;
+    return undefined;
+  }
+
+  portsOnHost(host: string): CompiledPort[] {
+    return [...this.state.ports.values()].filter((p) => p.host === host);
+  }
+
+  /** Canonical JSON of the whole state (sorted), for comparing incremental and rebuilt output. */
+  snapshot(): string {
+    const sorted = <T>(m: Map<string, T>) => [...m.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, v]) => v);
+    return JSON.stringify({ instances: sorted(this.state.instances), acls: sorted(this.state.acls), ports: sorted(this.state.ports) });
+  }
+
+  /** Why a config object matters to compiled state (for the console's "explain"). */
+  static describe(o: ConfigObject): string {
+    return `${o.type} ${fqString(o.fq_name)}`;
+  }
+}

@@ -1,0 +1,61 @@
+// What the compiler (Contrail's schema transformer) produces from config: routing instances with
+// their route targets, ACLs per virtual network and per security group, and per-port config for
+// the agents. Every compiled object says why it exists (which config objects produced it).
+import type { Acl, FloatingIp } from "../protocol";
+
+export interface ImportReason {
+  rt: string;
+  why: string;
+}
+
+export interface RoutingInstance {
+  /** deterministic from the VN's uuid, so a rebuild gives the same ids */
+  uuid: string;
+  /** VN's FQ name plus the VN's name, as Contrail names it */
+  fq_name: string[];
+  name: string;
+  networkUuid: string;
+  networkFqName: string[];
+  networkId: number;
+  vxlanId: number;
+  /** the automatically allocated target:<ASN>:<n> */
+  routeTarget: string;
+  importTargets: string[];
+  exportTargets: string[];
+  /** why each import RT is there */
+  imports: ImportReason[];
+  why: string[];
+}
+
+export interface CompiledPort {
+  uuid: string;
+  fqName: string;
+  networkUuid: string;
+  networkFqName: string;
+  vrf: string;
+  mac: string;
+  addresses: string[];
+  /** security-group ACL names, in the order of the port's security_group_refs */
+  acls: string[];
+  networkAcl: string;
+  /** compute node hosting the port (virtual_machine_interface_bindings host_id) */
+  host: string;
+  floatingIps: FloatingIp[];
+  why: string[];
+}
+
+export interface CompiledState {
+  instances: Map<string, RoutingInstance>; // by VN uuid
+  acls: Map<string, Acl>; // by ACL name
+  ports: Map<string, CompiledPort>; // by port uuid
+}
+
+/** What changed in one reconcile pass (names / uuids), for the control node to push. */
+export interface CompiledDelta {
+  instances: { changed: RoutingInstance[]; removed: RoutingInstance[] };
+  acls: { changed: Acl[]; removed: string[] };
+  ports: { changed: CompiledPort[]; removed: CompiledPort[] };
+}
+
+export const vnAclName = (vnFq: string) => `vn:${vnFq}`;
+export const sgAclName = (sgFq: string) => `sg:${sgFq}`;
