@@ -8,7 +8,7 @@ data=$(mktemp -d /tmp/weft-e2e.XXXXXX)
 export WEFT_E2E_URL="http://localhost:$port"
 export WEFT_E2E_ADMIN_EMAIL="admin@e2e.weft" WEFT_E2E_ADMIN_PASSWORD="e2e-admin-password"
 PORT=$port HOST=127.0.0.1 WEFT_DATA_DIR=$data WEFT_ADMIN_EMAIL=$WEFT_E2E_ADMIN_EMAIL WEFT_ADMIN_PASSWORD=$WEFT_E2E_ADMIN_PASSWORD \
-  WEFT_AUTH_RATE_LIMIT=0 WEFT_LAB_NODES=0 node_modules/.bin/tsx server/main.ts > .reports/e2e-server.log 2>&1 &
+  WEFT_AUTH_RATE_LIMIT=0 WEFT_LAB_NODES=${WEFT_E2E_LAB_NODES:-2} WEFT_AGENT_PORT=0 WEFT_LAB_DATA_PORT=$((20000 + port % 20000)) node_modules/.bin/tsx server/main.ts > .reports/e2e-server.log 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"' EXIT
 for _ in $(seq 1 120); do

@@ -17,8 +17,25 @@ export interface Services {
 
 export { getServices } from "./registry";
 
-export async function startServices(opts: { port: number; dataDir?: string; baseURL?: string }): Promise<Services> {
-  const engine = await Engine.start({ dataDir: opts.dataDir });
+export interface ServiceOptions {
+  port: number;
+  dataDir?: string;
+  baseURL?: string;
+  /** agent protocol port; default WEFT_AGENT_PORT or 3010 (tests: 0 = any free port) */
+  agentPort?: number;
+  /** simulated compute nodes; default WEFT_LAB_NODES or 3 */
+  labNodes?: number;
+}
+
+export async function startServices(opts: ServiceOptions): Promise<Services> {
+  const env = process.env;
+  const engine = await Engine.start({
+    dataDir: opts.dataDir,
+    agentHost: env.WEFT_AGENT_HOST ?? "0.0.0.0",
+    agentPort: opts.agentPort ?? Number(env.WEFT_AGENT_PORT ?? 3010),
+    labNodes: opts.labNodes ?? Number(env.WEFT_LAB_NODES ?? 3),
+    holdTimeSeconds: env.WEFT_HOLD_TIME ? Number(env.WEFT_HOLD_TIME) : undefined,
+  });
   setEngine(engine);
   const baseURL = opts.baseURL ?? process.env.WEFT_BASE_URL ?? `http://localhost:${opts.port}`;
   const auth = createAuth(engine.db, { baseURL, secret: loadSecret(engine.dataDir), port: opts.port });

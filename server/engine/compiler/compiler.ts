@@ -19,6 +19,10 @@ import type { CompiledDelta, CompiledPort, CompiledState, RoutingInstance } from
 export interface CompilerSource extends ConfigView {
   subscribe(listener: (e: ChangeEvent) => void): () => void;
   readonly lastSeq: number;
+  /** global-system-config autonomous_system */
+  readonly clusterAsn: number;
+  /** global-vrouter-config encapsulation priority */
+  readonly encapsulationPriority: string[];
 }
 
 type Listener = (delta: CompiledDelta) => void;
@@ -26,10 +30,10 @@ type Listener = (delta: CompiledDelta) => void;
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 export class Compiler {
-  readonly state: CompiledState = { instances: new Map(), acls: new Map(), ports: new Map() };
+  readonly state: CompiledState = { globals: { autonomousSystem: 0, encapsulationPriority: [] }, instances: new Map(), acls: new Map(), ports: new Map() };
   /** last change-feed sequence number reflected in the state */
   compiledSeq = 0;
-  private dirty = { instances: false, vnAcls: false, sgAcls: false, allPorts: false, ports: new Set<string>() };
+  private dirty = { globals: false, instances: false, vnAcls: false, sgAcls: false, allPorts: false, ports: new Set<string>() };
   /** instance-ip / floating-ip uuid → ports it pointed at, to find the old port on change */
   private portsOf = new Map<string, string[]>();
   private scheduled = false;
@@ -37,10 +41,7 @@ export class Compiler {
   private listeners = new Set<Listener>();
   private unsubscribe: (() => void) | null = null;
 
-  constructor(
-    private readonly cfg: CompilerSource,
-    private readonly asn: number,
-  ) {}
+  constructor(private readonly cfg: CompilerSource) {}
 
   start() {
     this.unsubscribe = this.cfg.subscribe((e) => this.onEvent(e));
@@ -58,7 +59,7 @@ export class Compiler {
 
   /** Recompiles everything from config now. */
   rebuild() {
-    this.dirty.instances = this.dirty.vnAcls = this.dirty.sgAcls = this.dirty.allPorts = true;
+    this.dirty.globals = this.dirty.instances = this.dirty.vnAcls = this.dirty.sgAcls = this.dirty.allPorts = true;
     this.pendingSeq = this.cfg.lastSeq;
     this.flush();
   }
@@ -66,7 +67,10 @@ export class Compiler {
   private onEvent(e: ChangeEvent) {
     this.pendingSeq = Math.max(this.pendingSeq, e.seq);
     const t: ObjectType = e.type;
-    if (t === "virtual-network" || t === "network-policy") {
+    if (t === "global-system-config" || t === "global-vrouter-config") {
+      this.dirty.globals = true;
+      this.dirty.instances = true; // the cluster ASN is in every automatic route target
+    } else if (t === "virtual-network" || t === "network-policy") {
       this.dirty.instances = true;
       this.dirty.vnAcls = true;
       if (t === "virtual-network") this.dirty.allPorts = true; // subnets/vxlan of a VN reach its ports' VRF config
@@ -98,9 +102,16 @@ export class Compiler {
       ports: { changed: [], removed: [] },
     };
     const d = this.dirty;
-    this.dirty = { instances: false, vnAcls: false, sgAcls: false, allPorts: false, ports: new Set() };
+    this.dirty = { globals: false, instances: false, vnAcls: false, sgAcls: false, allPorts: false, ports: new Set() };
 
-    if (d.instances) this.reconcileInstances(compileInstances(this.cfg, this.asn), delta);
+    if (d.globals) {
+      const g = { autonomousSystem: this.cfg.clusterAsn, encapsulationPriority: [...this.cfg.encapsulationPriority] };
+      if (!same(g, this.state.globals)) {
+        this.state.globals = g;
+        delta.globals = g;
+      }
+    }
+    if (d.instances) this.reconcileInstances(compileInstances(this.cfg, this.cfg.clusterAsn), delta);
     const aclNames = new Set<string>();
     const acls: Acl[] = [];
     if (d.vnAcls) {
@@ -136,7 +147,7 @@ export class Compiler {
       }
     }
     this.compiledSeq = Math.max(this.compiledSeq, this.pendingSeq);
-    const empty = !delta.instances.changed.length && !delta.instances.removed.length && !delta.acls.changed.length && !delta.acls.removed.length && !delta.ports.changed.length && !delta.ports.removed.length;
+    const empty = !delta.globals && !delta.instances.changed.length && !delta.instances.removed.length && !delta.acls.changed.length && !delta.acls.removed.length && !delta.ports.changed.length && !delta.ports.removed.length;
     if (empty) return;
     for (const l of this.listeners) l(delta);
   }
@@ -192,7 +203,7 @@ export class Compiler {
   /** Canonical JSON of the whole state (sorted), for comparing incremental and rebuilt output. */
   snapshot(): string {
     const sorted = <T>(m: Map<string, T>) => [...m.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, v]) => v);
-    return JSON.stringify({ instances: sorted(this.state.instances), acls: sorted(this.state.acls), ports: sorted(this.state.ports) });
+    return JSON.stringify({ globals: this.state.globals, instances: sorted(this.state.instances), acls: sorted(this.state.acls), ports: sorted(this.state.ports) });
   }
 
   /** Why a config object matters to compiled state (for the console's "explain"). */

@@ -44,7 +44,13 @@ export interface CompiledPort {
   why: string[];
 }
 
+export interface GlobalSettings {
+  autonomousSystem: number;
+  encapsulationPriority: string[];
+}
+
 export interface CompiledState {
+  globals: GlobalSettings;
   instances: Map<string, RoutingInstance>; // by VN uuid
   acls: Map<string, Acl>; // by ACL name
   ports: Map<string, CompiledPort>; // by port uuid
@@ -52,6 +58,8 @@ export interface CompiledState {
 
 /** What changed in one reconcile pass (names / uuids), for the control node to push. */
 export interface CompiledDelta {
+  /** set when the global settings changed */
+  globals?: GlobalSettings;
   instances: { changed: RoutingInstance[]; removed: RoutingInstance[] };
   acls: { changed: Acl[]; removed: string[] };
   ports: { changed: CompiledPort[]; removed: CompiledPort[] };

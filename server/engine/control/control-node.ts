@@ -1,0 +1,372 @@
+// The control node: one RIB per routing instance fed by agents (and later BGP peers), agent
+// sessions over the agent protocol (gRPC bidi stream), and the compiled config (VRFs, ACLs,
+// ports) pushed to the agents that host the ports. Graceful behaviour: a vanished agent's
+// routes are withdrawn after the hold time; a reconnecting agent's routes are marked stale,
+// refreshed by its re-announcement and swept at its End-of-RIB.
+import { randomUUID } from "node:crypto";
+import type { Compiler } from "../compiler/compiler";
+import type { CompiledDelta, CompiledPort, RoutingInstance } from "../compiler/types";
+import {
+  type Acl,
+  type AgentMessage,
+  CHANNEL_OPTIONS,
+  type ControlStream,
+  DEFAULT_HOLD_TIME_SECONDS,
+  type Hello,
+  PROTOCOL_VERSION,
+  type Port,
+  type Route,
+  type TraceResult,
+  type Vrf,
+  controlNodeService,
+  grpc,
+} from "../protocol";
+import { WeftError } from "../model/errors";
+import { AgentSession } from "./agent-session";
+import { type BestRoute, Rib, type RouteChange } from "./rib";
+
+export interface ControlNodeOptions {
+  name: string;
+  /** agent protocol listen address, e.g. 0.0.0.0 */
+  host: string;
+  /** agent protocol port (0 = any free port) */
+  port: number;
+  holdTimeSeconds?: number;
+}
+
+export interface TraceInput {
+  portUuid: string;
+  dst: string;
+  protocol: string;
+  srcPort?: number;
+  dstPort?: number;
+  src?: string;
+}
+
+export function toVrf(ri: RoutingInstance): Vrf {
+  return {
+    name: ri.name,
+    network_uuid: ri.networkUuid,
+    network_fq_name: ri.networkFqName.join(":"),
+    network_id: ri.networkId,
+    vxlan_id: ri.vxlanId,
+    import_route_targets: ri.importTargets,
+    export_route_targets: ri.exportTargets,
+  };
+}
+
+export function toPort(p: CompiledPort): Port {
+  return {
+    uuid: p.uuid,
+    fq_name: p.fqName,
+    vrf: p.vrf,
+    network_uuid: p.networkUuid,
+    network_fq_name: p.networkFqName,
+    mac: p.mac,
+    addresses: p.addresses,
+    acls: p.acls,
+    network_acl: p.networkAcl,
+    floating_ips: p.floatingIps,
+  };
+}
+
+export function toRoute(vrf: string, r: BestRoute): Route {
+  return {
+    vrf,
+    prefix: r.prefix,
+    next_hops: r.nextHops,
+    source: [...new Set(r.paths.map((p) => p.source))].join(","),
+    why: [...new Set(r.paths.flatMap((p) => p.why))],
+    port_uuid: r.paths.find((p) => p.portUuid)?.portUuid ?? "",
+  };
+}
+
+export class ControlNode {
+  readonly rib: Rib;
+  readonly agents = new Map<string, AgentSession>();
+  readonly startedAt = Date.now();
+  private server: grpc.Server | null = null;
+  private keepaliveTimer: NodeJS.Timeout | null = null;
+  private pendingTraces = new Map<string, { resolve: (r: TraceResult) => void; timer: NodeJS.Timeout }>();
+  private unsubscribe: (() => void) | null = null;
+  private routeListeners = new Set<(changes: RouteChange[]) => void>();
+  listenPort = 0;
+  readonly holdTime: number;
+
+  constructor(
+    private readonly compiler: Compiler,
+    private readonly opts: ControlNodeOptions,
+  ) {
+    this.holdTime = opts.holdTimeSeconds ?? DEFAULT_HOLD_TIME_SECONDS;
+    this.rib = new Rib((changes) => this.onRouteChanges(changes));
+  }
+
+  get name() {
+    return this.opts.name;
+  }
+
+  async start() {
+    for (const ri of this.compiler.state.instances.values()) this.rib.upsertInstance(ri);
+    this.unsubscribe = this.compiler.onDelta((d) => this.onCompiled(d));
+    const server = new grpc.Server(CHANNEL_OPTIONS);
+    server.addService(controlNodeService().service, {
+      Session: (stream: ControlStream) => this.onStream(stream),
+    });
+    this.listenPort = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(`${this.opts.host}:${this.opts.port}`, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
+    );
+    this.server = server;
+    const tick = Math.max(1000, (this.holdTime * 1000) / 3);
+    this.keepaliveTimer = setInterval(() => this.keepalive(), tick);
+  }
+
+  async stop() {
+    this.unsubscribe?.();
+    if (this.keepaliveTimer) clearInterval(this.keepaliveTimer);
+    for (const a of this.agents.values()) {
+      if (a.withdrawTimer) clearTimeout(a.withdrawTimer);
+      a.stream?.end();
+    }
+    for (const t of this.pendingTraces.values()) clearTimeout(t.timer);
+    await new Promise<void>((r) => (this.server ? this.server.tryShutdown(() => r()) : r()));
+    this.server?.forceShutdown();
+  }
+
+  /** Route changes as they happen (for the console's live views). */
+  onRoutes(l: (changes: RouteChange[]) => void): () => void {
+    this.routeListeners.add(l);
+    return () => this.routeListeners.delete(l);
+  }
+
+  // ------------------------------------------------------------ agent sessions
+
+  private onStream(stream: ControlStream) {
+    let session: AgentSession | null = null;
+    stream.on("data", (m: AgentMessage) => {
+      try {
+        if (m.msg === "hello") session = this.onHello(stream, m.hello, session);
+        else if (!session) stream.end();
+        else this.onAgentMessage(session, m);
+      } catch (e) {
+        console.error(`control: bad message from ${session?.name ?? "unknown agent"}:`, (e as Error).message);
+      }
+    });
+    const gone = () => {
+      if (session && session.stream === stream) this.onDisconnect(session);
+    };
+    stream.on("end", () => {
+      gone();
+      stream.end();
+    });
+    stream.on("error", gone);
+    stream.on("cancelled", gone);
+  }
+
+  private onHello(stream: ControlStream, hello: Hello, prev: AgentSession | null): AgentSession {
+    if (hello.protocol_version !== PROTOCOL_VERSION) {
+      stream.emit("error", new Error(`protocol version ${hello.protocol_version} not supported (want ${PROTOCOL_VERSION})`));
+      stream.end();
+      throw new Error(`agent ${hello.name}: protocol version ${hello.protocol_version}`);
+    }
+    let s = prev ?? this.agents.get(hello.name);
+    if (!s) {
+      s = new AgentSession(hello.name);
+      this.agents.set(hello.name, s);
+    }
+    if (s.stream && s.stream !== stream) s.stream.end();
+    if (s.withdrawTimer) {
+      clearTimeout(s.withdrawTimer);
+      s.withdrawTimer = null;
+    }
+    s.resetSent();
+    s.stream = stream;
+    s.state = "Up";
+    s.address = hello.address;
+    s.dataPort = hello.data_port;
+    s.encapsulations = hello.encapsulations;
+    s.agentVersion = hello.agent_version;
+    s.bootId = hello.boot_id;
+    s.connectedAt = Date.now();
+    s.lastSeen = Date.now();
+    // graceful restart: what it announced before stays (stale) until it re-announces + End-of-RIB
+    this.rib.markStale(s.source);
+    s.send({ msg: "hello_ack", hello_ack: { protocol_version: PROTOCOL_VERSION, control_node: this.name, hold_time_seconds: this.holdTime, session_id: randomUUID() } });
+    const g = this.compiler.state.globals;
+    s.send({ msg: "global", global: { encapsulation_priority: g.encapsulationPriority, autonomous_system: g.autonomousSystem } });
+    this.syncPorts(s, this.compiler.portsOnHost(s.name));
+    return s;
+  }
+
+  /** Sends a set of ports, with the VRFs and ACLs they need first. */
+  private syncPorts(s: AgentSession, ports: CompiledPort[]) {
+    const vrfs: Vrf[] = [];
+    const acls: Acl[] = [];
+    for (const p of ports) {
+      const ri = this.compiler.instanceOfNetwork(p.networkUuid);
+      if (ri && !s.sentVrfs.has(ri.name) && !vrfs.some((v) => v.name === ri.name)) vrfs.push(toVrf(ri));
+      for (const name of [p.networkAcl, ...p.acls]) {
+        const acl = this.compiler.state.acls.get(name);
+        if (acl && !s.sentAcls.has(name) && !acls.some((a) => a.name === name)) acls.push(acl);
+      }
+    }
+    s.sendVrfs(vrfs);
+    s.sendAcls(acls);
+    s.sendPorts(ports.map(toPort));
+  }
+
+  private onAgentMessage(s: AgentSession, m: AgentMessage) {
+    s.lastSeen = Date.now();
+    switch (m.msg) {
+      case "routes": {
+        for (const r of m.routes.add) {
+          const nh = r.next_hops[0];
+          if (!nh) continue;
+          this.rib.add({
+            key: `${s.source}|${r.vrf}|${r.prefix}`,
+            prefix: r.prefix,
+            origin: r.vrf,
+            source: s.source,
+            nextHop: { ...nh, node: nh.node || s.name, data_port: nh.data_port || s.dataPort },
+            localPref: 100,
+            portUuid: r.port_uuid || undefined,
+            why: r.why.length ? r.why : [`port ${r.port_uuid} on ${s.name} (agent)`],
+          });
+        }
+        for (const k of m.routes.delete) this.rib.remove(`${s.source}|${k.vrf}|${k.prefix}`);
+        this.rib.commit();
+        s.announced = this.rib.pathsOf(s.source).length;
+        return;
+      }
+      case "subscribe":
+        for (const vrf of m.subscribe.vrfs) {
+          s.subscriptions.add(vrf);
+          const table = this.rib.tables.get(vrf);
+          for (const r of table?.values() ?? []) s.queueRoute(vrf, r.prefix, toRoute(vrf, r));
+          s.flushRoutes();
+          s.send({ msg: "end_of_rib", end_of_rib: { vrf } });
+        }
+        return;
+      case "unsubscribe":
+        for (const vrf of m.unsubscribe.vrfs) s.subscriptions.delete(vrf);
+        return;
+      case "end_of_rib":
+        this.rib.sweepStale(s.source);
+        s.lastResync = Date.now();
+        s.announced = this.rib.pathsOf(s.source).length;
+        return;
+      case "keepalive":
+        return;
+      case "stats":
+        s.stats = m.stats;
+        return;
+      case "trace_result": {
+        const p = this.pendingTraces.get(m.trace_result.id);
+        if (p) {
+          clearTimeout(p.timer);
+          this.pendingTraces.delete(m.trace_result.id);
+          p.resolve(m.trace_result);
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private onDisconnect(s: AgentSession) {
+    if (s.state === "Down") return;
+    s.state = "Down";
+    s.stream = null;
+    s.disconnectedAt = Date.now();
+    s.flaps++;
+    // routes stay (the agent may be restarting) until the hold time passes without it
+    s.withdrawTimer = setTimeout(() => {
+      s.withdrawTimer = null;
+      if (s.state === "Down") {
+        this.rib.removeSource(s.source);
+        s.announced = 0;
+      }
+    }, this.holdTime * 1000);
+  }
+
+  private keepalive() {
+    const now = Date.now();
+    for (const s of this.agents.values()) {
+      if (s.state !== "Up") continue;
+      if (now - s.lastSeen > this.holdTime * 1000) {
+        // hold timer expired: the agent is gone even if TCP has not noticed yet
+        const stream = s.stream;
+        this.onDisconnect(s);
+        stream?.end();
+        continue;
+      }
+      s.send({ msg: "keepalive", keepalive: { sent_at_ms: String(now) } });
+    }
+  }
+
+  // ------------------------------------------------------------ compiled config → RIB and agents
+
+  private onCompiled(d: CompiledDelta) {
+    if (d.globals) {
+      for (const s of this.agents.values()) {
+        s.send({ msg: "global", global: { encapsulation_priority: d.globals.encapsulationPriority, autonomous_system: d.globals.autonomousSystem } });
+      }
+    }
+    for (const ri of d.instances.changed) {
+      this.rib.upsertInstance(ri);
+      for (const s of this.agents.values()) if (s.sentVrfs.has(ri.name)) s.sendVrfs([toVrf(ri)]);
+    }
+    for (const ri of d.instances.removed) {
+      this.rib.removeInstance(ri.name);
+      for (const s of this.agents.values()) if (s.sentVrfs.has(ri.name)) s.sendVrfs([], [ri.name]);
+    }
+    for (const acl of d.acls.changed) for (const s of this.agents.values()) if (s.sentAcls.has(acl.name)) s.sendAcls([acl]);
+    for (const name of d.acls.removed) for (const s of this.agents.values()) if (s.sentAcls.has(name)) s.sendAcls([], [name]);
+    const byHost = new Map<string, CompiledPort[]>();
+    for (const p of d.ports.changed) {
+      for (const s of this.agents.values()) if (s.sentPorts.has(p.uuid) && s.name !== p.host) s.sendPorts([], [p.uuid]);
+      if (!p.host) continue;
+      const l = byHost.get(p.host) ?? [];
+      l.push(p);
+      byHost.set(p.host, l);
+    }
+    for (const [host, ports] of byHost) {
+      const s = this.agents.get(host);
+      if (s?.state === "Up") this.syncPorts(s, ports);
+    }
+    for (const p of d.ports.removed) for (const s of this.agents.values()) if (s.sentPorts.has(p.uuid)) s.sendPorts([], [p.uuid]);
+  }
+
+  private onRouteChanges(changes: RouteChange[]) {
+    for (const c of changes) {
+      const route = c.route ? toRoute(c.vrf, c.route) : null;
+      for (const s of this.agents.values()) if (s.state === "Up" && s.subscriptions.has(c.vrf)) s.queueRoute(c.vrf, c.prefix, route);
+    }
+    for (const l of this.routeListeners) l(changes);
+  }
+
+  // ------------------------------------------------------------ test traffic
+
+  /** Runs a packet from a port through the data path (on the agent hosting the port). */
+  trace(input: TraceInput, timeoutMs = 5000): Promise<TraceResult> {
+    const port = this.compiler.state.ports.get(input.portUuid);
+    if (!port) return Promise.reject(new WeftError("not_found", `port ${input.portUuid} not found (or has no network)`));
+    if (!port.host) {
+      return Promise.reject(new WeftError("bad_request", `port ${port.fqName} is not bound to a compute node: set virtual_machine_interface_bindings host_id`));
+    }
+    const s = this.agents.get(port.host);
+    if (!s || s.state !== "Up") return Promise.reject(new WeftError("conflict", `compute node ${port.host} hosting ${port.fqName} is not connected`));
+    const id = randomUUID();
+    return new Promise<TraceResult>((resolve) => {
+      const timer = setTimeout(() => {
+        this.pendingTraces.delete(id);
+        resolve({ id, verdict: "lost", reason: `no answer from ${port.host} within ${timeoutMs} ms`, hops: [], delivered_to: "" });
+      }, timeoutMs);
+      this.pendingTraces.set(id, { resolve, timer });
+      s.send({
+        msg: "trace",
+        trace: { id, port_uuid: input.portUuid, dst: input.dst, protocol: input.protocol, src_port: input.srcPort ?? 0, dst_port: input.dstPort ?? 0, src: input.src ?? "" },
+      });
+    });
+  }
+}

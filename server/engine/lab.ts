@@ -1,0 +1,90 @@
+// The lab: simulated compute nodes (agent processes on loopback addresses 127.0.1.N) started by
+// the console so a newcomer sees a working network at once. Each appears as a virtual-router
+// object (compute-N, its address) like Contrail's.
+import { type ChildProcess, spawn } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { ConfigService } from "./config/service";
+import { SYSTEM_ACTOR } from "./config/api";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const AGENT_ENTRY = path.join(here, "agent", "main.ts");
+
+export interface LabNode {
+  name: string;
+  address: string;
+  process: ChildProcess | null;
+  restarts: number;
+}
+
+export class Lab {
+  readonly nodes: LabNode[] = [];
+  private stopping = false;
+
+  constructor(
+    private readonly config: ConfigService,
+    private readonly control: string,
+    private readonly count: number,
+    private readonly log: (line: string) => void = (l) => console.log(l),
+  ) {}
+
+  static addressOf(i: number) {
+    return `127.0.1.${i}`;
+  }
+
+  async start() {
+    for (let i = 1; i <= this.count; i++) {
+      const name = `compute-${i}`;
+      const address = Lab.addressOf(i);
+      const fq = ["default-global-system-config", name];
+      const vr = this.config.getByFqName("virtual-router", fq);
+      if (!vr) {
+        await this.config.create("virtual-router", { fq_name: fq, parent_type: "global-system-config", virtual_router_ip_address: address }, SYSTEM_ACTOR);
+      } else if (vr.virtual_router_ip_address !== address) {
+        await this.config.update("virtual-router", vr.uuid, { virtual_router_ip_address: address }, SYSTEM_ACTOR);
+      }
+      const node: LabNode = { name, address, process: null, restarts: 0 };
+      this.nodes.push(node);
+      this.spawn(node);
+    }
+  }
+
+  private spawn(node: LabNode) {
+    const args = ["--import", "tsx", AGENT_ENTRY, "--control", this.control, "--name", node.name, "--address", node.address];
+    if (process.env.WEFT_LAB_DATA_PORT) args.push("--data-port", process.env.WEFT_LAB_DATA_PORT);
+    const child = spawn(process.execPath, args, {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, WEFT_AGENT_LOG: process.env.WEFT_AGENT_LOG ?? "warn" },
+    });
+    node.process = child;
+    const prefix = (l: string) => l.trim() && this.log(`[${node.name}] ${l.trim()}`);
+    child.stdout?.on("data", (b: Buffer) => b.toString().split("\n").forEach(prefix));
+    child.stderr?.on("data", (b: Buffer) => b.toString().split("\n").forEach(prefix));
+    child.on("exit", (code, signal) => {
+      node.process = null;
+      if (this.stopping) return;
+      this.log(`[${node.name}] agent exited (${signal ?? code}); restarting in 2 s`);
+      node.restarts++;
+      setTimeout(() => !this.stopping && this.spawn(node), 2000);
+    });
+  }
+
+  async stop() {
+    this.stopping = true;
+    await Promise.all(
+      this.nodes.map(
+        (n) =>
+          new Promise<void>((resolve) => {
+            const p = n.process;
+            if (!p) return resolve();
+            const t = setTimeout(() => p.kill("SIGKILL"), 3000);
+            p.once("exit", () => {
+              clearTimeout(t);
+              resolve();
+            });
+            p.kill("SIGTERM");
+          }),
+      ),
+    );
+  }
+}
