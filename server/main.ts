@@ -5,6 +5,7 @@ import path from "node:path";
 import next from "next";
 import { startServices, stopServices } from "./services";
 import { handleVnc } from "./rest/vnc";
+import { handleEvents } from "./http/events";
 
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? "0.0.0.0";
@@ -35,6 +36,10 @@ async function main() {
         res.writeHead(503, { "content-type": "application/json" });
         res.end(JSON.stringify({ status: "error", db: (e as Error).message }));
       }
+      return;
+    }
+    if (p === "/events") {
+      await handleEvents(services, req, res);
       return;
     }
     if (p === "/metrics") {

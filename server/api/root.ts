@@ -4,6 +4,9 @@ import { configRouter } from "./routers/config";
 import { auditRouter } from "./routers/audit";
 import { usersRouter } from "./routers/users";
 import { tokensRouter } from "./routers/tokens";
+import { infraRouter } from "./routers/infra";
+import { routingRouter } from "./routers/routing";
+import { trafficRouter } from "./routers/traffic";
 
 export const appRouter = router({
   me: meRouter,
@@ -11,6 +14,9 @@ export const appRouter = router({
   audit: auditRouter,
   users: usersRouter,
   tokens: tokensRouter,
+  infra: infraRouter,
+  routing: routingRouter,
+  traffic: trafficRouter,
 });
 
 export type AppRouter = typeof appRouter;

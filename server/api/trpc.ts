@@ -22,6 +22,7 @@ const CODES = {
   unauthorized: "UNAUTHORIZED",
   forbidden: "FORBIDDEN",
   not_found: "NOT_FOUND",
+  method_not_allowed: "METHOD_NOT_SUPPORTED",
   conflict: "CONFLICT",
   internal: "INTERNAL_SERVER_ERROR",
 } as const;

@@ -9,6 +9,7 @@ import type { Actor } from "../engine/config/api";
 import { renderObject } from "../engine/config/view";
 import type { Services } from "../services";
 import { openApiDocument } from "./openapi";
+import { COMPILED_TYPES, compiledFqNameToId, routeCompiled, routingInstanceChildren, testTraffic } from "./compiled";
 
 const MAX_BODY = 10 * 1024 * 1024;
 const COLLECTIONS = new Map<string, ObjectType>(OBJECT_TYPES.map((t) => [`${t}s`, t]));
@@ -126,14 +127,23 @@ async function route(s: Services, req: IncomingMessage, res: ServerResponse, url
   if (parts.length === 0 && method === "GET") {
     return send(res, 200, {
       href: base,
-      links: OBJECT_TYPES.map((t) => ({ link: { rel: "collection", href: `${base}/${t}s`, name: t } })),
+      links: [...OBJECT_TYPES, ...COMPILED_TYPES].map((t) => ({ link: { rel: "collection", href: `${base}/${t}s`, name: t } })),
     });
+  }
+
+  if (routeCompiled(s, parts, method, url, base, res, send)) return;
+
+  if (parts.length === 1 && parts[0] === "test-traffic" && method === "POST") {
+    return send(res, 200, await testTraffic(s, actor, (await readObject(req)) as Record<string, unknown>));
   }
 
   if (parts.length === 1 && parts[0] === "fqname-to-id" && method === "POST") {
     const b = (await readObject(req)) as { type?: string; fq_name?: string[] };
-    const type = typeOrNotFound(String(b.type ?? ""));
     if (!Array.isArray(b.fq_name)) throw new WeftError("bad_request", "fq_name: must be a list of names");
+    const compiled = compiledFqNameToId(s, String(b.type ?? ""), b.fq_name);
+    if (compiled) return send(res, 200, { uuid: compiled });
+    if (compiled === null) throw new WeftError("not_found", `${b.type} ${b.fq_name.join(":")} not found`);
+    const type = typeOrNotFound(String(b.type ?? ""));
     const o = svc.getByFqName(type, b.fq_name);
     if (!o) throw new WeftError("not_found", `${type} ${b.fq_name.join(":")} not found`);
     return send(res, 200, { uuid: o.uuid });
@@ -214,7 +224,9 @@ async function route(s: Services, req: IncomingMessage, res: ServerResponse, url
     const uuid = parts[1];
     if (method === "GET") {
       const fields = url.searchParams.get("fields")?.split(",").filter(Boolean);
-      return send(res, 200, { [type]: renderObject(svc, svc.get(type, uuid), { base, fields }) });
+      const o = renderObject(svc, svc.get(type, uuid), { base, fields });
+      if (type === "virtual-network" && (!fields || fields.includes("routing_instances"))) o.routing_instances = routingInstanceChildren(s, uuid, base);
+      return send(res, 200, { [type]: o });
     }
     if (method === "PUT") {
       requireWriter(actor);

@@ -1,0 +1,56 @@
+// GET /events: one Server-Sent Events channel per console tab. It carries *what* changed (config
+// types, routing instances, agent sessions), coalesced per 250 ms; pages refetch what they show,
+// so the live view and a reload always agree.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Services } from "../services";
+
+export async function handleEvents(s: Services, req: IncomingMessage, res: ServerResponse) {
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
+  const actor = await s.accounts.actorFromHeaders(headers, "console");
+  if (!actor) {
+    res.writeHead(401, { "content-type": "text/plain" });
+    res.end("sign in first");
+    return;
+  }
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache, no-transform", connection: "keep-alive", "x-accel-buffering": "no" });
+  res.write(": weft live channel\n\n");
+
+  const configTypes = new Set<string>();
+  const vrfs = new Set<string>();
+  let agents = "";
+  let timer: NodeJS.Timeout | null = null;
+  const flush = () => {
+    timer = null;
+    if (configTypes.size) res.write(`event: config\ndata: ${JSON.stringify([...configTypes])}\n\n`);
+    if (vrfs.size) res.write(`event: routes\ndata: ${JSON.stringify([...vrfs].slice(0, 500))}\n\n`);
+    configTypes.clear();
+    vrfs.clear();
+  };
+  const soon = () => {
+    timer ??= setTimeout(flush, 250);
+  };
+  const offConfig = s.engine.config.subscribe((e) => {
+    configTypes.add(e.type);
+    soon();
+  });
+  const offRoutes = s.engine.control.onRoutes((changes) => {
+    for (const c of changes) vrfs.add(c.vrf);
+    soon();
+  });
+  // agent sessions change rarely and carry counters: compare a fingerprint every 2 s
+  const poll = setInterval(() => {
+    const now = [...s.engine.control.agents.values()].map((a) => `${a.name}:${a.state}:${a.lastResync}:${a.announced}:${a.subscriptions.size}`).join("|");
+    if (now !== agents) {
+      agents = now;
+      res.write(`event: agents\ndata: {}\n\n`);
+    }
+    res.write(": keepalive\n\n");
+  }, 2000);
+  req.on("close", () => {
+    offConfig();
+    offRoutes();
+    clearInterval(poll);
+    if (timer) clearTimeout(timer);
+  });
+}
