@@ -1,0 +1,225 @@
+// One control node, many simulated agents (in worker processes), many ports:
+//   initial sync time, resync after a control-node restart, control-node memory,
+//   and route change (port added) → visible in every subscribed agent's FIB (p50/p99).
+//   npx tsx bench/control-scale.ts [--agents 1000] [--ports 100000] [--vns 100] [--workers 4] [--changes 30]
+import { type ChildProcess, fork } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { Engine } from "../server/engine/engine";
+import { ControlNode } from "../server/engine/control/control-node";
+import type { Actor } from "../server/engine/config/api";
+import { percentile, printTable, writeResult } from "./lib";
+
+const arg = (name: string, dflt: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const AGENTS = arg("agents", 1000);
+const PORTS = arg("ports", 100_000);
+const VNS = arg("vns", 100);
+const WORKERS = arg("workers", 4);
+const CHANGES = arg("changes", 30);
+const ACTOR: Actor = { userId: null, email: "bench@weft", role: "admin", source: "api" };
+const P = ["default-domain", "scale"];
+
+const until = async (what: string, f: () => boolean | Promise<boolean>, ms: number) => {
+  const end = Date.now() + ms;
+  while (!(await f())) {
+    if (Date.now() > end) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
+
+interface WorkerStatus {
+  connected: number;
+  routes: number;
+  ports: number;
+  stale: number;
+  agents: number;
+  rss: number;
+}
+
+class Worker {
+  private waiting = new Map<number, (v: unknown) => void>();
+  private statusWaiters: ((s: WorkerStatus) => void)[] = [];
+  constructor(readonly proc: ChildProcess) {
+    proc.on("message", (m: { status?: WorkerStatus; id?: number }) => {
+      if (m.status) this.statusWaiters.shift()?.(m.status);
+      else if (m.id !== undefined) {
+        this.waiting.get(m.id)?.(m);
+        this.waiting.delete(m.id);
+      }
+    });
+  }
+  status(): Promise<WorkerStatus> {
+    return new Promise((r) => {
+      this.statusWaiters.push(r);
+      this.proc.send({ cmd: "status" });
+    });
+  }
+  watch(id: number, vrf: string, prefix: string, t0: number): Promise<{ latencies: number[]; missed: number }> {
+    return new Promise((r) => {
+      this.waiting.set(id, r as (v: unknown) => void);
+      this.proc.send({ cmd: "watch", id, vrf, prefix, t0 });
+    });
+  }
+}
+
+async function main() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "weft-bench-scale-"));
+  const engine = await Engine.start({ dataDir: dir, agentPort: 0, holdTimeSeconds: 30 });
+  const cfg = engine.config;
+  const portsPerAgent = Math.ceil(PORTS / AGENTS);
+  const agentsPerVn = Math.max(1, Math.ceil(AGENTS / VNS));
+  console.log(`seeding ${VNS} VNs and ${PORTS} ports (${portsPerAgent} per agent, ${agentsPerVn} agents per VN)…`);
+  const tSeed = performance.now();
+  await cfg.create("project", { fq_name: P, parent_type: "domain" }, ACTOR);
+  const vns = [];
+  for (let v = 0; v < VNS; v++) {
+    vns.push(
+      await cfg.create(
+        "virtual-network",
+        {
+          fq_name: [...P, `vn-${v}`],
+          network_ipam_refs: [{ to: ["default-domain", "default-project", "default-network-ipam"], attr: { ipam_subnets: [{ subnet: { ip_prefix: `10.${v % 256}.0.0`, ip_prefix_len: 16 } }] } }],
+        },
+        ACTOR,
+      ),
+    );
+  }
+  let next = 0;
+  const worker = async () => {
+    while (next < PORTS) {
+      const j = next++;
+      const agent = Math.floor(j / portsPerAgent);
+      const vn = vns[Math.min(VNS - 1, Math.floor(agent / agentsPerVn))];
+      const port = await cfg.create(
+        "virtual-machine-interface",
+        {
+          fq_name: [...P, `p-${j}`],
+          virtual_network_refs: [{ uuid: vn.uuid }],
+          virtual_machine_interface_bindings: { key_value_pair: [{ key: "host_id", value: `compute-${agent}` }] },
+        },
+        ACTOR,
+      );
+      await cfg.create("instance-ip", { fq_name: [`ip-${j}`], virtual_network_refs: [{ uuid: vn.uuid }], virtual_machine_interface_refs: [{ uuid: port.uuid }] }, ACTOR);
+    }
+  };
+  await Promise.all(Array.from({ length: 300 }, worker));
+  await cfg.close();
+  await until("compiler caught up", () => engine.compiler.compiledSeq >= cfg.lastSeq && engine.compiler.state.ports.size >= PORTS, 120_000);
+  const seedS = (performance.now() - tSeed) / 1000;
+  const rssBeforeAgents = process.memoryUsage().rss;
+
+  // ---- initial sync
+  console.log(`starting ${AGENTS} agents in ${WORKERS} worker processes…`);
+  const control = `127.0.0.1:${engine.control.listenPort}`;
+  const t0 = performance.now();
+  const workers: Worker[] = [];
+  const per = Math.ceil(AGENTS / WORKERS);
+  await Promise.all(
+    Array.from({ length: WORKERS }, (_, w) => {
+      const first = w * per;
+      const count = Math.max(0, Math.min(per, AGENTS - first));
+      const proc = fork(path.resolve("bench/workers/agents.ts"), [control, String(first), String(count)], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+      const wk = new Worker(proc);
+      workers.push(wk);
+      return new Promise<void>((r) => proc.once("message", () => r()));
+    }),
+  );
+  const expectedRoutes = (() => {
+    // every agent receives all routes of its VN's instance
+    let n = 0;
+    for (let a = 0; a < AGENTS; a++) {
+      const v = Math.min(VNS - 1, Math.floor(a / agentsPerVn));
+      const agentsInVn = Array.from({ length: AGENTS }, (_, x) => x).filter((x) => Math.min(VNS - 1, Math.floor(x / agentsPerVn)) === v);
+      n += agentsInVn.reduce((s, x) => s + Math.max(0, Math.min(portsPerAgent, PORTS - x * portsPerAgent)), 0);
+    }
+    return n;
+  })();
+  const synced = async () => {
+    if (engine.control.rib.pathCount < PORTS) return false;
+    const s = await Promise.all(workers.map((w) => w.status()));
+    return s.reduce((n, x) => n + x.routes, 0) >= expectedRoutes && s.reduce((n, x) => n + x.stale, 0) === 0;
+  };
+  await until("initial sync", synced, 600_000);
+  const initialS = (performance.now() - t0) / 1000;
+  const rssControl = process.memoryUsage().rss;
+
+  // ---- route change latency
+  const latencies: number[] = [];
+  let missed = 0;
+  for (let k = 0; k < CHANGES; k++) {
+    const v = k % VNS;
+    const vn = vns[v];
+    const agent = v * agentsPerVn;
+    const address = `10.${v % 256}.250.${(k % 250) + 1}`;
+    const vrf = [...vn.fq_name, vn.name].join(":");
+    const t = Date.now();
+    const watches = workers.map((w) => w.watch(k, vrf, `${address}/32`, t));
+    const port = await cfg.create(
+      "virtual-machine-interface",
+      { fq_name: [...P, `chg-${k}`], virtual_network_refs: [{ uuid: vn.uuid }], virtual_machine_interface_bindings: { key_value_pair: [{ key: "host_id", value: `compute-${agent}` }] } },
+      ACTOR,
+    );
+    await cfg.create("instance-ip", { fq_name: [`chg-ip-${k}`], virtual_network_refs: [{ uuid: vn.uuid }], virtual_machine_interface_refs: [{ uuid: port.uuid }], instance_ip_address: address }, ACTOR);
+    for (const r of await Promise.all(watches)) {
+      latencies.push(...r.latencies);
+      missed += r.missed;
+    }
+  }
+
+  // ---- control-node restart
+  const port = engine.control.listenPort;
+  await engine.control.stop();
+  await new Promise((r) => setTimeout(r, 500));
+  const t1 = performance.now();
+  const fresh = new ControlNode(engine.compiler, { name: "restarted", host: "127.0.0.1", port, holdTimeSeconds: 30 });
+  await fresh.start();
+  await until(
+    "resync",
+    async () => [...fresh.agents.values()].filter((a) => a.lastResync).length >= AGENTS && fresh.rib.pathCount >= PORTS + CHANGES && (await synced()),
+    600_000,
+  );
+  const resyncS = (performance.now() - t1) / 1000;
+
+  const workerRss = (await Promise.all(workers.map((w) => w.status()))).reduce((n, s) => n + s.rss, 0);
+  for (const w of workers) w.proc.send({ cmd: "stop" });
+  await fresh.stop();
+  await engine.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+
+  const gib = (b: number) => b / 2 ** 30;
+  const figures = {
+    agents: AGENTS,
+    ports: PORTS,
+    vns: VNS,
+    seedSeconds: seedS,
+    initialSyncSeconds: initialS,
+    resyncSeconds: resyncS,
+    controlRssGiB: gib(rssControl),
+    controlRssBeforeAgentsGiB: gib(rssBeforeAgents),
+    agentWorkersRssGiB: gib(workerRss),
+    routesInAgentFibs: expectedRoutes,
+    routeChangeMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), samples: latencies.length, missed },
+  };
+  printTable(`control-scale: ${AGENTS} agents, ${PORTS} ports, ${VNS} VNs (agents in ${WORKERS} worker processes)`, [
+    { metric: "seed (config + compiler)", value: seedS, unit: "s" },
+    { metric: "initial sync (agents start → all FIBs full)", value: initialS, unit: "s" },
+    { metric: "resync after control-node restart", value: resyncS, unit: "s", goal: "< 10 s", ok: resyncS < 10 },
+    { metric: "control-node RSS (config + compiler + RIBs + sessions)", value: gib(rssControl), unit: "GiB", goal: "< 2 GiB", ok: rssControl < 2 * 2 ** 30 },
+    { metric: "route entries in agent FIBs", value: expectedRoutes },
+    { metric: "port added → in every subscribed FIB, p50", value: figures.routeChangeMs.p50, unit: "ms" },
+    { metric: "port added → in every subscribed FIB, p99", value: figures.routeChangeMs.p99, unit: "ms" },
+    { metric: "watch samples / missed", value: `${latencies.length} / ${missed}` },
+  ]);
+  const file = writeResult("control-scale", { goal: { resyncSeconds: 10, controlRssGiB: 2 }, figures });
+  console.log(`results: ${path.relative(process.cwd(), file)}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

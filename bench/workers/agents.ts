@@ -1,0 +1,70 @@
+// A worker process hosting many simulated agents (the benchmark's compute nodes), driven over IPC:
+//   {cmd: "status"}                       → {connected, resynced, routes, ports}
+//   {cmd: "watch", vrf, prefix, t0, id}   → {id, latencies: ms until the prefix is in each subscribed agent's FIB}
+//   {cmd: "stop"}
+import { type AgentHandle, startAgent } from "../../server/engine/agent/main";
+
+const [control, first, count] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
+const agents: AgentHandle[] = [];
+
+/** compute-N lives on 127.1.x.y: one loopback address per agent */
+export const agentAddress = (i: number) => `127.1.${Math.floor(i / 250)}.${(i % 250) + 1}`;
+
+async function main() {
+  for (let i = first; i < first + count; i++) {
+    agents.push(
+      await startAgent({
+        name: `compute-${i}`,
+        address: agentAddress(i),
+        control,
+        dataPort: 0,
+        log: false,
+        statsIntervalMs: 60_000,
+        initialSyncWaitMs: 500,
+        backoffInitialMs: 200,
+        backoffMaxMs: 2000,
+      }),
+    );
+  }
+  process.send!({ ready: true });
+}
+
+process.on("message", async (m: { cmd: string; vrf?: string; prefix?: string; t0?: number; id?: number }) => {
+  if (m.cmd === "status") {
+    let connected = 0;
+    let routes = 0;
+    let ports = 0;
+    let stale = 0;
+    for (const a of agents) {
+      const s = a.status();
+      if (s.session === "established") connected++;
+      routes += s.routes;
+      ports += s.ports;
+      stale += s.staleRoutes;
+    }
+    process.send!({ status: { connected, routes, ports, stale, agents: agents.length, rss: process.memoryUsage().rss } });
+  } else if (m.cmd === "watch") {
+    const watchers = agents.filter((a) => a.status().subscribed.includes(m.vrf!));
+    const latencies: number[] = [];
+    const pending = new Set(watchers);
+    const deadline = Date.now() + 10_000;
+    while (pending.size && Date.now() < deadline) {
+      for (const a of [...pending]) {
+        if (a.routes(m.vrf!).some((r) => r.prefix === m.prefix)) {
+          latencies.push(Date.now() - m.t0!);
+          pending.delete(a);
+        }
+      }
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    process.send!({ id: m.id, latencies, missed: pending.size });
+  } else if (m.cmd === "stop") {
+    await Promise.all(agents.map((a) => a.stop()));
+    process.exit(0);
+  }
+});
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
