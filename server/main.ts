@@ -6,6 +6,7 @@ import next from "next";
 import { startServices, stopServices } from "./services";
 import { handleVnc } from "./rest/vnc";
 import { handleEvents } from "./http/events";
+import { handleHealthz, handleMetrics } from "./http/ops";
 
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? "0.0.0.0";
@@ -27,26 +28,9 @@ async function main() {
       await handleVnc(services, req, res, url);
       return;
     }
-    if (p === "/healthz") {
-      try {
-        await services.engine.db.$queryRawUnsafe("SELECT 1");
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify({ status: "ok", db: "ok", uptimeSeconds: Math.round(process.uptime()), changeSeq: services.engine.config.lastSeq }));
-      } catch (e) {
-        res.writeHead(503, { "content-type": "application/json" });
-        res.end(JSON.stringify({ status: "error", db: (e as Error).message }));
-      }
-      return;
-    }
-    if (p === "/events") {
-      await handleEvents(services, req, res);
-      return;
-    }
-    if (p === "/metrics") {
-      res.writeHead(200, { "content-type": services.metrics.registry.contentType });
-      res.end(await services.metrics.registry.metrics());
-      return;
-    }
+    if (p === "/healthz") return handleHealthz(services, res);
+    if (p === "/events") return handleEvents(services, req, res);
+    if (p === "/metrics") return handleMetrics(services, res);
     const started = process.hrtime.bigint();
     res.on("finish", () => {
       const surface = p.startsWith("/api/trpc") ? "trpc" : p.startsWith("/api/auth") ? "auth" : "console";

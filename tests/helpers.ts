@@ -8,6 +8,7 @@ import { Engine } from "../server/engine/engine";
 import type { Actor } from "../server/engine/config/api";
 import { type Services, startServices, stopServices } from "../server/services";
 import { handleVnc } from "../server/rest/vnc";
+import { handleHealthz, handleMetrics } from "../server/http/ops";
 
 export const ADMIN: Actor = { userId: null, email: "admin@test", role: "admin", source: "api" };
 
@@ -44,7 +45,9 @@ export async function startServer(): Promise<TestServer> {
   await services.accounts.ensureAdmin(dir);
   server.on("request", (req, res) => {
     const url = new URL(req.url ?? "/", `http://127.0.0.1:${port}`);
-    void handleVnc(services, req, res, url);
+    if (url.pathname === "/healthz") void handleHealthz(services, res);
+    else if (url.pathname === "/metrics") void handleMetrics(services, res);
+    else void handleVnc(services, req, res, url);
   });
   const viewer = { email: "viewer@test.weft", password: "viewer-password-1" };
   const operator = { email: "operator@test.weft", password: "operator-password-1" };
