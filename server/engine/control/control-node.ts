@@ -193,7 +193,10 @@ export class ControlNode {
     s.send({ msg: "hello_ack", hello_ack: { protocol_version: PROTOCOL_VERSION, control_node: this.name, hold_time_seconds: this.holdTime, session_id: randomUUID() } });
     const g = this.compiler.state.globals;
     s.send({ msg: "global", global: { encapsulation_priority: g.encapsulationPriority, autonomous_system: g.autonomousSystem } });
-    this.syncPorts(s, this.compiler.portsOnHost(s.name));
+    const ports = this.compiler.portsOnHost(s.name);
+    this.syncPorts(s, ports);
+    // an empty ports update still tells the agent the config dump is complete: it announces at once
+    if (ports.length === 0) s.send({ msg: "ports", ports: { add: [], delete: [] } });
     return s;
   }
 

@@ -1,0 +1,341 @@
+// One vRouter agent: state + data plane + control session, and the reconciliation between
+// them. After every control message the agent converges what it announces (one route per
+// port address and floating IP) and what it subscribes to (its ports' VRFs) towards what its
+// state says, so replays, reconnects and missed events all end in the same place.
+import crypto from "node:crypto";
+import type { ControlMessage, Route, TraceRequest, TraceResult } from "../protocol/index.ts";
+import type { DataPlane, DataPlaneStats, PacketResult } from "./dataplane/index.ts";
+import { SimDataPlane } from "./dataplane/sim.ts";
+import type { FibRoute } from "./fib.ts";
+import type { FlowEntry } from "./flow-table.ts";
+import type { Tuple } from "./packet.ts";
+import { ControlSession, type SessionState } from "./session.ts";
+import { AgentState, ENCAPSULATIONS } from "./state.ts";
+
+export const AGENT_VERSION = "weft-agent 0.1.0";
+export const DEFAULT_DATA_PORT = 6635;
+
+export interface AgentOptions {
+  name: string;
+  /** Tunnel endpoint address (the UDP socket binds here); 127.0.1.x in the lab. */
+  address: string;
+  /** host:port of the control node; without it the agent runs offline (fed through `apply`). */
+  control?: string;
+  /** UDP port of the data plane (default 6635; 0 = any free port, announced as bound). */
+  dataPort?: number;
+  encapsulations?: string[];
+  /** Stats to the control node every … ms (default 10 000). */
+  statsIntervalMs?: number;
+  flowIdleMs?: number;
+  maxFlows?: number;
+  replyTimeoutMs?: number;
+  backoffInitialMs?: number;
+  backoffMaxMs?: number;
+  /** How long after hello_ack to wait for the first ports update before the initial announcements (default 1000 ms). */
+  initialSyncWaitMs?: number;
+  /** Log sink; default: compact lines on stderr. `false` silences. */
+  log?: ((line: string) => void) | false;
+}
+
+export interface AgentStatus {
+  name: string;
+  address: string;
+  dataPort: number;
+  bootId: string;
+  session: SessionState | "offline";
+  sessionsEstablished: number;
+  controlNode: string;
+  lastDownReason: string;
+  ports: number;
+  vrfs: number;
+  acls: number;
+  routes: number;
+  staleRoutes: number;
+  subscribed: string[];
+  announced: number;
+  dataplane: DataPlaneStats;
+}
+
+export interface AgentHandle {
+  readonly name: string;
+  readonly address: string;
+  readonly dataPort: number;
+  readonly bootId: string;
+  readonly state: AgentState;
+  readonly dataplane: DataPlane;
+  status(): AgentStatus;
+  /** Routes of one VRF (or all), effective slot per prefix. */
+  routes(vrf?: string): FibRoute[];
+  flows(): FlowEntry[];
+  /** Feeds a control message as if the control node had sent it (offline agents, tests, benches). */
+  apply(m: ControlMessage): void;
+  /** A packet entering at a local port, followed to its end (hops included). */
+  inject(portUuid: string, t: Tuple): Promise<PacketResult>;
+  /** Fast path: no hops, tunnelled packets are not waited for. */
+  forward(portUuid: string, t: Tuple): PacketResult;
+  trace(req: TraceRequest): Promise<TraceResult>;
+  stop(): Promise<void>;
+}
+
+const rkey = (vrf: string, prefix: string) => `${vrf}\u0000${prefix}`;
+
+class Agent implements AgentHandle {
+  readonly state: AgentState;
+  readonly dataplane: SimDataPlane;
+  readonly bootId = crypto.randomUUID();
+  private session: ControlSession | null = null;
+  private announced = new Map<string, string>(); // key → JSON of the route as last sent
+  private subscribed = new Set<string>();
+  private synced = false; // initial announcements of this session done
+  private syncTimer: NodeJS.Timeout | null = null;
+  private statsTimer: NodeJS.Timeout | null = null;
+  private reconcileQueued = false;
+  private readonly log: (line: string) => void;
+
+  constructor(readonly opts: AgentOptions) {
+    const sink = opts.log === false ? () => {} : (opts.log ?? ((l: string) => process.stderr.write(`${l}\n`)));
+    this.log = (line) => sink(`[agent ${opts.name}] ${line}`);
+    this.state = new AgentState({
+      name: opts.name,
+      address: opts.address,
+      dataPort: opts.dataPort ?? DEFAULT_DATA_PORT,
+      encapsulations: opts.encapsulations?.length ? [...opts.encapsulations] : [...ENCAPSULATIONS],
+    });
+    this.dataplane = new SimDataPlane(this.state, { flowIdleMs: opts.flowIdleMs, maxFlows: opts.maxFlows, replyTimeoutMs: opts.replyTimeoutMs, log: this.log });
+  }
+
+  get name() {
+    return this.state.self.name;
+  }
+  get address() {
+    return this.state.self.address;
+  }
+  get dataPort() {
+    return this.state.self.dataPort;
+  }
+
+  async start() {
+    const bound = await this.dataplane.start();
+    this.state.self.dataPort = bound;
+    this.log(`data plane sim on ${this.address}:${bound} (${this.state.self.encapsulations.join(", ")}), boot ${this.bootId.slice(0, 8)}`);
+    if (!this.opts.control) return;
+    this.session = new ControlSession({
+      control: this.opts.control,
+      hello: {
+        name: this.name,
+        address: this.address,
+        data_port: bound,
+        encapsulations: this.state.self.encapsulations,
+        agent_version: AGENT_VERSION,
+        boot_id: this.bootId,
+      },
+      backoffInitialMs: this.opts.backoffInitialMs,
+      backoffMaxMs: this.opts.backoffMaxMs,
+      onUp: (ack) => this.onUp(ack.control_node, ack.hold_time_seconds, ack.session_id),
+      onMessage: (m) => this.apply(m),
+      onDown: (reason) => this.onDown(reason),
+      log: this.log,
+    });
+    this.session.start();
+  }
+
+  // ------------------------------------------------------------------ session events
+
+  private onUp(control: string, hold: number, sessionId: string) {
+    this.log(`session up with ${control || "control"} (hold ${hold} s, session ${sessionId || "-"})`);
+    // A new session knows nothing of what we announced or subscribed to before.
+    this.announced.clear();
+    this.subscribed.clear();
+    this.synced = false;
+    if (this.syncTimer) clearTimeout(this.syncTimer);
+    this.syncTimer = setTimeout(() => this.initialSync("no ports update"), this.opts.initialSyncWaitMs ?? 1_000);
+    if (this.statsTimer) clearInterval(this.statsTimer);
+    this.statsTimer = setInterval(() => this.sendStats(), this.opts.statsIntervalMs ?? 10_000);
+    this.statsTimer.unref();
+  }
+
+  private onDown(reason: string) {
+    if (this.syncTimer) clearTimeout(this.syncTimer);
+    if (this.statsTimer) clearInterval(this.statsTimer);
+    this.syncTimer = this.statsTimer = null;
+    this.synced = false;
+    // Graceful restart: keep forwarding with what we have; the next session confirms or sweeps it.
+    this.state.markStale();
+    this.log(`session down: ${reason}; forwarding on ${this.state.fib.routeCount} stale routes`);
+  }
+
+  /** The config dump arrived (first ports update) or did not come in time: announce, end-of-RIB, subscribe. */
+  private initialSync(why: string) {
+    if (this.synced || this.session?.state !== "established") return;
+    if (this.syncTimer) clearTimeout(this.syncTimer);
+    this.syncTimer = null;
+    this.synced = true;
+    const n = this.reconcile();
+    this.session.send({ msg: "end_of_rib", end_of_rib: { vrf: "" } });
+    this.log(`initial sync (${why}): ${n.announced} routes announced, end-of-RIB sent, subscribed to ${n.subscribed} VRFs`);
+  }
+
+  // ------------------------------------------------------------------ control messages
+
+  apply(m: ControlMessage) {
+    switch (m.msg) {
+      case "global":
+        this.state.setGlobal(m.global);
+        break;
+      case "vrfs":
+        this.state.applyVrfs(m.vrfs.add ?? [], m.vrfs.delete ?? []);
+        break;
+      case "acls":
+        this.state.applyAcls(m.acls.set ?? [], m.acls.delete ?? []);
+        break;
+      case "ports":
+        this.state.applyPorts(m.ports.add ?? [], m.ports.delete ?? []);
+        if (!this.synced && this.session?.state === "established") {
+          // Let the rest of this batch of messages land first.
+          setImmediate(() => this.initialSync("ports received"));
+          return;
+        }
+        break;
+      case "routes":
+        this.state.applyRoutes(m.routes.add ?? [], m.routes.delete ?? []);
+        return; // routes from the control node change nothing we announce
+      case "end_of_rib": {
+        const r = this.state.endOfRib(m.end_of_rib.vrf);
+        if (r.routes.length || r.config) this.log(`end-of-RIB ${m.end_of_rib.vrf || "(all)"}: swept ${r.routes.length} stale routes, ${r.config} stale config items`);
+        break;
+      }
+      case "trace":
+        void this.runTrace(m.trace);
+        return;
+      case "hello_ack":
+      case "keepalive":
+        return;
+    }
+    this.queueReconcile();
+  }
+
+  private async runTrace(req: TraceRequest) {
+    const result = await this.dataplane.trace(req);
+    this.session?.send({ msg: "trace_result", trace_result: result });
+  }
+
+  private queueReconcile() {
+    if (this.reconcileQueued) return;
+    this.reconcileQueued = true;
+    queueMicrotask(() => {
+      this.reconcileQueued = false;
+      if (this.synced) this.reconcile();
+    });
+  }
+
+  /** Converges announcements and subscriptions of the current session towards the state. */
+  private reconcile(): { announced: number; subscribed: number } {
+    const s = this.session;
+    if (!s || s.state !== "established") return { announced: 0, subscribed: 0 };
+    const want = this.state.ownRoutes();
+    const add: Route[] = [];
+    const del: { vrf: string; prefix: string }[] = [];
+    const next = new Map<string, string>();
+    for (const [k, r] of want) {
+      const text = JSON.stringify(r);
+      next.set(k, text);
+      if (this.announced.get(k) !== text) add.push(r);
+    }
+    for (const [k, text] of this.announced)
+      if (!next.has(k)) {
+        const r = JSON.parse(text) as Route;
+        del.push({ vrf: r.vrf, prefix: r.prefix });
+      }
+    // Withdrawals first in the same message: the control node applies adds after deletes.
+    if (add.length || del.length) s.send({ msg: "routes", routes: { add, delete: del } });
+    this.announced = next;
+
+    const vrfs = this.state.wantedVrfs();
+    const sub = [...vrfs].filter((v) => !this.subscribed.has(v));
+    const unsub = [...this.subscribed].filter((v) => !vrfs.has(v));
+    if (sub.length) s.send({ msg: "subscribe", subscribe: { vrfs: sub } });
+    if (unsub.length) {
+      s.send({ msg: "unsubscribe", unsubscribe: { vrfs: unsub } });
+      // Nobody will update these routes any more: forget them.
+      for (const v of unsub) this.state.dropControlRoutes(v);
+    }
+    this.subscribed = vrfs;
+    return { announced: add.length, subscribed: sub.length };
+  }
+
+  private sendStats() {
+    const d = this.dataplane.stats();
+    this.session?.send({
+      msg: "stats",
+      stats: { flows: d.flows, packets_forwarded: d.packetsForwarded, packets_dropped: d.packetsDropped, vrfs: this.state.vrfs.size, routes: this.state.fib.routeCount, ports: this.state.ports.size },
+    });
+  }
+
+  // ------------------------------------------------------------------ handle
+
+  status(): AgentStatus {
+    let staleRoutes = 0;
+    for (const v of this.state.fib.names()) for (const [, e] of this.state.fib.vrf(v)!.entries()) if (e.control?.stale) staleRoutes++;
+    return {
+      name: this.name,
+      address: this.address,
+      dataPort: this.dataPort,
+      bootId: this.bootId,
+      session: this.session ? this.session.state : "offline",
+      sessionsEstablished: this.session?.established ?? 0,
+      controlNode: this.session?.controlNode ?? "",
+      lastDownReason: this.session?.lastDownReason ?? "",
+      ports: this.state.ports.size,
+      vrfs: this.state.vrfs.size,
+      acls: this.state.acls.size,
+      routes: this.state.fib.routeCount,
+      staleRoutes,
+      subscribed: [...this.subscribed].sort(),
+      announced: this.announced.size,
+      dataplane: this.dataplane.stats(),
+    };
+  }
+
+  routes(vrf?: string): FibRoute[] {
+    const out: FibRoute[] = [];
+    for (const v of vrf ? [vrf] : this.state.fib.names()) {
+      const t = this.state.fib.vrf(v);
+      if (!t) continue;
+      for (const [, e] of t.entries()) {
+        const r = e.control ?? e.local;
+        if (r) out.push(r);
+      }
+    }
+    return out;
+  }
+
+  flows(): FlowEntry[] {
+    return this.dataplane.flows();
+  }
+
+  inject(portUuid: string, t: Tuple): Promise<PacketResult> {
+    return this.dataplane.inject(portUuid, t, { trace: true });
+  }
+
+  forward(portUuid: string, t: Tuple): PacketResult {
+    return this.dataplane.forward(portUuid, t);
+  }
+
+  trace(req: TraceRequest): Promise<TraceResult> {
+    return this.dataplane.trace(req);
+  }
+
+  async stop() {
+    if (this.syncTimer) clearTimeout(this.syncTimer);
+    if (this.statsTimer) clearInterval(this.statsTimer);
+    this.session?.stop();
+    await this.dataplane.stop();
+    this.log("stopped");
+  }
+}
+
+export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
+  const a = new Agent(opts);
+  await a.start();
+  return a;
+}

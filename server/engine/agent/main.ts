@@ -1,0 +1,67 @@
+// Standalone vRouter agent:
+//   npm run agent -- --control HOST:PORT --name NODE --address IP [--data-port 6635] [--encap MPLSoGRE,MPLSoUDP,VXLAN]
+// Also the programmatic entry for tests and benches (many agents may run in one process).
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { type AgentHandle, type AgentOptions, DEFAULT_DATA_PORT, startAgent } from "./agent.ts";
+import { ENCAPSULATIONS } from "./state.ts";
+
+export { startAgent, AGENT_VERSION, DEFAULT_DATA_PORT } from "./agent.ts";
+export type { AgentHandle, AgentOptions, AgentStatus } from "./agent.ts";
+export type { PacketResult, DataPlane, DataPlaneStats } from "./dataplane/index.ts";
+export type { Tuple } from "./packet.ts";
+
+const USAGE = "usage: npm run agent -- --control HOST:PORT --name NODE --address IP [--data-port 6635] [--encap MPLSoGRE,MPLSoUDP,VXLAN]";
+
+export function parseArgs(argv: string[]): AgentOptions {
+  const val = (flag: string): string | undefined => {
+    const i = argv.indexOf(flag);
+    if (i < 0) return undefined;
+    const v = argv[i + 1];
+    if (v === undefined || v.startsWith("--")) throw new Error(`${flag} needs a value\n${USAGE}`);
+    return v;
+  };
+  const control = val("--control");
+  const name = val("--name");
+  const address = val("--address");
+  if (!control || !name || !address) throw new Error(USAGE);
+  const dataPortText = val("--data-port");
+  const dataPort = dataPortText === undefined ? DEFAULT_DATA_PORT : Number(dataPortText);
+  if (!Number.isInteger(dataPort) || dataPort < 0 || dataPort > 65535) throw new Error(`bad --data-port ${dataPortText}`);
+  const encapText = val("--encap");
+  const encapsulations = encapText ? encapText.split(",").map((s) => s.trim()).filter(Boolean) : [...ENCAPSULATIONS];
+  for (const e of encapsulations) if (!(ENCAPSULATIONS as readonly string[]).includes(e)) throw new Error(`unknown encapsulation ${e} (known: ${ENCAPSULATIONS.join(", ")})`);
+  return { control, name, address, dataPort, encapsulations };
+}
+
+async function main() {
+  let opts: AgentOptions;
+  try {
+    opts = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    process.exit(2);
+  }
+  let agent: AgentHandle;
+  try {
+    agent = await startAgent(opts);
+  } catch (e) {
+    process.stderr.write(`[agent ${opts.name}] cannot start: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
+  let stopping = false;
+  const shutdown = (sig: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`[agent ${opts.name}] ${sig}: stopping\n`);
+    agent.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+}
+
+const invoked = process.argv[1] ? path.resolve(process.argv[1]) : "";
+if (invoked === fileURLToPath(import.meta.url)) void main();
