@@ -31,6 +31,17 @@ for (const f of files.sort()) {
     rows.push(["", "tRPC config.list, median", num(r.trpcList?.medianMs, " ms"), "", ""]);
     rows.push(["", "config.list response", num(r.trpcList ? r.trpcList.bytes / 1024 : undefined, " KiB"), "", ""]);
     for (const n of r.notes ?? []) rows.push(["", `note: ${n}`.slice(0, 100), "", "", ""]);
+  } else if (r.bench === "control-scale") {
+    const x = r.figures ?? {};
+    rows.push(["control-scale", `${x.agents} agents, ${x.ports} ports: initial sync`, num(x.initialSyncSeconds, " s"), "", at]);
+    rows.push(["", "resync after control-node restart", num(x.resyncSeconds, " s"), "< 10 s", ""]);
+    rows.push(["", "control-node RSS", num(x.controlRssGiB, " GiB"), "< 2 GiB", ""]);
+    rows.push(["", "port added → every subscribed FIB, p50 / p99", `${num(x.routeChangeMs?.p50)} / ${num(x.routeChangeMs?.p99)} ms`, "", ""]);
+  } else if (r.bench === "agent-forwarding") {
+    const x = r.figures ?? {};
+    rows.push(["agent-forwarding", "local delivery, first packet / established", `${num(x.localFirstPacketPps)} / ${num(x.localEstablishedPps)} pkt/s`, "", at]);
+    rows.push(["", "remote via UDP, first packet / established", `${num(x.remoteFirstPacketPps)} / ${num(x.remoteEstablishedPps)} pkt/s`, "", ""]);
+    rows.push(["", "traced round trip p50 / p99", `${num(x.tracedRoundTripP50Ms)} / ${num(x.tracedRoundTripP99Ms)} ms`, "", ""]);
   }
 }
 

@@ -11,7 +11,7 @@ ensure_node_modules
 ensure_prisma_client
 set +e
 
-ALL=(config-ports console-vn-list)
+ALL=(config-ports console-vn-list control-scale agent-forwarding)
 if [ $# -gt 0 ]; then BENCHES=("$@"); else BENCHES=("${ALL[@]}"); fi
 status=0
 ran=()
@@ -26,7 +26,7 @@ for b in "${BENCHES[@]}"; do
         log "next build failed: skipping $b"; status=1; continue
       fi
       ;;
-    config-ports) ;;
+    config-ports|control-scale|agent-forwarding) ;;
     *) log "unknown benchmark: $b (known: ${ALL[*]})"; status=1; continue ;;
   esac
   log "bench: $b"
