@@ -6,13 +6,22 @@ cd "$(dirname "$0")/.."
 set -e
 ensure_node_modules
 ensure_prisma_client
-ensure_debian_packages chromium:chromium
+# Debian chromium for Playwright, real BGP daemons for the interop tests (loopback only)
+ensure_debian_packages chromium:chromium gobgpd:gobgpd bird:bird2
 set +e
 
 rm -rf .reports && mkdir -p .reports
 status=0
 
-log "unit, integration and REST API tests (vitest)"
+log "type check (tsc --noEmit: engine, console, CLI, tests, benches)"
+if npx tsc --noEmit -p tsconfig.json; then
+  echo '{"numPassedTests":1,"numFailedTests":0}' > .reports/typecheck.json
+else
+  echo '{"numPassedTests":0,"numFailedTests":1}' > .reports/typecheck.json
+  status=1
+fi
+
+log "unit, integration, controller, agent, BGP and REST API tests (vitest)"
 npx vitest run --reporter=default --reporter=json --outputFile.json=.reports/unit.json || status=1
 
 log "end-to-end tests (Playwright on Debian chromium)"
@@ -23,5 +32,5 @@ else
   status=1
 fi
 
-node scripts/summarize.mjs .reports/unit.json .reports/e2e.json || status=1
+node scripts/summarize.mjs .reports/typecheck.json .reports/unit.json .reports/e2e.json || status=1
 exit $status
