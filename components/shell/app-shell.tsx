@@ -5,6 +5,7 @@ import type { Me } from "../../lib/trpc";
 import { ProjectProvider } from "../project-context";
 import { SessionGate } from "../session";
 import { BreadcrumbProvider, Breadcrumbs } from "./breadcrumbs";
+import { LiveChannelProvider, LiveIndicator } from "./live-channel";
 import { ProjectSelector } from "./project-selector";
 import { SideNav } from "./side-nav";
 import { UserMenu } from "./user-menu";
@@ -13,6 +14,7 @@ export function AppShell({ children, initialMe }: { children: ReactNode; initial
   return (
     <SessionGate initialMe={initialMe}>
       <ProjectProvider>
+        <LiveChannelProvider>
         <BreadcrumbProvider>
           <div className="flex h-screen overflow-hidden">
             <SideNav />
@@ -21,7 +23,8 @@ export function AppShell({ children, initialMe }: { children: ReactNode; initial
                 <ProjectSelector />
                 <div className="h-5 w-px bg-line" />
                 <Breadcrumbs />
-                <div className="ml-auto">
+                <div className="ml-auto flex items-center gap-3">
+                  <LiveIndicator />
                   <UserMenu />
                 </div>
               </header>
@@ -29,6 +32,7 @@ export function AppShell({ children, initialMe }: { children: ReactNode; initial
             </div>
           </div>
         </BreadcrumbProvider>
+        </LiveChannelProvider>
       </ProjectProvider>
     </SessionGate>
   );

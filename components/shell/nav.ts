@@ -1,6 +1,11 @@
 // The left rail: areas and their pages, as in Contrail Command. Only pages that work are listed.
 import {
+  Activity,
+  Cpu,
   FileClock,
+  Route,
+  Server,
+  Settings2,
   FolderKanban,
   Globe,
   KeyRound,
@@ -37,12 +42,23 @@ export const NAV: NavArea[] = [
       { href: "/overlay/network-policies", label: "Policies", icon: ShieldCheck },
       { href: "/overlay/security-groups", label: "Security Groups", icon: Shield },
       { href: "/overlay/floating-ips", label: "Floating IPs", icon: Globe },
+      { href: "/overlay/routing-instances", label: "Routing Instances", icon: Route },
     ],
   },
   {
     id: "infrastructure",
     label: "Infrastructure",
-    items: [{ href: "/infrastructure/projects", label: "Projects", icon: FolderKanban }],
+    items: [
+      { href: "/infrastructure/control-nodes", label: "Control Nodes", icon: Server },
+      { href: "/infrastructure/compute-nodes", label: "Compute Nodes", icon: Cpu },
+      { href: "/infrastructure/global-config", label: "Global Config", icon: Settings2 },
+      { href: "/infrastructure/projects", label: "Projects", icon: FolderKanban },
+    ],
+  },
+  {
+    id: "monitor",
+    label: "Monitor",
+    items: [{ href: "/monitor/test-traffic", label: "Test traffic", icon: Activity }],
   },
   {
     id: "admin",
@@ -60,6 +76,7 @@ export const SEGMENT_LABELS: Record<string, string> = {
   overlay: "Overlay",
   infrastructure: "Infrastructure",
   admin: "Admin",
+  monitor: "Monitor",
   objects: "Objects",
   pools: "Pools",
   ...Object.fromEntries(NAV.flatMap((a) => a.items.map((i) => [i.href.split("/").pop() as string, i.label]))),

@@ -22,3 +22,15 @@ export function instanceIpsByPort(iips: ConfigObject[]): Map<string, ConfigObjec
 }
 
 export const iipAddress = (iip: ConfigObject) => (iip.instance_ip_address as string | null | undefined) ?? "";
+
+/** compute node a port is bound to (Contrail: virtual_machine_interface_bindings host_id) */
+export function portHost(port: ConfigObject): string {
+  const kv = (port.virtual_machine_interface_bindings as { key_value_pair?: { key: string; value: string }[] } | undefined)?.key_value_pair ?? [];
+  return kv.find((p) => p.key === "host_id")?.value ?? "";
+}
+
+/** the bindings with host_id set to `host` (other pairs kept); empty host removes host_id */
+export function bindingsWithHost(port: ConfigObject | undefined, host: string): { key_value_pair: { key: string; value: string }[] } {
+  const kv = ((port?.virtual_machine_interface_bindings as { key_value_pair?: { key: string; value: string }[] } | undefined)?.key_value_pair ?? []).filter((p) => p.key !== "host_id");
+  return { key_value_pair: host ? [...kv, { key: "host_id", value: host }] : kv };
+}

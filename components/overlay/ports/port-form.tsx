@@ -2,11 +2,13 @@
 // Create a port: the virtual-machine-interface, then an instance-ip on it (the address comes from
 // the network's IPAM unless a fixed one is given). If the second step fails the port stays and a
 // retry only adds the address.
+import { useQuery } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { parseAddress } from "../../../server/engine/model/net";
 import { NameSchema } from "../../../server/engine/model/schemas";
 import type { ConfigObject } from "../../../server/engine/model/types";
 import { errorMessage, FieldErrors, fieldIssues, type FieldIssue } from "../../../lib/errors";
+import { useTRPC } from "../../../lib/trpc";
 import { FormDialog } from "../../objects/form-dialog";
 import { useTargetProject } from "../../objects/target-project";
 import { useConfigList, useCreateObject } from "../../objects/use-config";
@@ -14,6 +16,7 @@ import { Checkbox } from "../../ui/checkbox";
 import { Field } from "../../ui/field";
 import { Input } from "../../ui/input";
 import { Select } from "../../ui/select";
+import { bindingsWithHost } from "./port-fields";
 
 const randomSuffix = () => Math.random().toString(36).slice(2, 8);
 
@@ -22,8 +25,11 @@ export function PortForm({ open, onOpenChange }: { open: boolean; onOpenChange: 
   const vns = useConfigList("virtual-network", { projectUuid: project?.uuid, enabled: !!project });
   const sgs = useConfigList("security-group", { projectUuid: project?.uuid, enabled: !!project });
   const create = useCreateObject();
+  const trpc = useTRPC();
+  const nodes = useQuery(trpc.infra.computeNodes.queryOptions());
 
   const [name, setName] = useState("");
+  const [host, setHost] = useState("");
   const [vnUuid, setVnUuid] = useState("");
   const [sgPicked, setSgPicked] = useState<Set<string> | null>(null);
   const [fixedIp, setFixedIp] = useState("");
@@ -69,6 +75,7 @@ export function PortForm({ open, onOpenChange }: { open: boolean; onOpenChange: 
             parent_type: "project",
             virtual_network_refs: [{ uuid: network }],
             security_group_refs: [...selectedSgs].map((uuid) => ({ uuid })),
+            ...(host ? { virtual_machine_interface_bindings: bindingsWithHost(undefined, host) } : {}),
           },
         })) as ConfigObject;
         setCreated(port);
@@ -87,7 +94,7 @@ export function PortForm({ open, onOpenChange }: { open: boolean; onOpenChange: 
       const fe = new FieldErrors(fieldIssues(e));
       setErrors(fe);
       const prefix = port ? `Port ${port.name} was created but has no address yet: ` : "";
-      const unclaimed = fe.rest(["name", "fq_name", "virtual_network_refs", "security_group_refs", "instance_ip_address"]);
+      const unclaimed = fe.rest(["name", "fq_name", "virtual_network_refs", "security_group_refs", "instance_ip_address", "virtual_machine_interface_bindings"]);
       setTopError(prefix + (fe.size === 0 || unclaimed.length ? errorMessage(e) : "see the fields below.") + (port ? " Save again to retry the address." : ""));
     }
   }
@@ -125,6 +132,7 @@ export function PortForm({ open, onOpenChange }: { open: boolean; onOpenChange: 
           options={vns.items.map((v) => ({ value: v.uuid, label: v.name }))}
         />
       </Field>
+      <ComputeNodeField value={host} onChange={setHost} nodes={nodes.data ?? []} disabled={!!created} error={errors.at("virtual_machine_interface_bindings")} />
       <Field label="Security groups" error={errors.at("security_group_refs")} name="security_groups">
         <div className="flex max-h-32 flex-col gap-1 overflow-auto rounded-md border border-line-strong p-2" data-testid="field-security-groups">
           {sgs.items.length === 0 && <span className="text-xs text-faint">No security groups in this project.</span>}
@@ -144,5 +152,43 @@ export function PortForm({ open, onOpenChange }: { open: boolean; onOpenChange: 
         <Input id="field-fixed-ip" mono data-testid="field-fixed-ip" value={fixedIp} invalid={!!errors.at("instance_ip_address")} onChange={(e) => setFixedIp(e.target.value)} placeholder="10.0.0.5" />
       </Field>
     </FormDialog>
+  );
+}
+
+/** Where the port runs: a compute node (binding host_id), or none (the port is configured only). */
+export function ComputeNodeField({
+  value,
+  onChange,
+  nodes,
+  disabled,
+  error,
+  required,
+}: {
+  value: string;
+  onChange: (v: string) => void;
+  nodes: { name: string; state: string }[];
+  disabled?: boolean;
+  error?: string;
+  required?: boolean;
+}) {
+  return (
+    <Field
+      label={required ? "Compute node" : "Compute node (optional)"}
+      htmlFor="field-compute-node"
+      error={error}
+      name="compute_node"
+      hint="The vRouter agent hosting the port (binding host_id): it announces the port's address and forwards its traffic."
+    >
+      <Select
+        id="field-compute-node"
+        data-testid="field-compute-node"
+        value={value}
+        disabled={disabled}
+        invalid={!!error}
+        onChange={(e) => onChange(e.target.value)}
+        placeholder={required ? undefined : "Not bound"}
+        options={nodes.map((n) => ({ value: n.name, label: `${n.name} (${n.state})` }))}
+      />
+    </Field>
   );
 }

@@ -1,18 +1,26 @@
 "use client";
 import { createColumnHelper } from "@tanstack/react-table";
-import { useMemo } from "react";
+import { Rocket } from "lucide-react";
+import Link from "next/link";
+import { useMemo, useState } from "react";
 import type { ConfigObject } from "../../../server/engine/model/types";
 import { RefLinks } from "../../objects/cells";
 import { ObjectList } from "../../objects/object-list";
 import { useConfigList, useDeleteObjects } from "../../objects/use-config";
 import { useProject } from "../../project-context";
+import { useCanWrite } from "../../session";
+import { Button } from "../../ui/button";
+import { computeNodeHref } from "../../infrastructure/compute-node-list";
+import { LaunchWorkloadDialog } from "./launch-workload";
 import { PortForm } from "./port-form";
-import { iipAddress, instanceIpsByPort, portMacs, refsOf } from "./port-fields";
+import { iipAddress, instanceIpsByPort, portHost, portMacs, refsOf } from "./port-fields";
 
 const col = createColumnHelper<ConfigObject>();
 
 export function PortList() {
-  const { projectUuid } = useProject();
+  const { projectUuid, withProject } = useProject();
+  const canWrite = useCanWrite(projectUuid);
+  const [launching, setLaunching] = useState(false);
   const ports = useConfigList("virtual-machine-interface", { projectUuid });
   // instance IPs are top-level objects (not under a project): fetch them all and join client-side
   const iips = useConfigList("instance-ip");
@@ -47,6 +55,20 @@ export function PortList() {
         meta: { mono: true, filter: true },
         cell: (c) => <span data-testid="port-ips">{c.getValue() || <span className="text-faint">—</span>}</span>,
       }),
+      col.accessor((o) => portHost(o), {
+        id: "node",
+        header: "Compute node",
+        size: 130,
+        meta: { filter: true },
+        cell: (c) =>
+          c.getValue() ? (
+            <Link href={withProject(computeNodeHref(c.getValue()))} className="text-accent hover:underline" data-testid="port-node">
+              {c.getValue()}
+            </Link>
+          ) : (
+            <span className="text-faint" data-testid="port-node">not bound</span>
+          ),
+      }),
       col.accessor((o) => refsOf(o, "security_group_refs").map((r) => r.to[r.to.length - 1]).join(", "), {
         id: "security_groups",
         header: "Security groups",
@@ -55,10 +77,11 @@ export function PortList() {
         cell: (c) => <RefLinks type="security-group" refs={refsOf(c.row.original, "security_group_refs")} empty="none" />,
       }),
     ],
-    [byPort],
+    [byPort, withProject],
   );
 
   return (
+    <>
     <ObjectList
       type="virtual-machine-interface"
       title="Ports"
@@ -73,6 +96,16 @@ export function PortList() {
       deleteNote="Their instance IPs are deleted with them (the addresses return to the pool). Floating IPs still associated with a port keep it from being deleted."
       deleteRows={deleteWithAddresses}
       renderCreate={(p) => <PortForm {...p} />}
+      extraActions={
+        canWrite && (
+          <Button size="sm" onClick={() => setLaunching(true)} data-testid="launch-workload">
+            <Rocket className="h-3.5 w-3.5" />
+            Launch workload
+          </Button>
+        )
+      }
     />
+    {launching && <LaunchWorkloadDialog open onOpenChange={setLaunching} />}
+    </>
   );
 }

@@ -38,6 +38,8 @@ export interface VnFormValues {
   forwardingMode: ForwardingMode;
   shared: boolean;
   external: boolean;
+  /** attached network policies, FQ names ':'-joined, in sequence order */
+  policies: string[];
 }
 
 export const IPAM_REF = "network_ipam_refs.0";
@@ -66,11 +68,13 @@ export function emptyValues(): VnFormValues {
     forwardingMode: "",
     shared: false,
     external: false,
+    policies: [],
   };
 }
 
 interface VnShape {
   network_ipam_refs?: Ref[];
+  network_policy_refs?: Ref[];
   route_target_list?: { route_target?: string[] };
   import_route_target_list?: { route_target?: string[] };
   export_route_target_list?: { route_target?: string[] };
@@ -102,7 +106,21 @@ export function valuesFromObject(obj: ConfigObject): VnFormValues {
     forwardingMode: vn.virtual_network_properties?.forwarding_mode ?? "",
     shared: !!vn.is_shared,
     external: !!vn.router_external,
+    policies: policyRefsInOrder(vn.network_policy_refs).map((r) => r.to.join(":")),
   };
+}
+
+type PolicyAttr = { sequence?: { major?: number; minor?: number } } | undefined;
+
+/** a VN's policy refs by sequence (major, minor), as the agent applies them */
+export function policyRefsInOrder(refs: Ref[] | undefined): Ref[] {
+  const seq = (r: Ref) => (r.attr as PolicyAttr)?.sequence;
+  return [...(refs ?? [])].sort((a, b) => (seq(a)?.major ?? 0) - (seq(b)?.major ?? 0) || (seq(a)?.minor ?? 0) - (seq(b)?.minor ?? 0));
+}
+
+/** Contrail's network_policy_refs: each with a sequence, the first applied first */
+export function policyRefsBody(policies: string[]) {
+  return policies.map((fq, i) => ({ to: fq.split(":"), attr: { sequence: { major: i, minor: 0 } } }));
 }
 
 function subnetOf(row: SubnetRow, issues: FieldIssue[], i: number): IpamSubnet | null {
@@ -207,7 +225,7 @@ export function buildVnBody(
   const propCheck = VirtualNetworkPropsSchema.safeParse(props);
   if (!propCheck.success) issues.push(...zodIssues(propCheck.error));
 
-  const body: Record<string, unknown> = { ...props, network_ipam_refs: [ipamRef, ...existingRefs] };
+  const body: Record<string, unknown> = { ...props, network_ipam_refs: [ipamRef, ...existingRefs], network_policy_refs: policyRefsBody(v.policies) };
   if (ctx.existing) body.resource_version = ctx.existing.resource_version;
   else {
     body.fq_name = [...ctx.projectFq, v.name.trim()];

@@ -33,6 +33,7 @@ const KNOWN = [
   "import_route_target_list",
   "export_route_target_list",
   "virtual_network_properties",
+  "network_policy_refs",
 ];
 
 export function VirtualNetworkForm({ open, onOpenChange, existing }: { open: boolean; onOpenChange: (o: boolean) => void; existing?: ConfigObject }) {
@@ -44,6 +45,7 @@ export function VirtualNetworkForm({ open, onOpenChange, existing }: { open: boo
   const create = useCreateObject();
   const update = useUpdateObject();
   const ipams = useConfigList("network-ipam");
+  const policies = useConfigList("network-policy");
 
   const projectFq = existing ? existing.fq_name.slice(0, -1) : (project?.fq_name ?? []);
   const ipamOptions = useMemo(() => {
@@ -54,6 +56,14 @@ export function VirtualNetworkForm({ open, onOpenChange, existing }: { open: boo
     if (!opts.some((o) => o.value === values.ipamFq)) opts.unshift({ value: values.ipamFq, label: values.ipamFq });
     return opts;
   }, [ipams.items, projectFq, values.ipamFq]);
+
+  // policies of the network's project, plus any already attached from elsewhere
+  const policyOptions = useMemo(() => {
+    const own = projectFq.join(":");
+    const list = policies.items.filter((p) => p.fq_name.slice(0, -1).join(":") === own).map((p) => p.fq_name.join(":"));
+    for (const fq of values.policies) if (!list.includes(fq)) list.push(fq);
+    return list.sort();
+  }, [policies.items, projectFq, values.policies]);
 
   function set<K extends keyof VnFormValues>(k: K, v: VnFormValues[K]) {
     const next = { ...values, [k]: v };
@@ -179,6 +189,32 @@ export function VirtualNetworkForm({ open, onOpenChange, existing }: { open: boo
           <Textarea id="field-ert" mono rows={2} data-testid="field-export-route-targets" value={values.exportRouteTargets} invalid={!!errors.at("export_route_target_list")} onChange={(e) => set("exportRouteTargets", e.target.value)} />
         </Field>
       </div>
+
+      <Field
+        label="Network policies"
+        error={errors.at("network_policy_refs")}
+        name="network_policy_refs"
+        hint="Applied in the order ticked (sequence 0, 1, …). A policy that passes traffic between two networks must be attached to both for their routes to leak."
+      >
+        <div className="flex max-h-36 flex-col gap-1 overflow-auto rounded-md border border-line-strong p-2" data-testid="field-policies">
+          {policyOptions.length === 0 && <span className="text-xs text-faint">No network policies in this project yet: create one under Overlay › Policies.</span>}
+          {policyOptions.map((fq) => {
+            const i = values.policies.indexOf(fq);
+            return (
+              <label key={fq} className="flex cursor-pointer items-center gap-2 text-[13px]">
+                <Checkbox
+                  aria-label={`Attach ${fq}`}
+                  data-testid={`policy-${fq.split(":").pop()}`}
+                  checked={i >= 0}
+                  onChange={(e) => set("policies", e.target.checked ? [...values.policies, fq] : values.policies.filter((p) => p !== fq))}
+                />
+                <span className="font-mono text-xs">{fq}</span>
+                {i >= 0 && <span className="text-[11px] text-faint tabular-nums">sequence {i}</span>}
+              </label>
+            );
+          })}
+        </div>
+      </Field>
 
       <div className="grid grid-cols-3 items-end gap-4">
         <Field label="Forwarding mode" htmlFor="field-fwd" error={errors.at("virtual_network_properties")} name="forwarding_mode">

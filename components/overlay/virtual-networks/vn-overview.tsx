@@ -1,9 +1,15 @@
 "use client";
-import type { ConfigObject } from "../../../server/engine/model/types";
-import { Flag } from "../../objects/cells";
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import type { ConfigObject, Ref } from "../../../server/engine/model/types";
+import { useTRPC } from "../../../lib/trpc";
+import { Flag, ObjectLink } from "../../objects/cells";
+import { useProject } from "../../project-context";
+import { Badge } from "../../ui/badge";
 import { KV } from "../../objects/kv";
 import { Card } from "../../ui/card";
 import { Mono } from "../../ui/mono";
+import { policyRefsInOrder } from "./vn-form-model";
 import { cidrOf, FORWARDING_LABELS, vnForwardingMode, vnRouteTargets, vnSubnets } from "./vn-fields";
 
 function RtList({ rts }: { rts: string[] }) {
@@ -65,6 +71,9 @@ export function VirtualNetworkOverview({ vn }: { vn: ConfigObject }) {
           ]}
         />
       </Card>
+      <Card title="Routing instance and policies" className="lg:col-span-2">
+        <InstanceAndPolicies vn={vn} />
+      </Card>
       <Card title="Properties">
         <KV
           rows={[
@@ -75,5 +84,65 @@ export function VirtualNetworkOverview({ vn }: { vn: ConfigObject }) {
         />
       </Card>
     </div>
+  );
+}
+
+/** The VN's compiled routing instance (link, RT, imports) and the policies attached to it, in order. */
+function InstanceAndPolicies({ vn }: { vn: ConfigObject }) {
+  const trpc = useTRPC();
+  const { withProject } = useProject();
+  const instances = useQuery(trpc.routing.instances.queryOptions());
+  const ri = instances.data?.find((r) => r.networkUuid === vn.uuid);
+  const policies = policyRefsInOrder(vn.network_policy_refs as Ref[] | undefined);
+  return (
+    <KV
+      rows={[
+        [
+          "Routing instance",
+          ri ? (
+            <Link key="ri" href={withProject(`/overlay/routing-instances/${ri.uuid}`)} className="font-mono text-xs text-accent hover:underline" data-testid="vn-routing-instance">
+              {ri.name}
+            </Link>
+          ) : instances.isLoading ? (
+            "…"
+          ) : (
+            <span key="ri" className="text-faint">not compiled yet</span>
+          ),
+        ],
+        ["Automatic route target", ri ? <Mono key="rt" copy={ri.routeTarget}>{ri.routeTarget}</Mono> : "—"],
+        [
+          "Imports",
+          ri ? (
+            <span key="imp" className="flex flex-col">
+              {ri.imports.length === 0 && <span className="text-faint">only its own target</span>}
+              {ri.imports.map((i) => (
+                <span key={`${i.rt}:${i.why}`} className="flex gap-2 text-xs">
+                  <Mono copy={i.rt}>{i.rt}</Mono>
+                  <span className="truncate text-muted" title={i.why}>{i.why}</span>
+                </span>
+              ))}
+            </span>
+          ) : (
+            "—"
+          ),
+        ],
+        ["Routes", ri ? <span key="r" className="tabular-nums">{ri.routes}</span> : "—"],
+        [
+          "Network policies",
+          policies.length === 0 ? (
+            <span key="np" className="text-faint">none attached (traffic to other networks has no route)</span>
+          ) : (
+            <span key="np" className="flex flex-wrap gap-2" data-testid="vn-policies">
+              {policies.map((p, i) => (
+                <span key={p.uuid} className="inline-flex items-center gap-1">
+                  <Badge>{i}</Badge>
+                  <ObjectLink type="network-policy" uuid={p.uuid} fq={p.to} />
+                </span>
+              ))}
+            </span>
+          ),
+        ],
+      ]}
+    />
   );
 }
