@@ -10,6 +10,7 @@ import { performance } from "node:perf_hooks";
 import { Engine } from "../server/engine/engine";
 import { ControlNode } from "../server/engine/control/control-node";
 import type { Actor } from "../server/engine/config/api";
+import type { ConfigObject } from "../server/engine/model/types";
 import { percentile, printTable, writeResult } from "./lib";
 
 const arg = (name: string, dflt: number) => {
@@ -76,7 +77,7 @@ async function main() {
   console.log(`seeding ${VNS} VNs and ${PORTS} ports (${portsPerAgent} per agent, ${agentsPerVn} agents per VN)…`);
   const tSeed = performance.now();
   await cfg.create("project", { fq_name: P, parent_type: "domain" }, ACTOR);
-  const vns = [];
+  const vns: ConfigObject[] = [];
   for (let v = 0; v < VNS; v++) {
     vns.push(
       await cfg.create(
