@@ -140,10 +140,17 @@ async function main() {
     }
     return n;
   })();
+  let lastLog = 0;
   const synced = async () => {
-    if (engine.control.rib.pathCount < PORTS) return false;
     const s = await Promise.all(workers.map((w) => w.status()));
-    return s.reduce((n, x) => n + x.routes, 0) >= expectedRoutes && s.reduce((n, x) => n + x.stale, 0) === 0;
+    const routes = s.reduce((n, x) => n + x.routes, 0);
+    const stale = s.reduce((n, x) => n + x.stale, 0);
+    const connected = s.reduce((n, x) => n + x.connected, 0);
+    if (Date.now() - lastLog > 5000) {
+      lastLog = Date.now();
+      console.log(`  … ${connected}/${AGENTS} agents connected, ${engine.control.rib.pathCount}/${PORTS} paths in the control node, ${routes}/${expectedRoutes} routes in agent FIBs, ${stale} stale`);
+    }
+    return engine.control.rib.pathCount >= PORTS && routes >= expectedRoutes && stale === 0;
   };
   await until("initial sync", synced, 600_000);
   const initialS = (performance.now() - t0) / 1000;
