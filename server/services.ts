@@ -25,6 +25,8 @@ export interface ServiceOptions {
   agentPort?: number;
   /** simulated compute nodes; default WEFT_LAB_NODES or 3 */
   labNodes?: number;
+  /** false: no BGP speaker (tests of other areas) */
+  bgp?: boolean;
 }
 
 export async function startServices(opts: ServiceOptions): Promise<Services> {
@@ -35,6 +37,10 @@ export async function startServices(opts: ServiceOptions): Promise<Services> {
     agentPort: opts.agentPort ?? Number(env.WEFT_AGENT_PORT ?? 3010),
     labNodes: opts.labNodes ?? Number(env.WEFT_LAB_NODES ?? 3),
     holdTimeSeconds: env.WEFT_HOLD_TIME ? Number(env.WEFT_HOLD_TIME) : undefined,
+    bgp: opts.bgp === false ? undefined : {
+      address: env.WEFT_CONTROL_ADDRESS,
+      port: env.WEFT_BGP_PORT ? Number(env.WEFT_BGP_PORT) : undefined,
+    },
   });
   setEngine(engine);
   const baseURL = opts.baseURL ?? process.env.WEFT_BASE_URL ?? `http://localhost:${opts.port}`;

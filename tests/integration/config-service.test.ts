@@ -158,6 +158,13 @@ describe("CRUD for every type", () => {
     );
     made["virtual-router"] = await svc().create("virtual-router", { fq_name: ["crud-gsc", "compute-x"], virtual_router_ip_address: "127.0.9.1" }, ADMIN);
     expect(made["virtual-router"]).toMatchObject({ virtual_router_type: "embedded", parent_type: "global-system-config" });
+    made["routing-instance"] = await svc().create("routing-instance", { fq_name: [...P, "vn1", "fabric-ri"], parent_type: "virtual-network" }, ADMIN);
+    made["bgp-router"] = await svc().create(
+      "bgp-router",
+      { fq_name: [...P, "vn1", "fabric-ri", "gw1"], bgp_router_parameters: { address: "127.0.9.2", router_type: "router" } },
+      ADMIN,
+    );
+    expect(made["bgp-router"].bgp_router_parameters).toMatchObject({ identifier: "127.0.9.2", port: 179, hold_time: 90, autonomous_system: 64512, address_families: { family: ["inet", "inet-vpn"] } });
     expect(Object.keys(made).sort()).toEqual([...OBJECT_TYPES].sort());
 
     // server-side defaults and derived fields
@@ -189,7 +196,7 @@ describe("CRUD for every type", () => {
 
     // refs and back-refs are indexed both ways
     expect(svc().backRefs(vn.uuid).map((b) => b.type).sort()).toEqual(["instance-ip", "virtual-machine-interface"]);
-    expect(svc().children(vn.uuid).map((c) => c.type)).toEqual(["floating-ip-pool"]);
+    expect(svc().children(vn.uuid).map((c) => c.type).sort()).toEqual(["floating-ip-pool", "routing-instance"]);
 
     // list filters
     expect(svc().list("virtual-network", { projectUuid: made.project.uuid }).map((x) => x.name)).toEqual(["vn1"]);
@@ -214,6 +221,8 @@ describe("CRUD for every type", () => {
 
     // delete in dependency order
     const order: ObjectType[] = [
+      "bgp-router",
+      "routing-instance",
       "floating-ip",
       "floating-ip-pool",
       "instance-ip",
@@ -262,7 +271,7 @@ describe("validation", () => {
     expect(bad.issues[0].field).toBe("fq_name");
     expect(bad.message).toContain("may contain only letters, digits");
     const leading = await rejected(svc().create("virtual-network", vnBody(P, "-x"), ADMIN));
-    expect(leading.message).toContain("must start with a letter or digit");
+    expect(leading.message).toContain("must start with a letter, digit or underscore");
     const long = await rejected(svc().create("virtual-network", vnBody(P, "a".repeat(256)), ADMIN));
     expect(long.message).toContain("longer than 255");
     expect((await svc().create("virtual-network", vnBody(P, "a".repeat(255), "10.200.0.0/24"), ADMIN)).name).toHaveLength(255);

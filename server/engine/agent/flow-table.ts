@@ -54,6 +54,20 @@ export interface FlowEntry {
   createdAt: number;
   lastUsed: number;
   packets: number;
+  /** Bytes counted on the flow (packet sizes as given to the data plane). */
+  bytes?: number;
+  /** Node-scoped flow id, set by the table (flow export). */
+  id?: number;
+  /** Flow export bookkeeping: what the last exported record covered. */
+  exportedPackets?: number;
+  exportedBytes?: number;
+  exported?: boolean;
+}
+
+/** Who wants to know when entries see packets or go away (the flow exporter). */
+export interface FlowTableObserver {
+  touched(e: FlowEntry): void;
+  removed(e: FlowEntry, why: "aged" | "flushed"): void;
 }
 
 export function flowKey(vrf: string, t: Tuple): string {
@@ -77,6 +91,8 @@ export class FlowTable {
   created = 0;
   aged = 0;
   flushed = 0;
+  private nextId = 1;
+  observer: FlowTableObserver | null = null;
 
   constructor(opts: FlowTableOptions = {}) {
     this.idleMs = opts.idleMs ?? 180_000;
@@ -89,11 +105,13 @@ export class FlowTable {
   }
 
   /** Looks a flow up and counts the packet on it. */
-  hit(key: string): FlowEntry | undefined {
+  hit(key: string, bytes = 0): FlowEntry | undefined {
     const e = this.flows.get(key);
     if (e) {
       e.lastUsed = this.now();
       e.packets++;
+      e.bytes = (e.bytes ?? 0) + bytes;
+      this.observer?.touched(e);
     }
     return e;
   }
@@ -110,13 +128,18 @@ export class FlowTable {
    * Installs an entry, stamping createdAt/lastUsed/packets on the object itself (no copy: flow
    * setup rate is bounded by allocations); null when the table is full.
    */
-  add(e: Omit<FlowEntry, "createdAt" | "lastUsed" | "packets">, packets = 1): FlowEntry | null {
+  add(e: Omit<FlowEntry, "createdAt" | "lastUsed" | "packets">, packets = 1, bytes = 0): FlowEntry | null {
     if (this.flows.size >= this.maxFlows && !this.flows.has(e.key)) return null;
     const entry = e as FlowEntry;
     entry.createdAt = entry.lastUsed = this.now();
     entry.packets = packets;
+    entry.bytes = bytes;
+    entry.id = this.nextId++;
+    const old = this.flows.get(e.key);
+    if (old && old !== entry) this.observer?.removed(old, "flushed");
     this.flows.set(e.key, entry);
     this.created++;
+    if (packets > 0) this.observer?.touched(entry);
     return entry;
   }
 
@@ -129,6 +152,7 @@ export class FlowTable {
     for (const [k, e] of this.flows)
       if (pred(e)) {
         this.flows.delete(k);
+        this.observer?.removed(e, "flushed");
         n++;
       }
     this.flushed += n;
@@ -137,6 +161,7 @@ export class FlowTable {
 
   flushAll(): number {
     const n = this.flows.size;
+    if (this.observer) for (const e of this.flows.values()) this.observer.removed(e, "flushed");
     this.flows.clear();
     this.flushed += n;
     return n;
@@ -149,6 +174,7 @@ export class FlowTable {
     for (const [k, e] of this.flows)
       if (e.lastUsed <= limit) {
         this.flows.delete(k);
+        this.observer?.removed(e, "aged");
         n++;
       }
     this.aged += n;

@@ -6,11 +6,12 @@ import type { PolicyRule } from "../model/schemas";
 import { AUTO_RT_BASE } from "../model/route-target";
 import { type ConfigObject, type Ref, fqString } from "../model/types";
 import { subnetsOfNetwork } from "../config/store";
-import { type CompiledPort, type ImportReason, type RoutingInstance, sgAclName, vnAclName } from "./types";
+import type { BgpRouterParameters } from "../model/schemas";
+import { type BgpPeer, type CompiledBgp, type CompiledPort, type ImportReason, type RoutingInstance, sgAclName, vnAclName } from "./types";
 
 /** What the compiler reads from config. ConfigService satisfies it. */
 export interface ConfigView {
-  list(type: "virtual-network" | "network-policy" | "security-group" | "virtual-machine-interface" | "instance-ip" | "floating-ip"): ConfigObject[];
+  list(type: "virtual-network" | "network-policy" | "security-group" | "virtual-machine-interface" | "instance-ip" | "floating-ip" | "bgp-router"): ConfigObject[];
   find(uuid: string): ConfigObject | undefined;
   backRefs(uuid: string): { type: string; uuid: string; field: string }[];
 }
@@ -276,5 +277,80 @@ export function compilePort(cfg: ConfigView, vmi: ConfigObject, addresses: strin
     host: bindingHost(vmi),
     floatingIps,
     why: [`virtual-machine-interface ${fqString(vmi.fq_name)}`, `virtual-network ${vnFq}`],
+  };
+}
+
+/**
+ * BGP: the local control node is the control-node bgp-router named like this control node; its
+ * peers are the bgp-routers linked to it by bgp_router_refs in either direction (Contrail keeps
+ * both), with the session attributes of the ref applied.
+ */
+export function compileBgp(cfg: ConfigView, localName: string, clusterAsn: number): CompiledBgp {
+  const routers = cfg.list("bgp-router");
+  const params = (o: ConfigObject) => (o.bgp_router_parameters ?? {}) as BgpRouterParameters;
+  const local = routers.find((r) => r.name === localName && params(r).router_type === "control-node");
+  if (!local) return { local: null, peers: [] };
+  const lp = params(local);
+  const sessionAttrs = new Map<string, Record<string, unknown>>();
+  const linked = new Set<string>();
+  const attrsOf = (ref: Ref) =>
+    ((ref.attr as { session?: { attributes?: Record<string, unknown>[] }[] } | undefined)?.session ?? []).flatMap((s) => s.attributes ?? [])[0];
+  for (const r of (local.bgp_router_refs as Ref[] | undefined) ?? []) {
+    linked.add(r.uuid);
+    const a = attrsOf(r);
+    if (a) sessionAttrs.set(r.uuid, a);
+  }
+  for (const other of routers) {
+    for (const r of (other.bgp_router_refs as Ref[] | undefined) ?? []) {
+      if (r.uuid !== local.uuid) continue;
+      linked.add(other.uuid);
+      const a = attrsOf(r);
+      if (a && !sessionAttrs.has(other.uuid)) sessionAttrs.set(other.uuid, a);
+    }
+  }
+  const peers: BgpPeer[] = [];
+  for (const r of routers) {
+    if (r.uuid === local.uuid || !linked.has(r.uuid)) continue;
+    const p = params(r);
+    const a = (sessionAttrs.get(r.uuid) ?? {}) as {
+      admin_down?: boolean;
+      passive?: boolean;
+      hold_time?: number;
+      address_families?: { family?: string[] } | null;
+      family_attributes?: { prefix_limit?: { maximum: number } | null }[];
+    };
+    const limit = a.family_attributes?.find((f) => f.prefix_limit)?.prefix_limit?.maximum ?? p.max_prefixes ?? 0;
+    peers.push({
+      uuid: r.uuid,
+      name: r.name,
+      fqName: fqString(r.fq_name),
+      routerType: p.router_type ?? "router",
+      vendor: p.vendor ?? "",
+      address: p.address,
+      routerId: p.identifier || p.address,
+      asn: p.autonomous_system ?? clusterAsn,
+      port: p.port ?? 179,
+      sourcePort: p.source_port ?? null,
+      holdTime: a.hold_time || p.hold_time || 90,
+      families: a.address_families?.family?.length ? a.address_families.family : (p.address_families?.family ?? ["inet", "inet-vpn"]),
+      adminDown: !!(p.admin_down || a.admin_down),
+      passive: !!(p.passive || a.passive),
+      maxPrefixes: limit,
+    });
+  }
+  peers.sort((x, y) => x.fqName.localeCompare(y.fqName));
+  return {
+    local: {
+      uuid: local.uuid,
+      name: local.name,
+      fqName: fqString(local.fq_name),
+      asn: lp.autonomous_system ?? clusterAsn,
+      routerId: lp.identifier || lp.address,
+      address: lp.address,
+      port: lp.port ?? 179,
+      holdTime: lp.hold_time ?? 90,
+      families: lp.address_families?.family ?? ["inet", "inet-vpn"],
+    },
+    peers,
   };
 }

@@ -8,6 +8,7 @@ import { type ConfigObject, type ObjectType, type Ref, fqString } from "../model
 import {
   type ConfigView,
   addressesByPort,
+  compileBgp,
   compileInstances,
   compileNetworkAcl,
   compilePort,
@@ -30,18 +31,23 @@ type Listener = (delta: CompiledDelta) => void;
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 export class Compiler {
-  readonly state: CompiledState = { globals: { autonomousSystem: 0, encapsulationPriority: [] }, instances: new Map(), acls: new Map(), ports: new Map() };
+  readonly state: CompiledState = { bgp: { local: null, peers: [] }, globals: { autonomousSystem: 0, encapsulationPriority: [] }, instances: new Map(), acls: new Map(), ports: new Map() };
   /** last change-feed sequence number reflected in the state */
   compiledSeq = 0;
-  private dirty = { globals: false, instances: false, vnAcls: false, sgAcls: false, allPorts: false, ports: new Set<string>() };
+  private dirty = { bgp: false, globals: false, instances: false, vnAcls: false, sgAcls: false, allPorts: false, ports: new Set<string>() };
   /** instance-ip / floating-ip uuid → ports it pointed at, to find the old port on change */
   private portsOf = new Map<string, string[]>();
   private scheduled = false;
+  private byName = new Map<string, RoutingInstance>();
   private pendingSeq = 0;
   private listeners = new Set<Listener>();
   private unsubscribe: (() => void) | null = null;
 
-  constructor(private readonly cfg: CompilerSource) {}
+  /** `localName`: this control node's name, which its control-node bgp-router object carries */
+  constructor(
+    private readonly cfg: CompilerSource,
+    private readonly localName = "",
+  ) {}
 
   start() {
     this.unsubscribe = this.cfg.subscribe((e) => this.onEvent(e));
@@ -59,7 +65,7 @@ export class Compiler {
 
   /** Recompiles everything from config now. */
   rebuild() {
-    this.dirty.globals = this.dirty.instances = this.dirty.vnAcls = this.dirty.sgAcls = this.dirty.allPorts = true;
+    this.dirty.bgp = this.dirty.globals = this.dirty.instances = this.dirty.vnAcls = this.dirty.sgAcls = this.dirty.allPorts = true;
     this.pendingSeq = this.cfg.lastSeq;
     this.flush();
   }
@@ -67,7 +73,10 @@ export class Compiler {
   private onEvent(e: ChangeEvent) {
     this.pendingSeq = Math.max(this.pendingSeq, e.seq);
     const t: ObjectType = e.type;
-    if (t === "global-system-config" || t === "global-vrouter-config") {
+    if (t === "bgp-router") {
+      this.dirty.bgp = true;
+    } else if (t === "global-system-config" || t === "global-vrouter-config") {
+      this.dirty.bgp = true; // a router without its own ASN takes the cluster's
       this.dirty.globals = true;
       this.dirty.instances = true; // the cluster ASN is in every automatic route target
     } else if (t === "virtual-network" || t === "network-policy") {
@@ -102,13 +111,20 @@ export class Compiler {
       ports: { changed: [], removed: [] },
     };
     const d = this.dirty;
-    this.dirty = { globals: false, instances: false, vnAcls: false, sgAcls: false, allPorts: false, ports: new Set() };
+    this.dirty = { bgp: false, globals: false, instances: false, vnAcls: false, sgAcls: false, allPorts: false, ports: new Set() };
 
     if (d.globals) {
       const g = { autonomousSystem: this.cfg.clusterAsn, encapsulationPriority: [...this.cfg.encapsulationPriority] };
       if (!same(g, this.state.globals)) {
         this.state.globals = g;
         delta.globals = g;
+      }
+    }
+    if (d.bgp) {
+      const b = compileBgp(this.cfg, this.localName, this.cfg.clusterAsn);
+      if (!same(b, this.state.bgp)) {
+        this.state.bgp = b;
+        delta.bgp = b;
       }
     }
     if (d.instances) this.reconcileInstances(compileInstances(this.cfg, this.cfg.clusterAsn), delta);
@@ -147,7 +163,7 @@ export class Compiler {
       }
     }
     this.compiledSeq = Math.max(this.compiledSeq, this.pendingSeq);
-    const empty = !delta.globals && !delta.instances.changed.length && !delta.instances.removed.length && !delta.acls.changed.length && !delta.acls.removed.length && !delta.ports.changed.length && !delta.ports.removed.length;
+    const empty = !delta.bgp && !delta.globals && !delta.instances.changed.length && !delta.instances.removed.length && !delta.acls.changed.length && !delta.acls.removed.length && !delta.ports.changed.length && !delta.ports.removed.length;
     if (empty) return;
     for (const l of this.listeners) l(delta);
   }
@@ -167,7 +183,11 @@ export class Compiler {
     }
     for (const [vn, ri] of this.state.instances) if (!next.has(vn)) delta.instances.removed.push(ri);
     this.state.instances.clear();
-    for (const [k, v] of next) this.state.instances.set(k, v);
+    this.byName.clear();
+    for (const [k, v] of next) {
+      this.state.instances.set(k, v);
+      this.byName.set(v.name, v);
+    }
   }
 
   private reconcileAcls(prefix: string, next: Acl[], seen: Set<string>, delta: CompiledDelta) {
@@ -192,8 +212,7 @@ export class Compiler {
   }
 
   instanceByName(name: string): RoutingInstance | undefined {
-    for (const ri of this.state.instances.values()) if (ri.name === name) return ri;
-    return undefined;
+    return this.byName.get(name);
   }
 
   portsOnHost(host: string): CompiledPort[] {
@@ -203,7 +222,7 @@ export class Compiler {
   /** Canonical JSON of the whole state (sorted), for comparing incremental and rebuilt output. */
   snapshot(): string {
     const sorted = <T>(m: Map<string, T>) => [...m.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, v]) => v);
-    return JSON.stringify({ globals: this.state.globals, instances: sorted(this.state.instances), acls: sorted(this.state.acls), ports: sorted(this.state.ports) });
+    return JSON.stringify({ bgp: this.state.bgp, globals: this.state.globals, instances: sorted(this.state.instances), acls: sorted(this.state.acls), ports: sorted(this.state.ports) });
   }
 
   /** Why a config object matters to compiled state (for the console's "explain"). */

@@ -49,7 +49,46 @@ export interface GlobalSettings {
   encapsulationPriority: string[];
 }
 
+/** The local control node's BGP speaker settings (its control-node bgp-router object). */
+export interface BgpLocal {
+  uuid: string;
+  name: string;
+  fqName: string;
+  asn: number;
+  routerId: string;
+  address: string;
+  port: number;
+  holdTime: number;
+  families: string[];
+}
+
+/** A BGP peer of the local control node (a bgp-router linked to it by bgp_router_refs, either way). */
+export interface BgpPeer {
+  uuid: string;
+  name: string;
+  fqName: string;
+  routerType: string;
+  vendor: string;
+  address: string;
+  routerId: string;
+  asn: number;
+  port: number;
+  sourcePort: number | null;
+  holdTime: number;
+  /** Contrail family names (inet, inet-vpn, …), session attributes applied */
+  families: string[];
+  adminDown: boolean;
+  passive: boolean;
+  maxPrefixes: number;
+}
+
+export interface CompiledBgp {
+  local: BgpLocal | null;
+  peers: BgpPeer[];
+}
+
 export interface CompiledState {
+  bgp: CompiledBgp;
   globals: GlobalSettings;
   instances: Map<string, RoutingInstance>; // by VN uuid
   acls: Map<string, Acl>; // by ACL name
@@ -60,6 +99,8 @@ export interface CompiledState {
 export interface CompiledDelta {
   /** set when the global settings changed */
   globals?: GlobalSettings;
+  /** set when the BGP configuration changed */
+  bgp?: CompiledBgp;
   instances: { changed: RoutingInstance[]; removed: RoutingInstance[] };
   acls: { changed: Acl[]; removed: string[] };
   ports: { changed: CompiledPort[]; removed: CompiledPort[] };

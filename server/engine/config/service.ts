@@ -6,7 +6,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { type FieldIssue, WeftError, conflict, forbidden, notFound } from "../model/errors";
 import { formatAddress, parseAddress } from "../model/net";
-import { DEFAULT_ENCAPSULATION_PRIORITY, IdPermsInputSchema, KeyValueSchema, NameSchema, type PolicyRule, RefInputSchema, UuidSchema } from "../model/schemas";
+import { type BgpRouterParameters, DEFAULT_ENCAPSULATION_PRIORITY, IdPermsInputSchema, KeyValueSchema, NameSchema, type PolicyRule, RefInputSchema, UuidSchema } from "../model/schemas";
 import {
   CONFIG_ROOT,
   type ConfigObject,
@@ -509,7 +509,9 @@ export class ConfigService implements ConfigApi {
     if (actor.role === "admin") return;
     const what = `${action} ${obj.type} ${fqString(obj.fq_name)}`;
     if (actor.role !== "operator") throw forbidden(`role ${actor.role} may not ${what}: read-only access`);
-    if (["domain", "project", "global-system-config", "global-vrouter-config", "virtual-router"].includes(obj.type)) throw forbidden(`only an admin may ${what}`);
+    if (["domain", "project", "global-system-config", "global-vrouter-config", "virtual-router", "routing-instance", "bgp-router"].includes(obj.type)) {
+      throw forbidden(`only an admin may ${what}`);
+    }
     if (obj.type === "virtual-machine") return;
     const project = this.projectOf(obj);
     if (!project || !(actor.projectUuids ?? []).includes(project.uuid)) {
@@ -792,6 +794,8 @@ export class ConfigService implements ConfigApi {
         if (obj.security_group_id === undefined) obj.security_group_id = current?.security_group_id ?? this.nextId("security-group", "security_group_id", SG_ID_BASE);
         return;
       }
+      case "bgp-router":
+        return this.bgpRouterRules(obj);
       case "virtual-router": {
         const ip = obj.virtual_router_ip_address as string | undefined;
         if (!ip) fail([{ field: "virtual_router_ip_address", message: "a virtual router needs the compute node's address" }]);
@@ -919,6 +923,40 @@ export class ConfigService implements ConfigApi {
       this.stats.allocationFailures++;
       throw e;
     }
+  }
+
+  /** Contrail's BGP router: defaults, one object per address, no TCP MD5 (Node cannot set it). */
+  private bgpRouterRules(br: ConfigObject) {
+    const p = br.bgp_router_parameters as BgpRouterParameters | undefined;
+    if (!p) fail([{ field: "bgp_router_parameters", message: "a BGP router needs bgp_router_parameters with at least its address" }]);
+    const issues: FieldIssue[] = [];
+    const addr = parseAddress(p.address);
+    if (!addr || addr.family !== 4) issues.push({ field: "bgp_router_parameters.address", message: `"${p.address}" is not an IPv4 address` });
+    p.router_type ??= "router";
+    p.vendor ??= p.router_type === "control-node" ? "contrail" : "";
+    p.identifier ||= p.address;
+    const id = parseAddress(p.identifier);
+    if (!id || id.family !== 4) issues.push({ field: "bgp_router_parameters.identifier", message: `router ID "${p.identifier}" must be a dotted-quad IPv4 address (RFC 4271 §4.2)` });
+    p.autonomous_system ??= this.clusterAsn;
+    p.port ??= 179;
+    p.hold_time ??= 90;
+    p.admin_down ??= false;
+    p.address_families = { family: p.address_families?.family?.length ? p.address_families.family : ["inet", "inet-vpn"] };
+    if (p.auth_data?.key_items?.length) {
+      issues.push({
+        field: "bgp_router_parameters.auth_data",
+        message: "TCP MD5 authentication is not supported: Node.js cannot set TCP_MD5SIG on a Linux socket without native code; leave it empty",
+      });
+    }
+    for (const other of this.list("bgp-router")) {
+      if (other.uuid !== br.uuid && (other.bgp_router_parameters as BgpRouterParameters | undefined)?.address === p.address) {
+        issues.push({ field: "bgp_router_parameters.address", message: `${p.address} is already the address of bgp-router ${fqString(other.fq_name)}` });
+      }
+    }
+    ((br.bgp_router_refs as Ref[] | undefined) ?? []).forEach((r, i) => {
+      if (r.uuid === br.uuid) issues.push({ field: `bgp_router_refs.${i}`, message: "a BGP router cannot peer with itself" });
+    });
+    if (issues.length) fail(issues);
   }
 
   private fipPoolRules(pool: ConfigObject) {

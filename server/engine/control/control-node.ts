@@ -23,6 +23,7 @@ import {
 } from "../protocol";
 import { WeftError } from "../model/errors";
 import { AgentSession } from "./agent-session";
+import { BgpBridge } from "./bgp-bridge";
 import { type BestRoute, Rib, type RouteChange } from "./rib";
 
 export interface ControlNodeOptions {
@@ -32,6 +33,8 @@ export interface ControlNodeOptions {
   /** agent protocol port (0 = any free port) */
   port: number;
   holdTimeSeconds?: number;
+  /** run the BGP speaker (with the local control-node bgp-router's settings) */
+  bgp?: boolean;
 }
 
 export interface TraceInput {
@@ -92,6 +95,7 @@ export class ControlNode {
   private routeListeners = new Set<(changes: RouteChange[]) => void>();
   listenPort = 0;
   readonly holdTime: number;
+  readonly bgp: BgpBridge;
 
   constructor(
     private readonly compiler: Compiler,
@@ -99,6 +103,7 @@ export class ControlNode {
   ) {
     this.holdTime = opts.holdTimeSeconds ?? DEFAULT_HOLD_TIME_SECONDS;
     this.rib = new Rib((changes) => this.onRouteChanges(changes));
+    this.bgp = new BgpBridge({ rib: this.rib, instanceId: (vrf) => this.compiler.instanceByName(vrf)?.networkId }, opts.bgp ?? false);
   }
 
   get name() {
@@ -118,10 +123,12 @@ export class ControlNode {
     this.server = server;
     const tick = Math.max(1000, (this.holdTime * 1000) / 3);
     this.keepaliveTimer = setInterval(() => this.keepalive(), tick);
+    await this.bgp.apply(this.compiler.state.bgp);
   }
 
   async stop() {
     this.unsubscribe?.();
+    await this.bgp.stop();
     if (this.keepaliveTimer) clearInterval(this.keepaliveTimer);
     for (const a of this.agents.values()) {
       if (a.withdrawTimer) clearTimeout(a.withdrawTimer);
@@ -310,6 +317,7 @@ export class ControlNode {
   // ------------------------------------------------------------ compiled config → RIB and agents
 
   private onCompiled(d: CompiledDelta) {
+    if (d.bgp) void this.bgp.apply(d.bgp);
     if (d.globals) {
       for (const s of this.agents.values()) {
         s.send({ msg: "global", global: { encapsulation_priority: d.globals.encapsulationPriority, autonomous_system: d.globals.autonomousSystem } });
@@ -345,6 +353,7 @@ export class ControlNode {
       const route = c.route ? toRoute(c.vrf, c.route) : null;
       for (const s of this.agents.values()) if (s.state === "Up" && s.subscriptions.has(c.vrf)) s.queueRoute(c.vrf, c.prefix, route);
     }
+    this.bgp.onRouteChanges(changes);
     for (const l of this.routeListeners) l(changes);
   }
 

@@ -266,5 +266,7 @@ export function selectBest(prefix: string, candidates: Path[]): BestRoute | null
 }
 
 function sameRoute(a: BestRoute, b: BestRoute): boolean {
-  return JSON.stringify(a.nextHops) === JSON.stringify(b.nextHops) && a.paths.map((p) => p.key + p.stale).join() === b.paths.map((p) => p.key + p.stale).join();
+  // route targets are part of what BGP exports: a changed RT list is a changed route
+  const sig = (r: BestRoute) => r.paths.map((p) => `${p.key}|${p.stale}|${p.rts.join(",")}|${p.nextHop.label}`).join();
+  return JSON.stringify(a.nextHops) === JSON.stringify(b.nextHops) && sig(a) === sig(b);
 }

@@ -2,14 +2,14 @@
 // drive the console's forms and describe the REST API in OpenAPI: one definition, three users.
 import { z } from "zod";
 
-/** Contrail object names: letters, digits, '-', '_', '.'; start with a letter or digit; ≤ 255. */
-export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+/** Contrail object names: letters, digits, '-', '_', '.'; not starting with '-' or '.' (__default__ is one); ≤ 255. */
+export const NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 export const NAME_MAX = 255;
 export const NameSchema = z
   .string({ error: "name is required" })
   .min(1, "name must not be empty")
   .max(NAME_MAX, `name is longer than ${NAME_MAX} characters`)
-  .regex(NAME_PATTERN, "name may contain only letters, digits, '-', '_' and '.', and must start with a letter or digit");
+  .regex(NAME_PATTERN, "name may contain only letters, digits, '-', '_' and '.', and must start with a letter, digit or underscore");
 
 export const UuidSchema = z
   .string()
@@ -223,4 +223,66 @@ export const VirtualRouterPropsSchema = z.object({
   virtual_router_ip_address: z.string({ error: "virtual_router_ip_address is required" }).optional(),
   virtual_router_type: z.enum(["embedded", "tor-agent", "tor-service-node", ""]).optional(),
   virtual_router_dpdk_enabled: z.boolean().optional(),
+});
+
+// ---- BGP routers (Contrail's BgpRouterParams / BgpPeeringAttributes) ----
+
+/** Contrail's address-family names; Weft's speaker runs inet (ipv4-unicast) and inet-vpn (l3vpn-ipv4). */
+export const BGP_FAMILIES = ["inet", "inet-vpn", "route-target", "e-vpn", "inet6", "inet6-vpn", "inet-labeled", "erm-vpn", "inet-mvpn"] as const;
+export const SUPPORTED_BGP_FAMILIES = ["inet", "inet-vpn"] as const;
+export const BGP_ROUTER_TYPES = ["control-node", "router", "external-control-node", "bgpaas-client", "bgpaas-server"] as const;
+
+const AsnSchema = z.number({ error: "must be a number" }).int("must be an integer").min(1, "must be 1–4294967295").max(4294967295, "must be 1–4294967295");
+
+export const AuthDataSchema = z.object({
+  key_type: z.enum(["md5"], { error: "key_type must be md5" }).optional(),
+  key_items: z.array(z.object({ key_id: z.number().int().optional(), key: z.string() })).default([]),
+});
+
+export const BgpRouterParametersSchema = z.object({
+  vendor: z.string().max(64).optional(),
+  router_type: z.enum(BGP_ROUTER_TYPES, { error: `router_type must be one of ${BGP_ROUTER_TYPES.join(", ")}` }).optional(),
+  address: z.string({ error: "address is required" }),
+  identifier: z.string().optional(),
+  autonomous_system: AsnSchema.optional(),
+  local_autonomous_system: AsnSchema.nullish(),
+  port: z.number().int().min(1, "port must be 1–65535").max(65535, "port must be 1–65535").optional(),
+  source_port: z.number().int().min(0).max(65535).nullish(),
+  hold_time: z
+    .number()
+    .int()
+    .refine((h) => h === 0 || (h >= 3 && h <= 65535), "hold_time must be 0 or 3–65535 seconds (RFC 4271 §4.2)")
+    .optional(),
+  address_families: z.object({ family: z.array(z.enum(BGP_FAMILIES, { error: `address family must be one of ${BGP_FAMILIES.join(", ")}` })).default([]) }).optional(),
+  admin_down: z.boolean().optional(),
+  auth_data: AuthDataSchema.nullish(),
+  cluster_id: z.number().int().nullish(),
+  /** Weft: most prefixes accepted from this peer (0 = no limit) */
+  max_prefixes: z.number().int().min(0).optional(),
+  /** Weft: never connect, wait for the peer */
+  passive: z.boolean().optional(),
+});
+export type BgpRouterParameters = z.infer<typeof BgpRouterParametersSchema>;
+
+export const BgpSessionAttributesSchema = z.object({
+  bgp_router: z.string().nullish(),
+  address_families: z.object({ family: z.array(z.enum(BGP_FAMILIES)).default([]) }).nullish(),
+  admin_down: z.boolean().optional(),
+  passive: z.boolean().optional(),
+  hold_time: z.number().int().optional(),
+  auth_data: AuthDataSchema.nullish(),
+  family_attributes: z.array(z.object({ address_family: z.string(), prefix_limit: z.object({ maximum: z.number().int(), idle_timeout: z.number().int().optional() }).nullish() }).passthrough()).optional(),
+});
+
+/** attr of bgp_router_refs (BgpPeeringAttributes) */
+export const BgpPeeringAttributesSchema = z.object({
+  session: z.array(z.object({ uuid: z.string().nullish(), attributes: z.array(BgpSessionAttributesSchema).default([]) })).default([]),
+});
+
+export const BgpRouterPropsSchema = z.object({
+  bgp_router_parameters: BgpRouterParametersSchema.optional(),
+});
+
+export const RoutingInstancePropsSchema = z.object({
+  routing_instance_is_default: z.boolean().optional(),
 });

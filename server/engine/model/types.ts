@@ -18,6 +18,8 @@ export const OBJECT_TYPES = [
   "network-policy",
   "floating-ip-pool",
   "floating-ip",
+  "routing-instance",
+  "bgp-router",
 ] as const;
 export type ObjectType = (typeof OBJECT_TYPES)[number];
 
@@ -134,6 +136,22 @@ export const TYPES: Record<ObjectType, TypeDef> = {
     refs: {},
     props: S.FloatingIpPoolPropsSchema,
     label: "Floating IP pool",
+  },
+  "routing-instance": {
+    // config routing instances are Contrail's fabric ones (ip-fabric:__default__, parent of the
+    // BGP routers); the ones per virtual network are compiled and served read-only
+    type: "routing-instance",
+    parents: ["virtual-network"],
+    refs: {},
+    props: S.RoutingInstancePropsSchema,
+    label: "Routing instance",
+  },
+  "bgp-router": {
+    type: "bgp-router",
+    parents: ["routing-instance"],
+    refs: { bgp_router: { to: "bgp-router", attr: S.BgpPeeringAttributesSchema } },
+    props: S.BgpRouterPropsSchema,
+    label: "BGP router",
   },
   "floating-ip": {
     type: "floating-ip",

@@ -129,6 +129,63 @@ export interface Stats {
   ports: number;
 }
 
+export interface FlowRecord {
+  flow_id: string;
+  start_ms: string | number;
+  end_ms: string | number;
+  vrf: string;
+  protocol: number;
+  src_ip: string;
+  dst_ip: string;
+  src_port: number;
+  dst_port: number;
+  direction: string;
+  action: string;
+  reason: string;
+  rule_acl: string;
+  rule_uuid: string;
+  rule_origin: string;
+  src_vmi: string;
+  dst_vmi: string;
+  src_vn: string;
+  dst_vn: string;
+  nat_src_ip: string;
+  nat_dst_ip: string;
+  nh_node: string;
+  nh_address: string;
+  encap: string;
+  packets: string | number;
+  bytes: string | number;
+  reverse: boolean;
+  first: boolean;
+  status: string;
+  src_vmi_name: string;
+  dst_vmi_name: string;
+}
+export interface FlowRecords {
+  node: string;
+  seq: string | number;
+  records: FlowRecord[];
+  exported_records: string | number;
+  dropped_batches: string | number;
+  dropped_records: string | number;
+  interval_ms: number;
+}
+export interface TrafficItem {
+  port_uuid: string;
+  protocol: string;
+  src: string;
+  dst: string;
+  src_port: number;
+  dst_port: number;
+  packets: number;
+  bytes_per_packet: number;
+}
+export interface TrafficRequest {
+  id: string;
+  items: TrafficItem[];
+}
+
 export type AgentMessage =
   | { msg: "hello"; hello: Hello }
   | { msg: "subscribe"; subscribe: { vrfs: string[] } }
@@ -137,7 +194,8 @@ export type AgentMessage =
   | { msg: "keepalive"; keepalive: { sent_at_ms: string | number } }
   | { msg: "stats"; stats: Stats }
   | { msg: "trace_result"; trace_result: TraceResult }
-  | { msg: "end_of_rib"; end_of_rib: { vrf: string } };
+  | { msg: "end_of_rib"; end_of_rib: { vrf: string } }
+  | { msg: "flow_records"; flow_records: FlowRecords };
 
 export type ControlMessage =
   | { msg: "hello_ack"; hello_ack: HelloAck }
@@ -148,7 +206,8 @@ export type ControlMessage =
   | { msg: "end_of_rib"; end_of_rib: { vrf: string } }
   | { msg: "keepalive"; keepalive: { sent_at_ms: string | number } }
   | { msg: "trace"; trace: TraceRequest }
-  | { msg: "global"; global: GlobalConfig };
+  | { msg: "global"; global: GlobalConfig }
+  | { msg: "traffic"; traffic: TrafficRequest };
 
 /** Sending side: fields may be omitted (proto3 defaults). */
 export type Outgoing<T> = T extends { msg: infer K } ? { [P in keyof T]: P extends "msg" ? K : DeepPartial<T[P]> } : never;

@@ -1,0 +1,406 @@
+// The flow store behind one interface. Both engines (DuckDB embedded, ClickHouse scale-out) speak
+// SQL, so the queries live here once and each store supplies its dialect, DDL, inserts and how a
+// SELECT runs. Time is integer milliseconds everywhere (ClickHouse 18.16 has no DateTime64).
+//
+// Tables: `flows` (raw records), `flows_1m` and `flows_1h` (rollups over the ROLLUP_DIMS with
+// summed bytes / packets / flows / records). A rollup level is filled up to its watermark; a query
+// over a long range reads the rollup below the watermark and raw records above it (UNION ALL).
+import { type FilterNode, FilterError, type SqlDialect, filterSql, parseFilter, rollupCompatible } from "./filter";
+import { FIELDS, type Field, type FieldDef, type FlowRow, type Metric, ROLLUP_DIMS } from "./schema";
+
+export interface TimeRange {
+  /** ms since epoch, inclusive */
+  from: number;
+  /** ms since epoch, exclusive */
+  to: number;
+}
+
+export interface SeriesQuery extends TimeRange {
+  filter?: string;
+  metric: Metric;
+  /** bucket size; omitted = about 120 buckets over the range, rounded to a friendly size */
+  granularityMs?: number;
+  groupBy?: Field[];
+  /** groups kept by name (the rest is "other"); default 5 */
+  top?: number;
+  /** values per second instead of per bucket */
+  rate?: boolean;
+}
+
+export interface Series {
+  key: Record<string, string>;
+  label: string;
+  points: number[];
+  total: number;
+}
+
+export interface SeriesResult {
+  granularityMs: number;
+  buckets: number[];
+  series: Series[];
+  source: string;
+  ms: number;
+}
+
+export interface AggregateQuery extends TimeRange {
+  filter?: string;
+  groupBy: Field[];
+  /** order by this metric, descending */
+  metric: Metric;
+  limit?: number;
+  /** count(DISTINCT field) per group */
+  distinct?: Field[];
+}
+
+export interface AggregateRow {
+  key: Record<string, string | number | boolean>;
+  bytes: number;
+  packets: number;
+  flows: number;
+  records: number;
+  distinct?: Record<string, number>;
+}
+
+export interface AggregateResult {
+  rows: AggregateRow[];
+  /** everything not in `rows` (the rest of the top-N) */
+  other: Omit<AggregateRow, "key"> | null;
+  total: Omit<AggregateRow, "key">;
+  source: string;
+  ms: number;
+}
+
+export interface RecordsQuery extends TimeRange {
+  filter?: string;
+  limit?: number;
+  /** from a previous page's nextCursor */
+  cursor?: string | null;
+}
+
+export interface RecordsResult {
+  rows: FlowRow[];
+  nextCursor: string | null;
+  ms: number;
+}
+
+export interface RetentionPolicy {
+  /** raw records older than this go (default 2 days) */
+  rawMaxAgeMs: number;
+  /** and beyond this many raw records the oldest go (size bound; default 50 M) */
+  rawMaxRows: number;
+  minuteMaxAgeMs: number;
+  hourMaxAgeMs: number;
+}
+
+export const DEFAULT_RETENTION: RetentionPolicy = {
+  rawMaxAgeMs: 2 * 86_400_000,
+  rawMaxRows: 50_000_000,
+  minuteMaxAgeMs: 30 * 86_400_000,
+  hourMaxAgeMs: 365 * 86_400_000,
+};
+
+export interface StoreStats {
+  kind: string;
+  location: string;
+  records: number;
+  oldest: number | null;
+  newest: number | null;
+  rollup: Record<string, { rows: number; watermark: number }>;
+}
+
+export interface FlowStore {
+  readonly kind: string;
+  readonly location: string;
+  open(): Promise<void>;
+  close(): Promise<void>;
+  insert(rows: FlowRow[]): Promise<void>;
+  series(q: SeriesQuery): Promise<SeriesResult>;
+  aggregate(q: AggregateQuery): Promise<AggregateResult>;
+  records(q: RecordsQuery): Promise<RecordsResult>;
+  /** distinct values of a field seen in the range (autocomplete) */
+  values(field: Field, prefix: string, range: TimeRange, limit?: number): Promise<string[]>;
+  /** fills the rollups up to `now - lagMs` */
+  rollup(now?: number, lagMs?: number): Promise<void>;
+  retention(p?: Partial<RetentionPolicy>, now?: number): Promise<{ deleted: number }>;
+  stats(): Promise<StoreStats>;
+  /** highest record id stored (the collector continues from it) */
+  maxId(): Promise<number>;
+}
+
+export const LEVELS = [
+  { table: "flows_1m", ms: 60_000, from: "flows" },
+  { table: "flows_1h", ms: 3_600_000, from: "flows_1m" },
+] as const;
+
+const GRANULARITIES = [1_000, 5_000, 10_000, 30_000, 60_000, 300_000, 900_000, 3_600_000, 21_600_000, 86_400_000];
+
+export function autoGranularity(from: number, to: number, buckets = 120): number {
+  const want = (to - from) / buckets;
+  return GRANULARITIES.find((g) => g >= want) ?? GRANULARITIES[GRANULARITIES.length - 1];
+}
+
+const METRIC_COLS = ["m_bytes", "m_packets", "m_flows", "m_records"] as const;
+const mcol = (m: Metric) => `m_${m}`;
+
+export function parseOrThrow(filter: string | undefined): FilterNode | null {
+  return parseFilter(filter ?? "");
+}
+
+export function isFilterError(e: unknown): e is FilterError {
+  return e instanceof FilterError;
+}
+
+/** The query layer shared by both stores. */
+export abstract class SqlFlowStore implements FlowStore {
+  abstract readonly kind: string;
+  abstract readonly location: string;
+  abstract readonly d: SqlDialect & {
+    num(expr: string): string;
+    int(expr: string): string;
+    text(expr: string): string;
+    concat(parts: string[]): string;
+    limitOffset(limit: number, offset: number): string;
+  };
+  abstract open(): Promise<void>;
+  abstract close(): Promise<void>;
+  abstract insert(rows: FlowRow[]): Promise<void>;
+  /** Runs a SELECT; numbers may come back as strings or bigints (normalised by callers). */
+  protected abstract select(sql: string): Promise<Record<string, unknown>[]>;
+  protected abstract exec(sql: string): Promise<void>;
+  protected abstract deleteWhere(table: string, where: string): Promise<void>;
+
+  /** ts below which each rollup level is complete */
+  protected watermarks = new Map<string, number>();
+
+  protected async loadWatermarks() {
+    for (const l of LEVELS) {
+      const r = await this.select(`SELECT ${this.d.num("max(ts)")} AS m, ${this.d.num("count(*)")} AS n FROM ${l.table}`);
+      const n = Number(r[0]?.n ?? 0);
+      this.watermarks.set(l.table, n > 0 ? Number(r[0].m) + l.ms : 0);
+    }
+  }
+
+  private id(f: string) {
+    return this.d.ident(f);
+  }
+
+  /**
+   * The fact rows of a query: (ts, dims…, m_bytes, m_packets, m_flows, m_records) from raw
+   * records, or from a rollup below its watermark plus raw records above it.
+   */
+  protected source(range: TimeRange, filter: FilterNode | null, dims: Field[], granularityMs: number, needRaw = false): { sql: string; level: string } {
+    const where = filterSql(filter, this.d);
+    const dimSql = dims.map((f) => this.id(f));
+    const raw = (from: number, to: number) =>
+      `SELECT end_ms AS ts${dimSql.map((c) => `, ${c}`).join("")}, ${this.d.int("bytes")} AS m_bytes, ${this.d.int("packets")} AS m_packets, ${this.d.int(this.id("first"))} AS m_flows, ${this.d.int("1")} AS m_records FROM flows WHERE end_ms >= ${from} AND end_ms < ${to} AND ${where}`;
+    const canRollup = !needRaw && rollupCompatible(filter) && dims.every((f) => (FIELDS[f] as FieldDef).rollup);
+    const span = range.to - range.from;
+    let level: (typeof LEVELS)[number] | null = null;
+    if (canRollup) {
+      // A level is worth it when a bucket holds many of its rows and the range is long.
+      if (granularityMs >= 3_600_000 && span >= 3 * 86_400_000) level = LEVELS[1];
+      else if (granularityMs >= 60_000 && span >= 3 * 3_600_000) level = LEVELS[0];
+    }
+    const wm = level ? (this.watermarks.get(level.table) ?? 0) : 0;
+    if (!level || wm <= range.from) return { sql: raw(range.from, range.to), level: "raw" };
+    const mid = Math.min(wm, range.to);
+    const roll = `SELECT ts${dimSql.map((c) => `, ${c}`).join("")}, m_bytes, m_packets, m_flows, m_records FROM ${level.table} WHERE ts >= ${range.from - (range.from % level.ms)} AND ts < ${mid} AND ${where}`;
+    if (mid >= range.to) return { sql: roll, level: level.table };
+    return { sql: `${roll} UNION ALL ${raw(mid, range.to)}`, level: `${level.table}+raw` };
+  }
+
+  private sums() {
+    // Output names differ from the source columns: ClickHouse rejects `sum(x) AS x` (cyclic alias).
+    return METRIC_COLS.map((c) => `${this.d.num(`sum(${c})`)} AS o_${c.slice(2)}`).join(", ");
+  }
+
+  async series(q: SeriesQuery): Promise<SeriesResult> {
+    const t0 = performance.now();
+    const filter = parseOrThrow(q.filter);
+    const g = q.granularityMs ?? autoGranularity(q.from, q.to);
+    const from = q.from - (q.from % g);
+    const buckets: number[] = [];
+    for (let b = from; b < q.to; b += g) buckets.push(b);
+    const index = new Map(buckets.map((b, i) => [b, i]));
+    const scale = q.rate ? 1000 / g : 1;
+    const groupBy = q.groupBy ?? [];
+    const m = mcol(q.metric);
+    const bucketExpr = `(ts - (ts % ${g}))`;
+    const src = this.source({ from: q.from, to: q.to }, filter, groupBy, g);
+    const total = await this.select(`SELECT ${bucketExpr} AS b, ${this.d.num(`sum(${m})`)} AS v FROM (${src.sql}) AS s GROUP BY b ORDER BY b`);
+    const totalPoints = buckets.map(() => 0);
+    for (const r of total) {
+      const i = index.get(Number(r.b));
+      if (i !== undefined) totalPoints[i] = Number(r.v) * scale;
+    }
+    const sum = (xs: number[]) => xs.reduce((a, x) => a + x, 0);
+    if (groupBy.length === 0) {
+      return { granularityMs: g, buckets, series: [{ key: {}, label: q.metric, points: totalPoints, total: sum(totalPoints) }], source: src.level, ms: performance.now() - t0 };
+    }
+    const top = await this.aggregate({ from: q.from, to: q.to, filter: q.filter, groupBy, metric: q.metric, limit: q.top ?? 5 });
+    const sep = this.d.str("\u001f");
+    const keyExpr = this.d.concat(groupBy.flatMap((f, i) => (i ? [sep, this.d.text(this.id(f))] : [this.d.text(this.id(f))])));
+    const keyOf = (k: Record<string, unknown>) => groupBy.map((f) => String(k[f] ?? "")).join("\u001f");
+    const series: Series[] = top.rows.map((r) => ({ key: Object.fromEntries(groupBy.map((f) => [f, String(r.key[f])])), label: groupBy.map((f) => String(r.key[f]) || "—").join(" → "), points: buckets.map(() => 0), total: 0 }));
+    const byKey = new Map(series.map((s, i) => [keyOf(top.rows[i].key), s]));
+    if (series.length > 0) {
+      const keys = [...byKey.keys()].map((k) => this.d.str(k)).join(", ");
+      const rows = await this.select(`SELECT ${bucketExpr} AS b, ${keyExpr} AS k, ${this.d.num(`sum(${m})`)} AS v FROM (${src.sql}) AS s WHERE ${keyExpr} IN (${keys}) GROUP BY b, k`);
+      for (const r of rows) {
+        const s = byKey.get(String(r.k));
+        const i = index.get(Number(r.b));
+        if (s && i !== undefined) s.points[i] += Number(r.v) * scale;
+      }
+    }
+    for (const s of series) s.total = sum(s.points);
+    const otherPoints = totalPoints.map((v, i) => Math.max(0, v - series.reduce((a, s) => a + s.points[i], 0)));
+    if (otherPoints.some((v) => v > 1e-9)) series.push({ key: { other: "true" }, label: "other", points: otherPoints, total: sum(otherPoints) });
+    return { granularityMs: g, buckets, series, source: src.level, ms: performance.now() - t0 };
+  }
+
+  async aggregate(q: AggregateQuery): Promise<AggregateResult> {
+    const t0 = performance.now();
+    const filter = parseOrThrow(q.filter);
+    const distinct = q.distinct ?? [];
+    const dims = [...new Set([...q.groupBy, ...distinct])];
+    const span = q.to - q.from;
+    const src = this.source(q, filter, dims, span >= 3 * 86_400_000 ? 3_600_000 : 60_000, distinct.some((f) => !(FIELDS[f] as FieldDef).rollup));
+    const limit = Math.max(1, Math.min(q.limit ?? 10, 10_000));
+    const dsql = distinct.map((f) => `, ${this.d.num(`count(DISTINCT ${this.id(f)})`)} AS ${this.id(`d_${f}`)}`).join("");
+    const totals = await this.select(`SELECT ${this.sums()}${dsql} FROM (${src.sql}) AS s`);
+    const tot = this.metrics(totals[0] ?? {});
+    const rows: AggregateRow[] = [];
+    if (q.groupBy.length > 0) {
+      const g = q.groupBy.map((f) => this.id(f)).join(", ");
+      const res = await this.select(`SELECT ${g}, ${this.sums()}${dsql} FROM (${src.sql}) AS s GROUP BY ${g} ORDER BY o_${q.metric} DESC, ${g} LIMIT ${limit}`);
+      for (const r of res) {
+        const row: AggregateRow = { key: Object.fromEntries(q.groupBy.map((f) => [f, normalise(f, r[f])])), ...this.metrics(r) };
+        if (distinct.length) row.distinct = Object.fromEntries(distinct.map((f) => [f, Number(r[`d_${f}`] ?? 0)]));
+        rows.push(row);
+      }
+    }
+    let other: AggregateResult["other"] = null;
+    if (q.groupBy.length > 0) {
+      const o = { bytes: tot.bytes, packets: tot.packets, flows: tot.flows, records: tot.records };
+      for (const r of rows) {
+        o.bytes -= r.bytes;
+        o.packets -= r.packets;
+        o.flows -= r.flows;
+        o.records -= r.records;
+      }
+      if (o.records > 0) other = o;
+    }
+    const total: AggregateResult["total"] = { ...tot };
+    if (distinct.length) total.distinct = Object.fromEntries(distinct.map((f) => [f, Number(totals[0]?.[`d_${f}`] ?? 0)]));
+    return { rows, other, total, source: src.level, ms: performance.now() - t0 };
+  }
+
+  private metrics(r: Record<string, unknown>) {
+    return { bytes: Number(r.o_bytes ?? 0), packets: Number(r.o_packets ?? 0), flows: Number(r.o_flows ?? 0), records: Number(r.o_records ?? 0) };
+  }
+
+  async records(q: RecordsQuery): Promise<RecordsResult> {
+    const t0 = performance.now();
+    const filter = parseOrThrow(q.filter);
+    const limit = Math.max(1, Math.min(q.limit ?? 100, 5_000));
+    let cursor = "";
+    if (q.cursor) {
+      const m = /^(\d+):(\d+)$/.exec(q.cursor);
+      if (!m) throw new FilterError(`bad cursor "${q.cursor}"`, 0);
+      cursor = ` AND (end_ms < ${m[1]} OR (end_ms = ${m[1]} AND id < ${m[2]}))`;
+    }
+    const cols = ["id", ...Object.keys(FIELDS)].map((c) => this.id(c)).join(", ");
+    const res = await this.select(
+      `SELECT ${cols} FROM flows WHERE end_ms >= ${q.from} AND end_ms < ${q.to} AND ${filterSql(filter, this.d)}${cursor} ORDER BY end_ms DESC, id DESC LIMIT ${limit + 1}`,
+    );
+    const rows = res.slice(0, limit).map(toRow);
+    const last = rows[rows.length - 1];
+    return { rows, nextCursor: res.length > limit && last ? `${last.end_ms}:${last.id}` : null, ms: performance.now() - t0 };
+  }
+
+  async values(field: Field, prefix: string, range: TimeRange, limit = 20): Promise<string[]> {
+    const col = this.id(field);
+    const p = prefix ? ` AND ${this.d.contains(this.d.text(col), prefix)}` : "";
+    const res = await this.select(
+      `SELECT ${this.d.text(col)} AS v, count(*) AS n FROM flows WHERE end_ms >= ${range.from} AND end_ms < ${range.to}${p} GROUP BY v ORDER BY n DESC LIMIT ${Math.min(limit, 200)}`,
+    );
+    return res.map((r) => String(r.v)).filter((v) => v !== "");
+  }
+
+  async rollup(now = Date.now(), lagMs = 120_000): Promise<void> {
+    const dims = ROLLUP_DIMS.map((f) => this.id(f)).join(", ");
+    for (const l of LEVELS) {
+      const upTo = now - lagMs - ((now - lagMs) % l.ms);
+      let wm = this.watermarks.get(l.table) ?? 0;
+      if (wm === 0) {
+        // first run: start at the oldest data of the level below
+        const r = await this.select(
+          l.from === "flows" ? `SELECT ${this.d.num("min(end_ms)")} AS m, ${this.d.num("count(*)")} AS n FROM flows` : `SELECT ${this.d.num("min(ts)")} AS m, ${this.d.num("count(*)")} AS n FROM ${l.from}`,
+        );
+        if (Number(r[0]?.n ?? 0) === 0) continue;
+        wm = Number(r[0].m) - (Number(r[0].m) % l.ms);
+      }
+      if (upTo <= wm) continue;
+      // The hour level only rolls what the minute level has completed.
+      const limit = l.from === "flows" ? upTo : Math.min(upTo, this.watermarks.get(LEVELS[0].table) ?? 0);
+      if (limit <= wm) continue;
+      const sel =
+        l.from === "flows"
+          ? `SELECT (end_ms - (end_ms % ${l.ms})) AS ts, ${dims}, sum(bytes), sum(packets), sum(${this.d.int(this.id("first"))}), count(*) FROM flows WHERE end_ms >= ${wm} AND end_ms < ${limit} GROUP BY ts, ${dims}`
+          : `SELECT (ts - (ts % ${l.ms})) AS ts2, ${dims}, sum(m_bytes), sum(m_packets), sum(m_flows), sum(m_records) FROM ${l.from} WHERE ts >= ${wm} AND ts < ${limit} GROUP BY ts2, ${dims}`;
+      await this.exec(`INSERT INTO ${l.table} (ts, ${dims}, m_bytes, m_packets, m_flows, m_records) ${sel}`);
+      this.watermarks.set(l.table, limit);
+    }
+  }
+
+  async retention(p: Partial<RetentionPolicy> = {}, now = Date.now()): Promise<{ deleted: number }> {
+    const pol = { ...DEFAULT_RETENTION, ...p };
+    const before = await this.count();
+    await this.deleteWhere("flows", `end_ms < ${now - pol.rawMaxAgeMs}`);
+    const n = await this.count();
+    if (n > pol.rawMaxRows) {
+      const r = await this.select(`SELECT end_ms FROM flows ORDER BY end_ms DESC ${this.d.limitOffset(1, pol.rawMaxRows)}`);
+      if (r[0]) await this.deleteWhere("flows", `end_ms <= ${Number(r[0].end_ms)}`);
+    }
+    await this.deleteWhere("flows_1m", `ts < ${now - pol.minuteMaxAgeMs}`);
+    await this.deleteWhere("flows_1h", `ts < ${now - pol.hourMaxAgeMs}`);
+    return { deleted: Math.max(0, before - (await this.count())) };
+  }
+
+  protected async count(table = "flows"): Promise<number> {
+    const r = await this.select(`SELECT ${this.d.num("count(*)")} AS n FROM ${table}`);
+    return Number(r[0]?.n ?? 0);
+  }
+
+  async maxId(): Promise<number> {
+    const r = await this.select(`SELECT ${this.d.num("max(id)")} AS m, ${this.d.num("count(*)")} AS n FROM flows`);
+    return Number(r[0]?.n ?? 0) > 0 ? Number(r[0].m) : 0;
+  }
+
+  async stats(): Promise<StoreStats> {
+    const r = await this.select(`SELECT ${this.d.num("count(*)")} AS n, ${this.d.num("min(end_ms)")} AS lo, ${this.d.num("max(end_ms)")} AS hi FROM flows`);
+    const n = Number(r[0]?.n ?? 0);
+    const rollup: StoreStats["rollup"] = {};
+    for (const l of LEVELS) rollup[l.table] = { rows: await this.count(l.table), watermark: this.watermarks.get(l.table) ?? 0 };
+    return { kind: this.kind, location: this.location, records: n, oldest: n ? Number(r[0].lo) : null, newest: n ? Number(r[0].hi) : null, rollup };
+  }
+}
+
+const NUMERIC = new Set(["id", "end_ms", "start_ms", "protocol", "src_port", "dst_port", "packets", "bytes"]);
+
+function normalise(f: string, v: unknown): string | number | boolean {
+  if (NUMERIC.has(f)) return Number(v);
+  if (f === "reverse" || f === "first") return v === true || v === 1 || v === "1" || v === "true";
+  return v === null || v === undefined ? "" : String(v);
+}
+
+export function toRow(r: Record<string, unknown>): FlowRow {
+  const out: Record<string, unknown> = {};
+  for (const k of ["id", ...Object.keys(FIELDS)]) out[k] = normalise(k, r[k]);
+  return out as unknown as FlowRow;
+}
+
+/** Column definitions of the rollup tables, shared by both stores' DDL. */
+export function rollupColumns(type: (f: Field) => string): string {
+  return ROLLUP_DIMS.map((f) => `"${f}" ${type(f)}`).join(", ");
+}
