@@ -7,6 +7,7 @@ import { tokensRouter } from "./routers/tokens";
 import { infraRouter } from "./routers/infra";
 import { routingRouter } from "./routers/routing";
 import { trafficRouter } from "./routers/traffic";
+import { bgpRouter } from "./routers/bgp";
 
 export const appRouter = router({
   me: meRouter,
@@ -17,6 +18,7 @@ export const appRouter = router({
   infra: infraRouter,
   routing: routingRouter,
   traffic: trafficRouter,
+  bgp: bgpRouter,
 });
 
 export type AppRouter = typeof appRouter;

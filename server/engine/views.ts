@@ -212,3 +212,120 @@ export function vncRouteTarget(e: Engine, rt: string, base: string) {
     })),
   };
 }
+
+// ------------------------------------------------------------ BGP routers
+
+const FAMILY_NAMES: Record<string, string> = { "ipv4-unicast": "inet", "l3vpn-ipv4-unicast": "inet-vpn" };
+
+export function bgpRouters(e: Engine) {
+  const compiled = e.compiler.state.bgp;
+  const status = new Map(e.control.bgp.peerStatus().map((s) => [s.address, s]));
+  return e.config.list("bgp-router").map((o) => {
+    const p = (o.bgp_router_parameters ?? {}) as Record<string, unknown> & { address?: string; router_type?: string };
+    const isLocal = compiled.local?.uuid === o.uuid;
+    const peer = compiled.peers.find((x) => x.uuid === o.uuid);
+    const s = p.address ? status.get(p.address) : undefined;
+    return {
+      uuid: o.uuid,
+      name: o.name,
+      fq_name: o.fq_name,
+      routerType: p.router_type ?? "router",
+      vendor: (p.vendor as string) ?? "",
+      address: p.address ?? "",
+      identifier: (p.identifier as string) ?? "",
+      asn: (p.autonomous_system as number) ?? null,
+      port: (p.port as number) ?? 179,
+      holdTime: (p.hold_time as number) ?? 90,
+      families: ((p.address_families as { family?: string[] } | undefined)?.family ?? []) as string[],
+      adminDown: !!p.admin_down,
+      isLocal,
+      peeredWithLocal: !!peer,
+      session: isLocal
+        ? { state: e.control.bgp.speaker ? "Listening" : "Disabled", listen: e.control.bgp.speaker?.address() ?? null, lastError: e.control.bgp.lastError, exported: e.control.bgp.exportedCount() }
+        : s
+          ? {
+              state: s.state,
+              stateReason: s.stateReason,
+              uptimeSeconds: s.uptimeMs ? Math.round(s.uptimeMs / 1000) : null,
+              flaps: s.flapCount,
+              lastError: s.lastError ? describeLastError(s.lastError) : null,
+              received: s.prefixes.received,
+              accepted: s.prefixes.accepted,
+              advertised: s.prefixes.advertised,
+              negotiatedFamilies: (s.negotiated?.families ?? []).map((f) => FAMILY_NAMES[f] ?? f),
+              holdTime: s.negotiated?.holdTime ?? null,
+              remoteRouterId: s.remoteRouterId,
+              type: s.type,
+            }
+          : peer
+            ? { state: "Idle", stateReason: e.control.bgp.speaker ? "not started yet" : "the control node's BGP speaker is not running" }
+            : { state: "Not peered", stateReason: "no bgp_router_refs between this router and the control node" },
+    };
+  });
+}
+
+function describeLastError(err: unknown): string {
+  if (!err) return "";
+  if (typeof err === "string") return err;
+  const o = err as { text?: string; message?: string; description?: string; direction?: string; at?: number };
+  const text = o.text ?? o.description ?? o.message ?? JSON.stringify(err);
+  return o.direction ? `${text} (${o.direction})` : text;
+}
+
+/** Routes received from and advertised to one peer, searchable. */
+export function bgpPeerRoutes(e: Engine, address: string, search?: string) {
+  const sp = e.control.bgp.speaker;
+  if (!sp) return { received: [], advertised: [] };
+  const q = search?.toLowerCase();
+  const keep = (text: string) => !q || text.toLowerCase().includes(q);
+  const received: { family: string; prefix: string; rd: string | null; labels: number[]; nextHop: string; communities: string[]; localPref: number | null; asPath: string }[] = [];
+  const advertised: typeof received = [];
+  for (const fam of ["l3vpn-ipv4-unicast", "ipv4-unicast"] as const) {
+    for (const p of sp.adjRibIn(address, fam)?.values() ?? []) {
+      const row = {
+        family: FAMILY_NAMES[fam],
+        prefix: p.prefix,
+        rd: p.rd ?? null,
+        labels: [...(p.labels ?? [])],
+        nextHop: p.attrs.nextHop ?? "",
+        communities: [...(p.attrs.extendedCommunities ?? []), ...(p.attrs.communities ?? [])],
+        localPref: p.attrs.localPref ?? null,
+        asPath: (p.attrs.asPath ?? []).map((s) => s.asns.join(" ")).join(" "),
+      };
+      if (keep(`${row.prefix} ${row.rd} ${row.nextHop} ${row.communities.join(" ")}`)) received.push(row);
+    }
+    for (const route of sp.adjRibOut(address, fam)) {
+      const row = {
+        family: FAMILY_NAMES[fam],
+        prefix: route.prefix,
+        rd: route.rd ?? null,
+        labels: [...(route.labels ?? [])],
+        nextHop: route.attrs.nextHop ?? "",
+        communities: [...(route.attrs.extendedCommunities ?? []), ...(route.attrs.communities ?? [])],
+        localPref: route.attrs.localPref ?? null,
+        asPath: (route.attrs.asPath ?? []).map((s) => s.asns.join(" ")).join(" "),
+      };
+      if (keep(`${row.prefix} ${row.rd} ${row.nextHop} ${row.communities.join(" ")}`)) advertised.push(row);
+    }
+  }
+  const byPrefix = (a: { prefix: string }, b: { prefix: string }) => a.prefix.localeCompare(b.prefix, undefined, { numeric: true });
+  return { received: received.sort(byPrefix), advertised: advertised.sort(byPrefix) };
+}
+
+/** Warnings for a BGP router form before saving: what would keep the session from coming up. */
+export function bgpRouterWarnings(e: Engine, form: { asn?: number; families?: string[]; address?: string; authKey?: string }) {
+  const local = e.compiler.state.bgp.local;
+  const out: { field: string; message: string }[] = [];
+  if (!local) return [{ field: "", message: "this control node has no control-node bgp-router: BGP is not configured here" }];
+  if (form.families && !form.families.some((f) => local.families.includes(f))) {
+    out.push({ field: "address_families", message: `no address family in common with the control node (${local.families.join(", ")}): the session would carry nothing` });
+  }
+  const unsupported = (form.families ?? []).filter((f) => !["inet", "inet-vpn"].includes(f));
+  if (unsupported.length) out.push({ field: "address_families", message: `${unsupported.join(", ")}: not carried by Weft's speaker (it runs inet and inet-vpn)` });
+  if (form.asn !== undefined && form.asn !== local.asn) {
+    out.push({ field: "autonomous_system", message: `ASN ${form.asn} differs from the control node's ${local.asn}: this is an eBGP session; the gateway must be configured with peer AS ${local.asn}` });
+  }
+  if (form.address && form.address === local.address) out.push({ field: "address", message: "this is the control node's own address" });
+  if (form.authKey) out.push({ field: "auth_data", message: "TCP MD5 is not supported (Node.js cannot set TCP_MD5SIG without native code): the session would not authenticate" });
+  return out;
+}

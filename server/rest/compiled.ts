@@ -5,13 +5,16 @@ import { WeftError } from "../engine/model/errors";
 import type { Actor } from "../engine/config/api";
 import { routeTargetNames, vncRouteTarget, vncRoutingInstance } from "../engine/views";
 import type { Services } from "../services";
+import { renderObject } from "../engine/config/view";
 
 export const COMPILED_TYPES = ["routing-instance", "route-target"] as const;
 
 type Send = (res: ServerResponse, status: number, body: unknown) => void;
 
+/** Compiled instances (one per VN) plus the configured fabric ones (ip-fabric:__default__). */
 function instances(s: Services, base: string) {
-  return [...s.engine.compiler.state.instances.values()].map((ri) => vncRoutingInstance(s.engine, ri, base));
+  const configured = s.engine.config.list("routing-instance").map((o) => renderObject(s.engine.config, o, { base }) as ReturnType<typeof vncRoutingInstance>);
+  return [...configured, ...[...s.engine.compiler.state.instances.values()].map((ri) => vncRoutingInstance(s.engine, ri, base))];
 }
 function targets(s: Services, base: string) {
   return routeTargetNames(s.engine).map((rt) => vncRouteTarget(s.engine, rt, base));

@@ -3,12 +3,13 @@
 // port address and floating IP) and what it subscribes to (its ports' VRFs) towards what its
 // state says, so replays, reconnects and missed events all end in the same place.
 import crypto from "node:crypto";
-import type { ControlMessage, Route, TraceRequest, TraceResult } from "../protocol/index.ts";
+import type { ControlMessage, Route, TraceRequest, TraceResult, TrafficRequest } from "../protocol/index.ts";
 import type { DataPlane, DataPlaneStats, PacketResult } from "./dataplane/index.ts";
 import { SimDataPlane } from "./dataplane/sim.ts";
 import type { FibRoute } from "./fib.ts";
+import { FlowExporter, type FlowExportStats } from "./flow-export.ts";
 import type { FlowEntry } from "./flow-table.ts";
-import type { Tuple } from "./packet.ts";
+import { type Tuple, protocolNumber } from "./packet.ts";
 import { ControlSession, type SessionState } from "./session.ts";
 import { AgentState, ENCAPSULATIONS } from "./state.ts";
 
@@ -33,6 +34,10 @@ export interface AgentOptions {
   backoffMaxMs?: number;
   /** How long after hello_ack to wait for the first ports update before the initial announcements (default 1000 ms). */
   initialSyncWaitMs?: number;
+  /** Flow export to the collector over the control session (default on). */
+  flowExport?: boolean;
+  /** Flow export interval, ms (default 1000). */
+  flowExportIntervalMs?: number;
   /** Log sink; default: compact lines on stderr. `false` silences. */
   log?: ((line: string) => void) | false;
 }
@@ -54,6 +59,7 @@ export interface AgentStatus {
   subscribed: string[];
   announced: number;
   dataplane: DataPlaneStats;
+  flowExport: FlowExportStats | null;
 }
 
 export interface AgentHandle {
@@ -91,6 +97,7 @@ class Agent implements AgentHandle {
   private statsTimer: NodeJS.Timeout | null = null;
   private reconcileQueued = false;
   private readonly log: (line: string) => void;
+  readonly exporter: FlowExporter | null = null;
 
   constructor(readonly opts: AgentOptions) {
     const sink = opts.log === false ? () => {} : (opts.log ?? ((l: string) => process.stderr.write(`${l}\n`)));
@@ -102,6 +109,12 @@ class Agent implements AgentHandle {
       encapsulations: opts.encapsulations?.length ? [...opts.encapsulations] : [...ENCAPSULATIONS],
     });
     this.dataplane = new SimDataPlane(this.state, { flowIdleMs: opts.flowIdleMs, maxFlows: opts.maxFlows, replyTimeoutMs: opts.replyTimeoutMs, log: this.log });
+    if (opts.control && opts.flowExport !== false) {
+      const exporter = new FlowExporter({ state: this.state, intervalMs: opts.flowExportIntervalMs, send: (m) => this.session?.trySend(m) ?? "down" });
+      this.exporter = exporter;
+      this.dataplane.flowTable.observer = exporter;
+      this.dataplane.onFlowlessDrop = (d) => exporter.drop(d);
+    }
   }
 
   get name() {
@@ -137,6 +150,7 @@ class Agent implements AgentHandle {
       log: this.log,
     });
     this.session.start();
+    this.exporter?.start();
   }
 
   // ------------------------------------------------------------------ session events
@@ -207,6 +221,9 @@ class Agent implements AgentHandle {
       case "trace":
         void this.runTrace(m.trace);
         return;
+      case "traffic":
+        this.runTraffic(m.traffic);
+        return;
       case "hello_ack":
       case "keepalive":
         return;
@@ -217,6 +234,19 @@ class Agent implements AgentHandle {
   private async runTrace(req: TraceRequest) {
     const result = await this.dataplane.trace(req);
     this.session?.send({ msg: "trace_result", trace_result: result });
+  }
+
+  /** Lab traffic: every packet of every item through the forwarding fast path (flow table, ACLs, FIB, tunnel). */
+  private runTraffic(req: TrafficRequest) {
+    for (const it of req.items ?? []) {
+      const port = this.state.ports.get(it.port_uuid);
+      const protocol = protocolNumber(it.protocol || "tcp");
+      const src = it.src || port?.addresses[0];
+      if (protocol === null || !src) continue;
+      const t: Tuple = { protocol, src, dst: it.dst, srcPort: it.src_port ?? 0, dstPort: it.dst_port ?? 0 };
+      const n = Math.max(1, Math.min(it.packets || 1, 100_000));
+      for (let i = 0; i < n; i++) this.dataplane.forward(it.port_uuid, t, it.bytes_per_packet || undefined);
+    }
   }
 
   private queueReconcile() {
@@ -293,6 +323,7 @@ class Agent implements AgentHandle {
       subscribed: [...this.subscribed].sort(),
       announced: this.announced.size,
       dataplane: this.dataplane.stats(),
+      flowExport: this.exporter ? { ...this.exporter.stats } : null,
     };
   }
 
@@ -326,6 +357,11 @@ class Agent implements AgentHandle {
   }
 
   async stop() {
+    if (this.exporter) {
+      // what the flows did until now still goes out
+      this.exporter.tick();
+      this.exporter.stop();
+    }
     if (this.syncTimer) clearTimeout(this.syncTimer);
     if (this.statsTimer) clearInterval(this.statsTimer);
     this.session?.stop();

@@ -72,6 +72,17 @@ export class ControlSession {
     return true;
   }
 
+  /**
+   * Sends unless the stream's buffer is full (HTTP/2 flow control pushing back): for traffic that
+   * may be dropped (flow export) rather than queued without bound behind a slow reader.
+   */
+  trySend(m: Outgoing<AgentMessage>): "sent" | "busy" | "down" {
+    if (this.state !== "established" || !this.stream) return "down";
+    if (this.stream.writableNeedDrain) return "busy";
+    this.stream.write(m);
+    return "sent";
+  }
+
   stop() {
     const was = this.state;
     this.state = "stopped";

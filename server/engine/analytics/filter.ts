@@ -353,7 +353,7 @@ export function completeAt(src: string, caret: number): Completion {
   const last = toks[toks.length - 1];
   const prev = toks[toks.length - 2];
   const fieldsList = FIELD_NAMES.filter((f) => f.startsWith(prefix.toLowerCase()));
-  if (!last || last.t === "(" || kw(last, "AND") || kw(last, "OR") || kw(last, "NOT")) return { kind: "field", prefix, from, items: fieldsList };
+  if (!last || (last.t === "(" && !(prev && kw(prev, "IN"))) || kw(last, "AND") || kw(last, "OR") || kw(last, "NOT")) return { kind: "field", prefix, from, items: fieldsList };
   const fieldBefore = (t: Token | undefined) => (t && t.t === "word" && isField(t.v) ? (t.v as Field) : null);
   if (last.t === "word" && isField(last.v) && !(prev && prev.t === "op")) {
     const ops = ["=", "!=", "IN", "NOT IN", "~", ...((FIELDS[last.v as Field] as FieldDef).type === "ip" ? ["<<"] : []), ...(["number", "time"].includes((FIELDS[last.v as Field] as FieldDef).type) ? ["<", ">"] : [])];

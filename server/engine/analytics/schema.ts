@@ -53,7 +53,7 @@ export const FIELDS = {
   bytes: { type: "number", label: "bytes in this interval" },
   reverse: { type: "bool", label: "answer direction of an allowed flow", rollup: true },
   first: { type: "bool", label: "first record of the flow" },
-  status: { type: "string", label: "active / aged / flushed", values: ["active", "aged", "flushed"] },
+  status: { type: "string", label: "active / aged / flushed / dropped (no flow)", values: ["active", "aged", "flushed", "dropped"] },
   flow_id: { type: "string", label: "flow id (node-scoped)" },
 } as const satisfies Record<string, FieldDef>;
 

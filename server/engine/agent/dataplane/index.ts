@@ -45,9 +45,9 @@ export interface DataPlane {
   start(): Promise<number>;
   stop(): Promise<void>;
   /** A packet enters at a local port and is followed to its end (waits for the far end's answer). */
-  inject(portUuid: string, t: Tuple, opts?: { trace?: boolean }): Promise<PacketResult>;
+  inject(portUuid: string, t: Tuple, opts?: { trace?: boolean; size?: number }): Promise<PacketResult>;
   /** Fast path for traffic: no hops, no waiting; a tunnelled packet answers "sent". */
-  forward(portUuid: string, t: Tuple): PacketResult;
+  forward(portUuid: string, t: Tuple, size?: number): PacketResult;
   /** TraceRequest from the control node → TraceResult. */
   trace(req: TraceRequest): Promise<TraceResult>;
   flows(): FlowEntry[];

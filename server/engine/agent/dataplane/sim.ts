@@ -28,6 +28,19 @@ interface Pending {
 
 const portName = (p: Port) => p.fq_name || p.uuid;
 
+/** Size of a packet when the caller gives none (trace / test packets): a minimum Ethernet frame. */
+export const DEFAULT_PACKET_BYTES = 64;
+
+/** A packet dropped before any flow existed (no route, unknown port/label, table full): flow export reports it. */
+export interface FlowlessDrop {
+  vrf: string;
+  tuple: Tuple;
+  reason: string;
+  direction: "egress" | "ingress";
+  portUuid: string;
+  bytes: number;
+}
+
 export class SimDataPlane implements DataPlane {
   readonly kind = "sim";
   private socket: dgram.Socket | null = null;
@@ -39,6 +52,8 @@ export class SimDataPlane implements DataPlane {
   private received = 0;
   private decodeErrors = 0;
   private readonly replyTimeoutMs: number;
+  /** Set by the flow exporter: packets dropped without a flow entry. */
+  onFlowlessDrop: ((d: FlowlessDrop) => void) | null = null;
 
   constructor(
     private readonly state: AgentState,
@@ -119,9 +134,10 @@ export class SimDataPlane implements DataPlane {
 
   // ------------------------------------------------------------------ API
 
-  async inject(portUuid: string, t: Tuple, _opts: { trace?: boolean } = {}): Promise<PacketResult> {
+  async inject(portUuid: string, t: Tuple, opts: { trace?: boolean; size?: number } = {}): Promise<PacketResult> {
     const hops: Hop[] = [];
-    const r = this.egress(portUuid, t, hops);
+    const size = opts.size ?? DEFAULT_PACKET_BYTES;
+    const r = this.egress(portUuid, t, hops, size);
     if (r.kind === "drop") return this.dropResult(r.reason, hops, r.created);
     if (r.kind === "deliver") {
       this.forwarded++;
@@ -129,7 +145,7 @@ export class SimDataPlane implements DataPlane {
     }
     this.forwarded++;
     const to = `${r.fwd.nextHop.address}:${r.fwd.nextHop.data_port || this.state.self.dataPort}`;
-    const reply = await this.tunnel(r, FLAG_WANT_REPLY | FLAG_TRACE, hops);
+    const reply = await this.tunnel(r, FLAG_WANT_REPLY | FLAG_TRACE, hops, size);
     if (!reply) {
       hops.push({ node: this.node, step: "drop", detail: `no answer from ${to} within ${this.replyTimeoutMs} ms` });
       return { verdict: "lost", reason: `no answer from ${to}`, hops, delivered_to: "", flowCreated: r.created };
@@ -138,15 +154,15 @@ export class SimDataPlane implements DataPlane {
     return { verdict: reply.verdict, reason: reply.reason, hops, delivered_to: reply.delivered_to, flowCreated: r.created };
   }
 
-  forward(portUuid: string, t: Tuple): PacketResult {
-    const r = this.egress(portUuid, t, null);
+  forward(portUuid: string, t: Tuple, size = DEFAULT_PACKET_BYTES): PacketResult {
+    const r = this.egress(portUuid, t, null, size);
     if (r.kind === "drop") {
       this.dropped++;
       return { verdict: "dropped", reason: r.reason, hops: [], delivered_to: "", flowCreated: r.created };
     }
     this.forwarded++;
     if (r.kind === "deliver") return { verdict: "delivered", reason: "", hops: [], delivered_to: portName(r.port), flowCreated: r.created };
-    void this.tunnel(r, 0, null);
+    void this.tunnel(r, 0, null, size);
     return { verdict: "sent", reason: "", hops: [], delivered_to: "", flowCreated: r.created };
   }
 
@@ -197,14 +213,14 @@ export class SimDataPlane implements DataPlane {
 
   // ------------------------------------------------------------------ egress: packet from a local port
 
-  private egress(portUuid: string, t: Tuple, hops: Hop[] | null): Egress {
+  private egress(portUuid: string, t: Tuple, hops: Hop[] | null, size = DEFAULT_PACKET_BYTES): Egress {
     const node = this.node;
     const port = this.state.ports.get(portUuid);
-    if (!port) return { kind: "drop", reason: `unknown port ${portUuid}`, created: false };
+    if (!port) return this.flowless("", t, `unknown port ${portUuid}`, "egress", portUuid, size);
     hops?.push({ node, step: "vrf-lookup", detail: `${tupleText(t)} from port ${portName(port)} → vrf ${port.vrf}` });
 
     const key = flowKey(port.vrf, t);
-    const flow = this.table.hit(key);
+    const flow = this.table.hit(key, size);
     if (flow) {
       hops?.push({ node, step: "acl", detail: `flow hit (${flow.reverse ? "reverse flow, " : ""}${flow.packets} packets): ${flow.reason}` });
       if (flow.action === "deny") return { kind: "drop", reason: flow.reason, created: false };
@@ -217,17 +233,17 @@ export class SimDataPlane implements DataPlane {
       return this.finish(flow.forward, t, flow.nat, false, hops);
     }
 
-    if (this.table.full) return { kind: "drop", reason: "flow table full", created: false };
+    if (this.table.full) return this.flowless(port.vrf, t, "flow table full", "egress", port.uuid, size);
     const pol = portPolicy(this.state, port, "egress", t);
     if (hops) for (const line of pol.lines.length ? pol.lines : ["no ACL on the port: allowed"]) hops.push({ node, step: "acl", detail: line });
     if (pol.action === "deny") {
-      this.table.add({ key, vrf: port.vrf, tuple: t, direction: "egress", action: "deny", reason: pol.reason, rule: pol.rule, stages: pol.stages, nat: null, forward: null, ports: [port.uuid], acls: pol.acls, vrfs: [port.vrf], reverse: false });
+      this.table.add({ key, vrf: port.vrf, tuple: t, direction: "egress", action: "deny", reason: pol.reason, rule: pol.rule, stages: pol.stages, nat: null, forward: null, ports: [port.uuid], acls: pol.acls, vrfs: [port.vrf], reverse: false }, 1, size);
       return { kind: "drop", reason: pol.reason, created: true };
     }
 
     const res = this.resolve(port, t, null, hops);
     // No flow for a packet without a route: the route may come any moment, and flows are flushed per VRF anyway.
-    if (!res.ok) return { kind: "drop", reason: res.reason, created: false };
+    if (!res.ok) return this.flowless(port.vrf, t, res.reason, "egress", port.uuid, size);
 
     const ports = [port.uuid];
     const acls = pol.acls;
@@ -258,10 +274,16 @@ export class SimDataPlane implements DataPlane {
       } else if (ing.lines.length) reason = `${reason}; ${ing.reason}`;
     }
 
-    const entry = this.table.add({ key, vrf: port.vrf, tuple: t, direction: "egress", action, reason, rule, stages, nat: res.nat, forward: action === "pass" ? res.fwd : null, ports, acls, vrfs, reverse: false });
+    const entry = this.table.add({ key, vrf: port.vrf, tuple: t, direction: "egress", action, reason, rule, stages, nat: res.nat, forward: action === "pass" ? res.fwd : null, ports, acls, vrfs, reverse: false }, 1, size);
     if (action === "deny") return { kind: "drop", reason, created: true };
     if (entry) this.addReverse(res.fwd.kind === "local" && res.dstPort ? res.dstPort.vrf : port.vrf, res.fwd.kind === "local" ? tupleIn : t, replyNat, entry);
     return this.finish(res.fwd, t, res.nat, true, hops, res);
+  }
+
+  /** A drop before any flow entry existed: reported to the flow exporter, then the usual drop outcome. */
+  private flowless(vrf: string, t: Tuple, reason: string, direction: "egress" | "ingress", portUuid: string, bytes: number): Extract<Egress, { kind: "drop" }> {
+    this.onFlowlessDrop?.({ vrf, tuple: t, reason, direction, portUuid, bytes });
+    return { kind: "drop", reason, created: false };
   }
 
   /** Turns a cached or fresh forwarding decision into the egress outcome. */
@@ -371,7 +393,7 @@ export class SimDataPlane implements DataPlane {
 
   // ------------------------------------------------------------------ tunnel
 
-  private tunnel(r: Extract<Egress, { kind: "tunnel" }>, flags: number, hops: Hop[] | null): Promise<ReplyPacket | null> {
+  private tunnel(r: Extract<Egress, { kind: "tunnel" }>, flags: number, hops: Hop[] | null, size = DEFAULT_PACKET_BYTES): Promise<ReplyPacket | null> {
     const nh = r.fwd.nextHop;
     const port = nh.data_port || this.state.self.dataPort;
     const sock = this.socket;
@@ -380,7 +402,7 @@ export class SimDataPlane implements DataPlane {
     if (!sock) return Promise.resolve(null);
     const id = this.nextId;
     this.nextId = (this.nextId + 1) >>> 0 || 1;
-    const buf = encodeData({ flags, id, encap: r.fwd.encap, key: r.fwd.key, tuple: r.tuple, node: this.node });
+    const buf = encodeData({ flags, id, encap: r.fwd.encap, key: r.fwd.key, tuple: r.tuple, node: this.node, size });
     if (!(flags & FLAG_WANT_REPLY)) {
       sock.send(buf, port, nh.address);
       return Promise.resolve(null);
@@ -425,9 +447,13 @@ export class SimDataPlane implements DataPlane {
 
   private ingress(p: DataPacket, rinfo: dgram.RemoteInfo, hops: Hop[] | null): { verdict: "delivered" | "dropped"; reason: string; delivered_to: string } {
     const node = this.node;
+    const size = p.size ?? DEFAULT_PACKET_BYTES;
+    let flowVrf = "";
+    let flowless = true;
     const drop = (reason: string) => {
       this.dropped++;
       hops?.push({ node, step: "drop", detail: reason });
+      if (flowless) this.onFlowlessDrop?.({ vrf: flowVrf, tuple: p.tuple, reason, direction: "ingress", portUuid: "", bytes: size });
       return { verdict: "dropped" as const, reason, delivered_to: "" };
     };
     const what = p.encap === "VXLAN" ? `vni ${p.key}` : `label ${p.key}`;
@@ -460,8 +486,10 @@ export class SimDataPlane implements DataPlane {
 
     const { tuple } = this.dnat(port, vrf, p.tuple, hops);
     const key = flowKey(port.vrf, tuple);
-    let flow = this.table.hit(key);
+    flowVrf = port.vrf;
+    let flow = this.table.hit(key, size);
     if (flow) {
+      flowless = false;
       hops?.push({ node, step: "acl", detail: `flow hit (${flow.reverse ? "reverse flow, " : ""}${flow.packets} packets): ${flow.reason}` });
     } else {
       if (this.table.full) return drop("flow table full");
@@ -483,8 +511,9 @@ export class SimDataPlane implements DataPlane {
           acls: pol.acls,
           vrfs: vrf === port.vrf ? [vrf] : [port.vrf, vrf],
           reverse: false,
-        }) ?? undefined;
+        }, 1, size) ?? undefined;
       if (!flow) return drop("flow table full");
+      flowless = false;
       if (flow.action === "pass") {
         const dn = tuple.dst !== p.tuple.dst ? port.floating_ips.find((f) => f.address === p.tuple.dst) : undefined;
         this.addReverse(port.vrf, tuple, dn ? { src: dn.address, vrf: dn.vrf } : null, flow);

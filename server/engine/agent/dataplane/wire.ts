@@ -15,6 +15,7 @@
 //    18  u8   address family: 4 or 6
 //    19  u8   length n of the sender's node name
 //    20  src address (4 or 16 bytes), dst address (same), node name (n bytes UTF-8)
+//    then, optionally, u16 inner packet length in bytes (flow byte counts; receivers ignore what they do not read)
 //   REPLY
 //     8  u8   verdict: 1 delivered, 2 dropped
 //     9  u8   reserved (0)
@@ -43,6 +44,8 @@ export interface DataPacket {
   key: number; // label or vni
   tuple: Tuple;
   node: string;
+  /** Optional trailer (u16 after the node name): the inner packet's length in bytes, for flow byte counts. */
+  size?: number;
 }
 
 export interface ReplyPacket {
@@ -83,7 +86,8 @@ export function encodeData(p: Omit<DataPacket, "type">): Buffer {
   const family: 4 | 6 = parseIPv4(p.tuple.src) !== null && parseIPv4(p.tuple.dst) !== null ? 4 : 6;
   const alen = family === 4 ? 4 : 16;
   const name = Buffer.from(p.node, "utf8").subarray(0, 255);
-  const buf = Buffer.allocUnsafe(20 + 2 * alen + name.length);
+  const trailer = p.size !== undefined ? 2 : 0;
+  const buf = Buffer.allocUnsafe(20 + 2 * alen + name.length + trailer);
   buf[0] = MAGIC;
   buf[1] = WIRE_VERSION;
   buf[2] = TYPE_DATA;
@@ -99,6 +103,7 @@ export function encodeData(p: Omit<DataPacket, "type">): Buffer {
   let off = writeAddr(buf, 20, p.tuple.src, family);
   off = writeAddr(buf, off, p.tuple.dst, family);
   name.copy(buf, off);
+  if (trailer) buf.writeUInt16BE(Math.max(0, Math.min(0xffff, p.size ?? 0)), off + name.length);
   return buf;
 }
 
@@ -140,8 +145,12 @@ export function decode(buf: Buffer): Decoded {
       src: readAddr(buf, 20, family),
       dst: readAddr(buf, 20 + alen, family),
     };
-    const node = buf.toString("utf8", 20 + 2 * alen, 20 + 2 * alen + nameLen);
-    return { ok: true, value: { type: TYPE_DATA, flags, id, encap, key: buf.readUInt32BE(14), tuple, node } };
+    const end = 20 + 2 * alen + nameLen;
+    const node = buf.toString("utf8", 20 + 2 * alen, end);
+    // Senders before the size trailer end the datagram here; older receivers ignore the trailer.
+    const value: DataPacket = { type: TYPE_DATA, flags, id, encap, key: buf.readUInt32BE(14), tuple, node };
+    if (buf.length >= end + 2) value.size = buf.readUInt16BE(end);
+    return { ok: true, value };
   }
   if (buf[2] === TYPE_REPLY) {
     if (buf.length < 12) return { ok: false, error: "short REPLY header" };
