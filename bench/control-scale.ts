@@ -116,7 +116,7 @@ async function main() {
 
   // ---- initial sync
   console.log(`starting ${AGENTS} agents in ${WORKERS} worker processes…`);
-  const control = `127.0.0.1:${engine.control.listenPort}`;
+  const controlAddress = `127.0.0.1:${engine.control.listenPort}`;
   const t0 = performance.now();
   const workers: Worker[] = [];
   const per = Math.ceil(AGENTS / WORKERS);
@@ -124,7 +124,7 @@ async function main() {
     Array.from({ length: WORKERS }, (_, w) => {
       const first = w * per;
       const count = Math.max(0, Math.min(per, AGENTS - first));
-      const proc = fork(path.resolve("bench/workers/agents.ts"), [control, String(first), String(count)], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+      const proc = fork(path.resolve("bench/workers/agents.ts"), [controlAddress, String(first), String(count)], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
       const wk = new Worker(proc);
       workers.push(wk);
       return new Promise<void>((r) => proc.once("message", () => r()));
@@ -141,6 +141,7 @@ async function main() {
     return n;
   })();
   let lastLog = 0;
+  let control: ControlNode = engine.control;
   const synced = async () => {
     const s = await Promise.all(workers.map((w) => w.status()));
     const routes = s.reduce((n, x) => n + x.routes, 0);
@@ -148,9 +149,9 @@ async function main() {
     const connected = s.reduce((n, x) => n + x.connected, 0);
     if (Date.now() - lastLog > 5000) {
       lastLog = Date.now();
-      console.log(`  … ${connected}/${AGENTS} agents connected, ${engine.control.rib.pathCount}/${PORTS} paths in the control node, ${routes}/${expectedRoutes} routes in agent FIBs, ${stale} stale`);
+      console.log(`  … ${connected}/${AGENTS} agents connected, ${control.rib.pathCount}/${PORTS} paths in the control node, ${routes}/${expectedRoutes} routes in agent FIBs, ${stale} stale`);
     }
-    return engine.control.rib.pathCount >= PORTS && routes >= expectedRoutes && stale === 0;
+    return control.rib.pathCount >= PORTS && routes >= expectedRoutes && stale === 0;
   };
   await until("initial sync", synced, 600_000);
   const initialS = (performance.now() - t0) / 1000;
@@ -186,6 +187,7 @@ async function main() {
   const t1 = performance.now();
   const fresh = new ControlNode(engine.compiler, { name: "restarted", host: "127.0.0.1", port, holdTimeSeconds: 30 });
   await fresh.start();
+  control = fresh;
   await until(
     "resync",
     async () => [...fresh.agents.values()].filter((a) => a.lastResync).length >= AGENTS && fresh.rib.pathCount >= PORTS + CHANGES && (await synced()),
