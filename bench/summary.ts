@@ -37,6 +37,15 @@ for (const f of files.sort()) {
     rows.push(["", "resync after control-node restart", num(x.resyncSeconds, " s"), "< 10 s", ""]);
     rows.push(["", "control-node RSS", num(x.controlRssGiB, " GiB"), "< 2 GiB", ""]);
     rows.push(["", "port added → every subscribed FIB, p50 / p99", `${num(x.routeChangeMs?.p50)} / ${num(x.routeChangeMs?.p99)} ms`, "", ""]);
+  } else if (r.bench === "bgp-export") {
+    const x = r.figures ?? {};
+    rows.push(["bgp-export", "port created → route in GoBGP's RIB, p50 / p99", `${num(x.p50Ms)} / ${num(x.p99Ms)} ms`, "p50 < 100 ms", at]);
+  } else if (r.bench === "bgp-receive") {
+    rows.push(["bgp-receive", `${r.routes} vpnv4 routes from a GoBGP injector: Weft / gobgpd`, `${num(r.ours?.seconds)} / ${num(r.gobgpd?.seconds)} s`, "Weft ≤ gobgpd", at]);
+    rows.push(["", "RSS with all routes: Weft / gobgpd", `${num((r.ours?.rssBytes ?? NaN) / 2 ** 20)} / ${num((r.gobgpd?.rssBytes ?? NaN) / 2 ** 20)} MiB`, "Weft lower", ""]);
+  } else if (r.bench === "bgp-fuzz") {
+    rows.push(["bgp-fuzz", `${r.cases} fuzz cases through the decoder`, `${num(r.decodesPerSecond)} decodes/s`, "", at]);
+    rows.push(["", "crashes", String(r.crashes), "0", ""]);
   } else if (r.bench === "agent-forwarding") {
     const x = r.figures ?? {};
     rows.push(["agent-forwarding", "local delivery, first packet / established", `${num(x.localFirstPacketPps)} / ${num(x.localEstablishedPps)} pkt/s`, "", at]);
