@@ -8,8 +8,10 @@ log() { printf '\033[1m[weft]\033[0m %s\n' "$*" >&2; }
 ensure_node_modules() {
   # reinstall when the lock file changed since the last install
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    log "installing npm packages (npm ci)"
-    npm ci --no-audit --no-fund --loglevel=error
+    log "installing npm packages"
+    # `npm install`, not `npm ci`: npm 11 writes lock files without other platforms' optional
+    # packages and then refuses them in `npm ci` ("Missing: @next/swc-darwin-x64 from lock file").
+    npm install --no-audit --no-fund --loglevel=error
   fi
 }
 
