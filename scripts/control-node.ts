@@ -14,4 +14,15 @@ const stop = async () => {
   process.exit(0);
 };
 process.on("SIGTERM", () => void stop());
+// started by a test or a supervisor: do not outlive it
+if (process.env.WEFT_EXIT_WITH_PARENT === "1") {
+  const parent = process.ppid;
+  setInterval(() => {
+    try {
+      process.kill(parent, 0);
+    } catch {
+      void stop();
+    }
+  }, 1000).unref();
+}
 process.on("SIGINT", () => void stop());

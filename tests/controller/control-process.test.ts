@@ -35,7 +35,7 @@ const freePort = () =>
 
 function startControl(): ChildProcess {
   const c = spawn(process.execPath, ["--import", "tsx", "scripts/control-node.ts"], {
-    env: { ...process.env, WEFT_DATA_DIR: dir, WEFT_AGENT_PORT: String(port), WEFT_HOLD_TIME: "3" },
+    env: { ...process.env, WEFT_DATA_DIR: dir, WEFT_AGENT_PORT: String(port), WEFT_HOLD_TIME: "3", WEFT_EXIT_WITH_PARENT: "1" },
     stdio: "ignore",
   });
   return c;
