@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 set -e
 ensure_node_modules
 ensure_prisma_client
-# Debian chromium for Playwright, real BGP daemons for the interop tests (loopback only)
-ensure_debian_packages chromium:chromium gobgpd:gobgpd bird:bird2
+# Debian chromium for Playwright, real BGP daemons for the interop tests (loopback only), ClickHouse 18.16 for the flow-store suite
+ensure_debian_packages chromium:chromium gobgpd:gobgpd bird:bird2 clickhouse-server:clickhouse-server
 set +e
 
 rm -rf .reports && mkdir -p .reports

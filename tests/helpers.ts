@@ -41,7 +41,7 @@ export async function startServer(): Promise<TestServer> {
   const server = http.createServer();
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const port = (server.address() as AddressInfo).port;
-  const services = await startServices({ port, dataDir: dir, agentPort: 0, labNodes: 0 });
+  const services = await startServices({ port, dataDir: dir, agentPort: 0, labNodes: 0, bgp: false });
   await services.accounts.ensureAdmin(dir);
   server.on("request", (req, res) => {
     const url = new URL(req.url ?? "/", `http://127.0.0.1:${port}`);

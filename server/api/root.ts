@@ -7,6 +7,7 @@ import { tokensRouter } from "./routers/tokens";
 import { infraRouter } from "./routers/infra";
 import { routingRouter } from "./routers/routing";
 import { trafficRouter } from "./routers/traffic";
+import { flowsRouter } from "./routers/flows";
 import { bgpRouter } from "./routers/bgp";
 
 export const appRouter = router({
@@ -18,6 +19,7 @@ export const appRouter = router({
   infra: infraRouter,
   routing: routingRouter,
   traffic: trafficRouter,
+  flows: flowsRouter,
   bgp: bgpRouter,
 });
 

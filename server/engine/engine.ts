@@ -6,6 +6,7 @@ import { type Db, dataDir, dbFile, migrate, openDb, tune } from "./config/db";
 import { Compiler } from "./compiler/compiler";
 import { ControlNode } from "./control/control-node";
 import { Lab } from "./lab";
+import { Analytics } from "./analytics";
 import { SYSTEM_ACTOR } from "./config/api";
 
 export interface EngineOptions {
@@ -21,6 +22,8 @@ export interface EngineOptions {
   /** run the BGP speaker; its address and port come from the local control-node bgp-router, created
    *  at first start from these (WEFT_CONTROL_ADDRESS / WEFT_BGP_PORT); given values also update it */
   bgp?: { address?: string; port?: number };
+  /** flow store: "" = DuckDB under <data dir>/flows/, or clickhouse://… (default WEFT_FLOW_STORE) */
+  flowStore?: string;
 }
 
 export const IP_FABRIC = ["default-domain", "default-project", "ip-fabric"];
@@ -67,6 +70,8 @@ async function ensureLocalBgpRouter(config: ConfigService, name: string, bgp: { 
 
 export class Engine {
   lab: Lab | null = null;
+  /** flow collector, store, queries and the lab traffic generator (set by start) */
+  analytics!: Analytics;
 
   private constructor(
     readonly db: Db,
@@ -97,6 +102,22 @@ export class Engine {
     });
     await control.start();
     const engine = new Engine(db, config, compiler, control, dir, new Date());
+    engine.analytics = await Analytics.open({
+      dataDir: dir,
+      storeUrl: opts.flowStore ?? process.env.WEFT_FLOW_STORE ?? "",
+      ports: () => compiler.state.ports.values(),
+      sendTraffic: (host, items) => {
+        const s = control.agents.get(host);
+        if (!s || s.state !== "Up") return false;
+        s.send({ msg: "traffic", traffic: { id: "", items } });
+        return true;
+      },
+      log: (l) => console.error(`analytics: ${l}`),
+    });
+    control.onFlowRecords = (node, batch) => engine.analytics.ingest(node, batch);
+    compiler.onDelta((d) => {
+      if (d.ports.changed.length || d.ports.removed.length) engine.analytics.portsChanged();
+    });
     const labNodes = opts.labNodes ?? 0;
     if (labNodes > 0) {
       engine.lab = new Lab(config, `127.0.0.1:${control.listenPort}`, labNodes);
@@ -108,6 +129,7 @@ export class Engine {
   async stop() {
     await this.lab?.stop();
     await this.control.stop();
+    await this.analytics?.stop();
     this.compiler.stop();
     await this.config.close();
     await this.db.$disconnect();

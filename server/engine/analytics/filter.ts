@@ -14,15 +14,17 @@
 // Keywords (AND, OR, NOT, IN, true, false) are case-insensitive; protocol takes names (tcp, udp,
 // icmp) or numbers; fields with a closed set of values (action, direction, …) reject others.
 // Contrail's query model — where as an OR of ANDs — maps to `(a AND b) OR (c AND d)`.
+import { WeftError } from "../model/errors";
 import { FIELDS, FIELD_NAMES, type Field, type FieldDef, PROTOCOL_NAMES, isField } from "./schema";
 
-export class FilterError extends Error {
+/** A bad filter: a bad_request whose details carry the 0-based position and length (tRPC and REST pass them on). */
+export class FilterError extends WeftError {
   constructor(
     readonly reason: string,
     readonly position: number,
     readonly length = 1,
   ) {
-    super(`position ${position + 1}: ${reason}`);
+    super("bad_request", `position ${position + 1}: ${reason}`, [{ field: "filter", message: `position ${position + 1}: ${reason}` }], { position, length, reason });
     this.name = "FilterError";
   }
 }

@@ -10,6 +10,7 @@ import {
   type Acl,
   type AgentMessage,
   CHANNEL_OPTIONS,
+  type FlowRecords,
   type ControlStream,
   DEFAULT_HOLD_TIME_SECONDS,
   type Hello,
@@ -95,6 +96,8 @@ export class ControlNode {
   private routeListeners = new Set<(changes: RouteChange[]) => void>();
   listenPort = 0;
   readonly holdTime: number;
+  /** Flow-record batches from agents go here (the analytics collector; set by engine.ts). */
+  onFlowRecords: ((node: string, batch: FlowRecords) => void) | null = null;
   readonly bgp: BgpBridge;
 
   constructor(
@@ -268,6 +271,9 @@ export class ControlNode {
         return;
       case "stats":
         s.stats = m.stats;
+        return;
+      case "flow_records":
+        this.onFlowRecords?.(s.name, m.flow_records);
         return;
       case "trace_result": {
         const p = this.pendingTraces.get(m.trace_result.id);

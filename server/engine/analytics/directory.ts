@@ -1,0 +1,74 @@
+// Names for flow records at ingest time: port uuid / address → port FQ name, virtual network,
+// project, Kubernetes namespace and workload. Built from the compiled ports (engine.ts passes
+// them in, so analytics does not import the compiler) and rebuilt lazily when they change.
+
+export interface DirectoryPort {
+  uuid: string;
+  fqName: string;
+  networkFqName: string;
+  vrf: string;
+  addresses: string[];
+  floatingIps: { address: string; vrf: string }[];
+  host: string;
+}
+
+export interface Endpoint {
+  vmi: string;
+  vn: string;
+  project: string;
+  namespace: string;
+  workload: string;
+}
+
+const EMPTY: Endpoint = { vmi: "", vn: "", project: "", namespace: "", workload: "" };
+
+export function endpointOf(p: Pick<DirectoryPort, "fqName" | "networkFqName">): Endpoint {
+  const fq = p.fqName.split(":");
+  const project = fq.length >= 3 ? fq.slice(0, -1).join(":") : p.networkFqName.split(":").slice(0, -1).join(":");
+  const projectName = project.split(":").pop() ?? "";
+  // contrail-kube-manager names a namespace's project k8s-<namespace> (CONVENTIONS / kube/)
+  const namespace = projectName.startsWith("k8s-") ? projectName.slice(4) : "";
+  return { vmi: p.fqName, vn: p.networkFqName, project, namespace, workload: fq[fq.length - 1] ?? "" };
+}
+
+export class Directory {
+  private byUuid = new Map<string, Endpoint>();
+  private byAddr = new Map<string, Endpoint>();
+  private byIp = new Map<string, Endpoint | null>();
+  private stale = true;
+
+  constructor(private readonly ports: () => Iterable<DirectoryPort>) {}
+
+  invalidate() {
+    this.stale = true;
+  }
+
+  private build() {
+    this.byUuid.clear();
+    this.byAddr.clear();
+    this.byIp.clear();
+    for (const p of this.ports()) {
+      const ep = endpointOf(p);
+      this.byUuid.set(p.uuid, ep);
+      const add = (vrf: string, ip: string) => {
+        this.byAddr.set(`${vrf}|${ip}`, ep);
+        // an address used in two VRFs is ambiguous without the VRF
+        this.byIp.set(ip, this.byIp.has(ip) && this.byIp.get(ip) !== ep ? null : ep);
+      };
+      for (const a of p.addresses) add(p.vrf, a);
+      for (const f of p.floatingIps) add(f.vrf, f.address);
+    }
+    this.stale = false;
+  }
+
+  port(uuid: string): Endpoint | undefined {
+    if (this.stale) this.build();
+    return this.byUuid.get(uuid);
+  }
+
+  /** The endpoint owning an address, in a VRF first, else anywhere if unambiguous. */
+  address(vrf: string, ip: string): Endpoint {
+    if (this.stale) this.build();
+    return this.byAddr.get(`${vrf}|${ip}`) ?? this.byIp.get(ip) ?? EMPTY;
+  }
+}

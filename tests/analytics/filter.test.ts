@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { FilterError, completeAt, filterSql, parseFilter } from "../../server/engine/analytics/filter";
+
+const duck = { str: (s: string) => `'${s.replace(/'/g, "''")}'`, bool: (b: boolean) => String(b).toUpperCase(), contains: (c: string, s: string) => `contains(${c}, '${s}')`, ident: (n: string) => n };
+
+function err(src: string): FilterError {
+  try {
+    parseFilter(src);
+  } catch (e) {
+    if (e instanceof FilterError) return e;
+    throw e;
+  }
+  throw new Error(`no error for ${src}`);
+}
+
+describe("filter language", () => {
+  it("parses the issue's example", () => {
+    const n = parseFilter('src_vn = "default-domain:p:vn" AND action = deny AND dst_port IN (80, 443) AND src_ip << 10.0.0.0/8');
+    expect(filterSql(n, duck)).toBe("(src_vn = 'default-domain:p:vn' AND action = 'deny' AND dst_port IN (80, 443) AND (src_ip4 BETWEEN 167772160 AND 184549375 AND src_ip4 > 0))");
+  });
+
+  it("precedence: NOT > AND > OR, parentheses, protocol names, Contrail's OR of ANDs", () => {
+    const n = parseFilter("(src_vn = a AND protocol = tcp) OR (dst_vn = b AND NOT dst_port = 22)");
+    expect(filterSql(n, duck)).toBe("((src_vn = 'a' AND protocol = 6) OR (dst_vn = 'b' AND (NOT dst_port = 22)))");
+    expect(filterSql(parseFilter("a_b = 1".replace("a_b", "packets") + " || bytes > 10 && reverse = true"), duck)).toBe("(packets = 1 OR (bytes > 10 AND reverse = TRUE))");
+    expect(parseFilter("   ")).toBeNull();
+  });
+
+  it.each([
+    ["srcvn = x", 0, /unknown field "srcvn" \(did you mean src_vn\?\)/],
+    ["action = maybe", 9, /action is one of pass, deny, drop/],
+    ["dst_port = http", 11, /dst_port takes a number/],
+    ["src_ip << 10.0.0.0/33", 10, /prefix length must be 0–32/],
+    ["src_vn < 3", 7, /< compares numbers; src_vn is text/],
+    ["dst_port IN (80 443)", 16, /expected "," or "\)"/],
+    ["(action = deny", 14, /expected "\)" to close the "\(" at position 1/],
+    ['src_vn = "abc', 9, /unterminated string/],
+    ["action = deny src_vn = x", 14, /expected AND, OR or "\)" before "src_vn"/],
+    ["action =", 8, /expected a value for action, found end of input/],
+    ["dst_port = 1 )", 13, /unmatched "\)"/],
+    ["src_vn = a ; x", 11, /unexpected character ";"/],
+  ])("%s → error at %i", (src, pos, msg) => {
+    const e = err(src);
+    expect(e.position).toBe(pos);
+    expect(e.message).toMatch(msg);
+    expect(e.message).toMatch(new RegExp(`^position ${pos + 1}: `));
+  });
+
+  it("autocomplete: fields, operators, closed values", () => {
+    expect(completeAt("src_v", 5)).toMatchObject({ kind: "field", from: 0, items: ["src_vn", "src_vmi"] });
+    expect(completeAt("action ", 7).kind).toBe("operator");
+    expect(completeAt("action = d", 10)).toMatchObject({ kind: "value", field: "action", items: ["deny", "drop"] });
+    expect(completeAt("protocol IN (tcp, u", 19)).toMatchObject({ kind: "value", field: "protocol", items: ["udp"] });
+    expect(completeAt("action = deny AND ", 18).kind).toBe("field");
+  });
+});

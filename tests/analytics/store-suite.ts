@@ -1,0 +1,203 @@
+// The query suite every flow store must pass (DuckDB and ClickHouse run the same one).
+import { describe, expect, it } from "vitest";
+import type { FlowRow } from "../../server/engine/analytics/schema";
+import type { FlowStore } from "../../server/engine/analytics/store";
+import { FilterError } from "../../server/engine/analytics/filter";
+
+export const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
+const VNS = ["default-domain:p:web", "default-domain:p:db", "default-domain:k8s-shop:pods"];
+
+/** Deterministic rows: 3 VNs, a deny rule, a span of 6 hours (most in the last 10 minutes). */
+export function sampleRows(n = 3000): FlowRow[] {
+  const rows: FlowRow[] = [];
+  for (let i = 0; i < n; i++) {
+    const old = i % 10 === 0; // every 10th row is 1–6 h old (rollup material)
+    const end = old ? NOW - 3_600_000 - ((i * 7919) % (5 * 3_600_000)) : NOW - ((i * 104729) % 600_000);
+    const sv = VNS[i % 3];
+    const dv = VNS[(i + 1) % 3];
+    const deny = i % 7 === 0;
+    const dstPort = [80, 443, 22, 53, 5432][i % 5];
+    rows.push({
+      id: i + 1,
+      end_ms: end,
+      start_ms: end - 1000,
+      node: `compute-${(i % 2) + 1}`,
+      direction: i % 4 === 0 ? "ingress" : "egress",
+      vrf: `${sv}:${sv.split(":").pop()}`,
+      protocol: dstPort === 53 ? 17 : 6,
+      src_ip: `10.${(i % 3) + 1}.0.${(i % 200) + 1}`,
+      dst_ip: `10.${((i + 1) % 3) + 1}.0.${(i % 150) + 1}`,
+      src_port: 40000 + (i % 1000),
+      dst_port: dstPort,
+      action: deny ? "deny" : "pass",
+      reason: deny ? "denied by network-policy default-domain:p:pol rule 1" : "allowed",
+      rule: deny ? "network-policy default-domain:p:pol rule 1" : "network-policy default-domain:p:pol rule 2",
+      rule_acl: "vn:" + sv,
+      rule_uuid: deny ? "r1" : "r2",
+      src_vn: sv,
+      dst_vn: dv,
+      src_project: sv.split(":").slice(0, 2).join(":"),
+      dst_project: dv.split(":").slice(0, 2).join(":"),
+      src_namespace: sv.includes("k8s-") ? "shop" : "",
+      dst_namespace: dv.includes("k8s-") ? "shop" : "",
+      src_workload: `w${i % 11}`,
+      dst_workload: `w${(i + 5) % 11}`,
+      src_vmi: `${sv.split(":").slice(0, 2).join(":")}:w${i % 11}`,
+      dst_vmi: `${dv.split(":").slice(0, 2).join(":")}:w${(i + 5) % 11}`,
+      nat_src_ip: "",
+      nat_dst_ip: "",
+      nh_node: `compute-${(i % 3) + 1}`,
+      nh_address: `127.0.1.${(i % 3) + 1}`,
+      encap: "MPLSoUDP",
+      packets: (i % 9) + 1,
+      bytes: ((i % 9) + 1) * (100 + (i % 13)),
+      reverse: i % 6 === 5,
+      first: i % 3 !== 2,
+      status: "active",
+      flow_id: `compute-${(i % 2) + 1}:${i}`,
+    });
+  }
+  return rows;
+}
+
+const sum = (rows: FlowRow[], f: (r: FlowRow) => number) => rows.reduce((a, r) => a + f(r), 0);
+
+export function storeSuite(name: string, make: () => Promise<FlowStore | null>) {
+  describe(`flow store: ${name}`, () => {
+    let store: FlowStore;
+    const rows = sampleRows();
+    const recent = { from: NOW - 600_000, to: NOW + 1 };
+    const inRecent = rows.filter((r) => r.end_ms >= recent.from && r.end_ms < recent.to);
+
+    it("opens and ingests", async (ctx) => {
+      const s = await make();
+      if (!s) return ctx.skip();
+      store = s;
+      await store.insert(rows.slice(0, 1000));
+      await store.insert(rows.slice(1000));
+      const st = await store.stats();
+      expect(st.records).toBe(rows.length);
+      expect(await store.maxId()).toBe(rows.length);
+    });
+
+    it("totals and group-by with the rest as other (top-N)", async (ctx) => {
+      if (!store) return ctx.skip();
+      const r = await store.aggregate({ ...recent, groupBy: ["src_vn"], metric: "bytes", limit: 2 });
+      expect(r.total.bytes).toBe(sum(inRecent, (x) => x.bytes));
+      expect(r.total.records).toBe(inRecent.length);
+      expect(r.total.flows).toBe(inRecent.filter((x) => x.first).length);
+      expect(r.rows).toHaveLength(2);
+      const byVn = new Map<string, number>();
+      for (const x of inRecent) byVn.set(x.src_vn, (byVn.get(x.src_vn) ?? 0) + x.bytes);
+      const sorted = [...byVn.entries()].sort((a, b) => b[1] - a[1]);
+      expect(r.rows.map((x) => x.key.src_vn)).toEqual(sorted.slice(0, 2).map((x) => x[0]));
+      expect(r.rows[0].bytes).toBe(sorted[0][1]);
+      expect(r.other?.bytes).toBe(sorted[2][1]);
+    });
+
+    it("filters: enums, IN lists, subnets, contains, NOT, OR", async (ctx) => {
+      if (!store) return ctx.skip();
+      const cases: [string, (r: FlowRow) => boolean][] = [
+        [`action = deny AND dst_port IN (22, 443)`, (r) => r.action === "deny" && [22, 443].includes(r.dst_port)],
+        [`src_ip << 10.2.0.0/16`, (r) => r.src_ip.startsWith("10.2.")],
+        [`rule ~ "RULE 1" AND protocol = tcp`, (r) => r.rule.endsWith("rule 1") && r.protocol === 6],
+        [`NOT (src_vn = "default-domain:p:web" OR dst_port = 53)`, (r) => !(r.src_vn === "default-domain:p:web" || r.dst_port === 53)],
+        [`src_namespace = shop and reverse = false and packets >= 5`, (r) => r.src_namespace === "shop" && !r.reverse && r.packets >= 5],
+        [`dst_port NOT IN (80, 443) && node != compute-1`, (r) => ![80, 443].includes(r.dst_port) && r.node !== "compute-1"],
+      ];
+      for (const [f, pred] of cases) {
+        const want = inRecent.filter(pred);
+        const r = await store.aggregate({ ...recent, filter: f, groupBy: [], metric: "bytes" });
+        expect(r.total.records, f).toBe(want.length);
+        expect(r.total.bytes, f).toBe(sum(want, (x) => x.bytes));
+      }
+    });
+
+    it("distinct counts per group", async (ctx) => {
+      if (!store) return ctx.skip();
+      const r = await store.aggregate({ ...recent, groupBy: ["action"], metric: "flows", distinct: ["src_ip"] });
+      const deny = r.rows.find((x) => x.key.action === "deny")!;
+      expect(deny.distinct?.src_ip).toBe(new Set(inRecent.filter((x) => x.action === "deny").map((x) => x.src_ip)).size);
+    });
+
+    it("time series: buckets add up, groups + other add up to the total", async (ctx) => {
+      if (!store) return ctx.skip();
+      const all = await store.series({ ...recent, metric: "bytes", granularityMs: 60_000 });
+      expect(all.buckets.length).toBeGreaterThanOrEqual(10);
+      expect(all.series[0].total).toBe(sum(inRecent, (x) => x.bytes));
+      const g = await store.series({ ...recent, metric: "packets", granularityMs: 60_000, groupBy: ["src_vn", "action"], top: 2 });
+      expect(g.series.map((s) => s.label)).toContain("other");
+      const total = await store.series({ ...recent, metric: "packets", granularityMs: 60_000 });
+      for (let i = 0; i < g.buckets.length; i++) expect(g.series.reduce((a, s) => a + s.points[i], 0)).toBeCloseTo(total.series[0].points[i], 6);
+      const rate = await store.series({ ...recent, metric: "packets", granularityMs: 60_000, rate: true });
+      expect(rate.series[0].points[3]).toBeCloseTo(total.series[0].points[3] / 60, 6);
+    });
+
+    it("raw records: newest first, keyset paging without gaps or repeats", async (ctx) => {
+      if (!store) return ctx.skip();
+      const f = "action = pass AND dst_port = 443";
+      const want = inRecent.filter((r) => r.action === "pass" && r.dst_port === 443);
+      const seen: number[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const p = await store.records({ ...recent, filter: f, limit: 50, cursor });
+        for (const r of p.rows) seen.push(r.id);
+        if (pages === 0) {
+          expect(p.rows[0].end_ms).toBeGreaterThanOrEqual(p.rows[p.rows.length - 1].end_ms);
+          expect(typeof p.rows[0].bytes).toBe("number");
+          expect(typeof p.rows[0].first).toBe("boolean");
+        }
+        cursor = p.nextCursor;
+        pages++;
+      } while (cursor && pages < 100);
+      expect(new Set(seen).size).toBe(seen.length);
+      expect(seen.sort((a, b) => a - b)).toEqual(want.map((r) => r.id).sort((a, b) => a - b));
+    });
+
+    it("bad filters fail with a position", async (ctx) => {
+      if (!store) return ctx.skip();
+      await expect(store.aggregate({ ...recent, filter: "action = maybe", groupBy: [], metric: "bytes" })).rejects.toBeInstanceOf(FilterError);
+    });
+
+    it("values for autocomplete", async (ctx) => {
+      if (!store) return ctx.skip();
+      const v = await store.values("src_vn", "k8s", recent);
+      expect(v).toEqual(["default-domain:k8s-shop:pods"]);
+    });
+
+    it("per-minute rollup answers long ranges with the same totals", async (ctx) => {
+      if (!store) return ctx.skip();
+      const range = { from: NOW - 6 * 3_600_000 - 60_000, to: NOW + 1 };
+      const want = rows.filter((r) => r.end_ms >= range.from && r.end_ms < range.to);
+      const before = await store.aggregate({ ...range, groupBy: ["src_vn"], metric: "bytes", limit: 10 });
+      expect(before.source).toBe("raw");
+      await store.rollup(NOW, 0);
+      const st = await store.stats();
+      expect(st.rollup.flows_1m.rows).toBeGreaterThan(0);
+      const after = await store.aggregate({ ...range, groupBy: ["src_vn"], metric: "bytes", limit: 10 });
+      expect(after.source).toMatch(/flows_1m/);
+      expect(after.total.bytes).toBe(sum(want, (x) => x.bytes));
+      expect(after.rows).toEqual(before.rows);
+      const s = await store.series({ ...range, metric: "flows", granularityMs: 300_000, filter: "action = deny" });
+      expect(s.source).toMatch(/flows_1m/);
+      expect(s.series[0].total).toBe(want.filter((r) => r.action === "deny" && r.first).length);
+      // a filter on a field the rollup does not keep reads raw records
+      const ip = await store.aggregate({ ...range, groupBy: [], metric: "bytes", filter: "src_ip << 10.1.0.0/16" });
+      expect(ip.source).toBe("raw");
+    });
+
+    it("retention deletes by age and by size", async (ctx) => {
+      if (!store) return ctx.skip();
+      await store.retention({ rawMaxAgeMs: 3_600_000, rawMaxRows: 1_000_000 }, NOW);
+      const want = rows.filter((r) => r.end_ms >= NOW - 3_600_000).length;
+      await expect.poll(async () => (await store.stats()).records, { timeout: 10_000 }).toBe(want);
+      await store.retention({ rawMaxAgeMs: 10 * 3_600_000, rawMaxRows: 500 }, NOW);
+      await expect.poll(async () => (await store.stats()).records, { timeout: 10_000 }).toBeLessThanOrEqual(500);
+    });
+
+    it("closes", async () => {
+      await store?.close();
+    });
+  });
+}
