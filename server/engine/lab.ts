@@ -54,7 +54,7 @@ export class Lab {
     if (process.env.WEFT_LAB_DATA_PORT) args.push("--data-port", process.env.WEFT_LAB_DATA_PORT);
     const child = spawn(process.execPath, args, {
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, WEFT_AGENT_LOG: process.env.WEFT_AGENT_LOG ?? "warn" },
+      env: { ...process.env, WEFT_AGENT_LOG: process.env.WEFT_AGENT_LOG ?? "warn", WEFT_EXIT_WITH_PARENT: "1" },
     });
     node.process = child;
     const prefix = (l: string) => l.trim() && this.log(`[${node.name}] ${l.trim()}`);

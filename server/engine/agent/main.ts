@@ -60,6 +60,17 @@ async function main() {
     );
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
+  // a lab agent started by the console must not outlive it (even if the console is SIGKILLed)
+  if (process.env.WEFT_EXIT_WITH_PARENT === "1") {
+    const parent = process.ppid;
+    setInterval(() => {
+      try {
+        process.kill(parent, 0);
+      } catch {
+        shutdown("parent gone");
+      }
+    }, 1000).unref();
+  }
   process.on("SIGINT", () => shutdown("SIGINT"));
 }
 
