@@ -1,6 +1,7 @@
 // The left rail: areas and their pages, as in Contrail Command. Only pages that work are listed.
 import {
   Activity,
+  ChartArea,
   Cpu,
   FileClock,
   Route,
@@ -11,6 +12,7 @@ import {
   KeyRound,
   Network,
   PlugZap,
+  RadioTower,
   Shield,
   ShieldCheck,
   Users,
@@ -51,6 +53,7 @@ export const NAV: NavArea[] = [
     items: [
       { href: "/infrastructure/control-nodes", label: "Control Nodes", icon: Server },
       { href: "/infrastructure/compute-nodes", label: "Compute Nodes", icon: Cpu },
+      { href: "/infrastructure/bgp-routers", label: "BGP Routers", icon: RadioTower },
       { href: "/infrastructure/global-config", label: "Global Config", icon: Settings2 },
       { href: "/infrastructure/projects", label: "Projects", icon: FolderKanban },
     ],
@@ -58,7 +61,10 @@ export const NAV: NavArea[] = [
   {
     id: "monitor",
     label: "Monitor",
-    items: [{ href: "/monitor/test-traffic", label: "Test traffic", icon: Activity }],
+    items: [
+      { href: "/monitor/flows", label: "Flows", icon: ChartArea },
+      { href: "/monitor/test-traffic", label: "Test traffic", icon: Activity },
+    ],
   },
   {
     id: "admin",
