@@ -1,7 +1,7 @@
 "use client";
 // App-wide providers: one QueryClient and one tRPC client per browser tab.
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { createTRPCClient, httpBatchLink } from "@trpc/client";
+import { createTRPCClient, httpBatchLink, httpLink, splitLink } from "@trpc/client";
 import { useState, type ReactNode } from "react";
 import type { AppRouter } from "../server/api/root";
 import { TRPCProvider } from "../lib/trpc";
@@ -27,7 +27,15 @@ export function Providers({ children }: { children: ReactNode }) {
   const [queryClient] = useState(makeQueryClient);
   const [trpcClient] = useState(() =>
     createTRPCClient<AppRouter>({
-      links: [httpBatchLink({ url: "/api/trpc" })],
+      // most calls share one batched request; a call marked skipBatch (a list's first page) goes alone
+      // so it is not held back by the slower calls batched with it
+      links: [
+        splitLink({
+          condition: (op) => op.context.skipBatch === true,
+          true: httpLink({ url: "/api/trpc" }),
+          false: httpBatchLink({ url: "/api/trpc" }),
+        }),
+      ],
     }),
   );
   return (

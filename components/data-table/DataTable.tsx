@@ -189,6 +189,9 @@ export function DataTable<T>({
     estimateSize: () => ROW_HEIGHT,
     overscan: 12,
     getItemKey: (i) => rows[i]?.id ?? i,
+    // before the scroll box is measured (server render, first client frame) assume a screenful,
+    // so rows that arrived with the page paint at once
+    initialRect: { width: 1280, height: 900 },
   });
   const items = virtualizer.getVirtualItems();
   const paddingTop = items.length ? items[0].start : 0;

@@ -35,6 +35,7 @@ export function ObjectDetail({
   overview,
   renderEdit,
   listHref,
+  actions,
 }: {
   type: ObjectType;
   uuid: string;
@@ -42,6 +43,8 @@ export function ObjectDetail({
   overview?: (obj: ConfigObject) => ReactNode;
   renderEdit?: (props: EditDialogProps) => ReactNode;
   listHref?: string;
+  /** type-specific header actions, for writers (e.g. a port's "Associate floating IP") */
+  actions?: (obj: ConfigObject) => ReactNode;
 }) {
   const me = useMe();
   const router = useRouter();
@@ -89,6 +92,7 @@ export function ObjectDetail({
         actions={
           canWrite && (
             <>
+              {actions?.(obj)}
               {renderEdit && (
                 <Button size="sm" onClick={() => setEditing(true)} data-testid="edit-button">
                   <Pencil className="h-3.5 w-3.5" /> Edit

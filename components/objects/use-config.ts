@@ -5,15 +5,24 @@ import { useCallback } from "react";
 import type { ConfigObject, ObjectType } from "../../server/engine/model/types";
 import { useTRPC } from "../../lib/trpc";
 
-export function useConfigList(type: ObjectType, opts: { projectUuid?: string; parentUuid?: string; enabled?: boolean } = {}) {
+/**
+ * A config list. `firstPage`: also ask, unbatched, for the first rows by name, and show them while
+ * the whole list (thousands of objects) is on its way — the table's default order is by name.
+ */
+export function useConfigList(type: ObjectType, opts: { projectUuid?: string; parentUuid?: string; enabled?: boolean; firstPage?: number } = {}) {
   const trpc = useTRPC();
-  const q = useQuery(
+  const enabled = opts.enabled ?? true;
+  const q = useQuery(trpc.config.list.queryOptions({ type, projectUuid: opts.projectUuid, parentUuid: opts.parentUuid }, { enabled }));
+  const head = useQuery(
     trpc.config.list.queryOptions(
-      { type, projectUuid: opts.projectUuid, parentUuid: opts.parentUuid },
-      { enabled: opts.enabled ?? true },
+      { type, projectUuid: opts.projectUuid, parentUuid: opts.parentUuid, limit: opts.firstPage ?? 1 },
+      { enabled: enabled && !!opts.firstPage && !q.data, trpc: { context: { skipBatch: true } } },
     ),
   );
-  return { ...q, items: (q.data?.items ?? EMPTY) as ConfigObject[] };
+  if (!q.data && head.data) {
+    return { ...q, isLoading: false, isPending: false, partial: true, items: head.data.items as ConfigObject[] };
+  }
+  return { ...q, partial: false, items: (q.data?.items ?? EMPTY) as ConfigObject[] };
 }
 const EMPTY: ConfigObject[] = [];
 

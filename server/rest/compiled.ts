@@ -64,6 +64,7 @@ export function routingInstanceChildren(s: Services, vnUuid: string, base: strin
 export async function testTraffic(s: Services, actor: Actor, body: Record<string, unknown>) {
   if (actor.role === "viewer") throw new WeftError("forbidden", `${actor.email} has the viewer role: test traffic needs operator or admin`);
   const svc = s.engine.config;
+  if (body.from_vrf !== undefined && body.from_vrf !== null && body.from_vrf !== "") return testTrafficFromOutside(s, body);
   const portIn = body.port;
   const port =
     typeof portIn === "string" && portIn.includes(":")
@@ -90,6 +91,38 @@ export async function testTraffic(s: Services, actor: Actor, body: Record<string
     dstPort: num(body.dst_port, "dst_port"),
     srcPort: num(body.src_port, "src_port") || 33000 + Math.floor(Math.random() * 20000),
     src: typeof body.source === "string" ? body.source : undefined,
+  });
+}
+
+/**
+ * POST /vnc/test-traffic with from_vrf: a packet "from outside" (the gateway side) entering a
+ * routing instance (name, or the fq_name of its virtual network), e.g. to a floating IP; the
+ * answer of the port it reaches is traced too (reply_verdict, and the hops after "reply").
+ */
+async function testTrafficFromOutside(s: Services, body: Record<string, unknown>) {
+  const raw = body.from_vrf;
+  if (typeof raw !== "string") throw new WeftError("bad_request", "from_vrf: the routing instance name (or its virtual network's fq_name) as a string", [{ field: "from_vrf", message: "a string" }]);
+  const vn = s.engine.config.getByFqName("virtual-network", raw.split(":"));
+  const ri = vn ? s.engine.compiler.instanceOfNetwork(vn.uuid) : s.engine.compiler.instanceByName(raw);
+  if (!ri) throw new WeftError("not_found", `from_vrf: routing instance ${raw} not found`, [{ field: "from_vrf", message: "no such routing instance or virtual network" }]);
+  const src = body.source ?? body.src;
+  if (typeof src !== "string" || !src) throw new WeftError("bad_request", "source: the outside address the packet comes from is required with from_vrf", [{ field: "source", message: "required" }]);
+  const dst = body.destination ?? body.dst;
+  if (typeof dst !== "string" || !dst) throw new WeftError("bad_request", "destination: the address to send to is required", [{ field: "destination", message: "required" }]);
+  const protocol = typeof body.protocol === "string" ? body.protocol : "icmp";
+  if (!["tcp", "udp", "icmp"].includes(protocol)) throw new WeftError("bad_request", "protocol: must be tcp, udp or icmp", [{ field: "protocol", message: "tcp, udp or icmp" }]);
+  const num = (v: unknown, f: string) => {
+    if (v === undefined || v === null) return 0;
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > 65535) throw new WeftError("bad_request", `${f}: must be 0–65535`, [{ field: f, message: "0–65535" }]);
+    return v;
+  };
+  return s.engine.control.traceFromOutside({
+    fromVrf: ri.name,
+    src,
+    dst,
+    protocol,
+    dstPort: num(body.dst_port, "dst_port"),
+    srcPort: num(body.src_port, "src_port") || 33000 + Math.floor(Math.random() * 20000),
   });
 }
 

@@ -64,6 +64,11 @@ function unwrap(type: ObjectType, body: unknown): Record<string, unknown> {
   return inner as Record<string, unknown>;
 }
 
+/** Weft's addition to Contrail's answer: `warnings` next to the object, only when there are some. */
+function withWarnings(warnings: string[], body: Record<string, unknown>) {
+  return warnings.length ? { ...body, warnings } : body;
+}
+
 function typeOrNotFound(name: string): ObjectType {
   if (!isObjectType(name)) throw new WeftError("not_found", `unknown type "${name}"; types: ${OBJECT_TYPES.join(", ")}`);
   return name;
@@ -214,7 +219,7 @@ async function route(s: Services, req: IncomingMessage, res: ServerResponse, url
       requireWriter(actor);
       const body = unwrap(type, await readJson(req));
       const o = await svc.create(type, body, actor);
-      return send(res, 200, { [type]: renderObject(svc, o, { base }) });
+      return send(res, 200, withWarnings(svc.warningsFor(o), { [type]: renderObject(svc, o, { base }) }));
     }
     throw new WeftError("bad_request", `${method} is not allowed on /vnc/${key}: use GET or POST`);
   }
@@ -236,7 +241,7 @@ async function route(s: Services, req: IncomingMessage, res: ServerResponse, url
         throw fieldError("resource_version", "must be an integer: the resource_version of the object the update is based on");
       }
       const o = await svc.update(type, uuid, body, actor);
-      return send(res, 200, { [type]: renderObject(svc, o, { base }) });
+      return send(res, 200, withWarnings(svc.warningsFor(o), { [type]: renderObject(svc, o, { base }) }));
     }
     if (method === "DELETE") {
       requireWriter(actor);

@@ -1,10 +1,13 @@
 "use client";
-// Allocate a floating IP from a pool (optionally a given address) and optionally associate a port;
-// on edit, change the associated port.
+// Allocate a floating IP from a pool (any free address or a chosen one) for a project, optionally
+// associated with a port, with its direction; on edit, change the associated port (or none:
+// disassociate) and the direction. From a port's page the port is fixed ("Associate floating IP").
+import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { parseAddress } from "../../../server/engine/model/net";
 import type { ConfigObject } from "../../../server/engine/model/types";
 import { errorMessage, FieldErrors, fieldIssues } from "../../../lib/errors";
+import { useTRPC } from "../../../lib/trpc";
 import { FormDialog } from "../../objects/form-dialog";
 import { useTargetProject } from "../../objects/target-project";
 import { useConfigList, useCreateObject, useUpdateObject } from "../../objects/use-config";
@@ -13,28 +16,70 @@ import { Input } from "../../ui/input";
 import { Select } from "../../ui/select";
 import { refsOf } from "../ports/port-fields";
 
-export function FloatingIpForm({ open, onOpenChange, existing }: { open: boolean; onOpenChange: (o: boolean) => void; existing?: ConfigObject }) {
+export const FIP_DIRECTIONS = [
+  { value: "both", label: "Both (default)" },
+  { value: "ingress", label: "Ingress: connections from outside only" },
+  { value: "egress", label: "Egress: the port's own connections only" },
+];
+
+/** Server-side warnings of an object (e.g. its network has no route target). */
+export function FipWarnings({ uuid }: { uuid?: string }) {
+  const trpc = useTRPC();
+  const q = useQuery(trpc.config.warnings.queryOptions({ uuid: uuid ?? "" }, { enabled: !!uuid }));
+  const warnings = q.data?.warnings ?? [];
+  if (!warnings.length) return null;
+  return (
+    <div role="status" data-testid="fip-warnings" className="rounded-md border border-warn/40 bg-warn-soft px-3 py-2 text-xs text-warn">
+      {warnings.map((w) => (
+        <p key={w}>{w}</p>
+      ))}
+    </div>
+  );
+}
+
+export function FloatingIpForm({
+  open,
+  onOpenChange,
+  existing,
+  port,
+}: {
+  open: boolean;
+  onOpenChange: (o: boolean) => void;
+  existing?: ConfigObject;
+  /** the port to associate with (from the port's page) */
+  port?: ConfigObject;
+}) {
   const { project, picker } = useTargetProject();
   const pools = useConfigList("floating-ip-pool", { enabled: !existing });
-  const ports = useConfigList("virtual-machine-interface", { projectUuid: project?.uuid, enabled: !!project });
+  const ports = useConfigList("virtual-machine-interface", { projectUuid: project?.uuid, enabled: !!project && !port });
   const create = useCreateObject();
   const update = useUpdateObject();
   const [poolUuid, setPoolUuid] = useState("");
   const [address, setAddress] = useState("");
-  const [portUuid, setPortUuid] = useState(existing ? (refsOf(existing, "virtual_machine_interface_refs")[0]?.uuid ?? "") : "");
+  const [portUuid, setPortUuid] = useState(port?.uuid ?? (existing ? (refsOf(existing, "virtual_machine_interface_refs")[0]?.uuid ?? "") : ""));
+  const [direction, setDirection] = useState(String(existing?.floating_ip_direction ?? "both"));
   const [errors, setErrors] = useState<FieldErrors>(FieldErrors.empty);
   const [topError, setTopError] = useState("");
-  const pool = pools.items.find((p) => p.uuid === poolUuid) ?? pools.items[0];
+  // pools the project may use: not shared with anyone in particular, or shared with this project
+  const usable = pools.items.filter((p) => {
+    const shared = refsOf(p, "project_refs");
+    return !project || shared.length === 0 || shared.some((r) => r.uuid === project.uuid) || p.fq_name.slice(0, 2).join(":") === project.fq_name.join(":");
+  });
+  const pool = usable.find((p) => p.uuid === poolUuid) ?? usable[0];
 
   async function submit() {
     setTopError("");
     const portRefs = portUuid ? [{ uuid: portUuid }] : [];
     try {
       if (existing) {
-        await update.mutateAsync({ type: "floating-ip", uuid: existing.uuid, body: { virtual_machine_interface_refs: portRefs, resource_version: existing.resource_version } });
+        await update.mutateAsync({
+          type: "floating-ip",
+          uuid: existing.uuid,
+          body: { virtual_machine_interface_refs: portRefs, floating_ip_direction: direction, resource_version: existing.resource_version },
+        });
       } else {
         if (!project) return setTopError("Choose a project you may write in.");
-        if (!pool) return setErrors(new FieldErrors([{ field: "parent", message: "there is no floating IP pool yet: create one under Pools" }]));
+        if (!pool) return setErrors(new FieldErrors([{ field: "parent", message: "there is no floating IP pool shared with this project: create one under Pools (or share one)" }]));
         if (address.trim() && !parseAddress(address.trim()))
           return setErrors(new FieldErrors([{ field: "floating_ip_address", message: `"${address.trim()}" is not a valid IP address` }]));
         await create.mutateAsync({
@@ -44,6 +89,7 @@ export function FloatingIpForm({ open, onOpenChange, existing }: { open: boolean
             parent_type: "floating-ip-pool",
             project_refs: [{ uuid: project.uuid }],
             virtual_machine_interface_refs: portRefs,
+            floating_ip_direction: direction,
             ...(address.trim() ? { floating_ip_address: address.trim() } : {}),
           },
         });
@@ -52,16 +98,17 @@ export function FloatingIpForm({ open, onOpenChange, existing }: { open: boolean
     } catch (e) {
       const fe = new FieldErrors(fieldIssues(e));
       setErrors(fe);
-      setTopError(fe.size === 0 || fe.rest(["floating_ip_address", "virtual_machine_interface_refs"]).length ? errorMessage(e) : "");
+      setTopError(fe.size === 0 || fe.rest(["floating_ip_address", "virtual_machine_interface_refs", "floating_ip_direction"]).length ? errorMessage(e) : "");
     }
   }
 
+  const title = existing ? `Floating IP ${String(existing.floating_ip_address ?? existing.name)}` : port ? `Associate floating IP with ${port.name}` : "Allocate floating IP";
   return (
     <FormDialog
       open={open}
       onOpenChange={onOpenChange}
-      title={existing ? `Associate floating IP ${String(existing.floating_ip_address ?? existing.name)}` : "Allocate floating IP"}
-      submitLabel={existing ? "Save" : "Allocate"}
+      title={title}
+      submitLabel={existing ? "Save" : port ? "Associate" : "Allocate"}
       busy={create.isPending || update.isPending}
       error={topError}
       onSubmit={submit}
@@ -69,16 +116,26 @@ export function FloatingIpForm({ open, onOpenChange, existing }: { open: boolean
       {!existing && picker}
       {!existing && (
         <>
-          <Field label="Pool" htmlFor="field-pool" error={errors.at("parent")} name="pool">
-            <Select id="field-pool" data-testid="field-pool" value={pool?.uuid ?? ""} onChange={(e) => setPoolUuid(e.target.value)} options={pools.items.map((p) => ({ value: p.uuid, label: p.fq_name.join(":") }))} />
+          <Field label="Pool" htmlFor="field-pool" error={errors.at("parent") ?? errors.at("project_refs") ?? errors.at("project_refs.0")} name="pool">
+            <Select id="field-pool" data-testid="field-pool" value={pool?.uuid ?? ""} onChange={(e) => setPoolUuid(e.target.value)} options={usable.map((p) => ({ value: p.uuid, label: p.fq_name.join(":") }))} />
           </Field>
-          <Field label="Address (optional)" htmlFor="field-address" hint="Leave empty for the next free address of the pool's network." error={errors.at("floating_ip_address")} name="address">
+          <FipWarnings uuid={pool?.uuid} />
+          <Field label="Address (optional)" htmlFor="field-address" hint="Leave empty for any free address of the pool's network." error={errors.at("floating_ip_address")} name="address">
             <Input id="field-address" mono data-testid="field-address" value={address} onChange={(e) => setAddress(e.target.value)} />
           </Field>
         </>
       )}
-      <Field label="Port" htmlFor="field-port" error={errors.at("virtual_machine_interface_refs")} name="port">
-        <Select id="field-port" data-testid="field-port" value={portUuid} placeholder="Not associated" onChange={(e) => setPortUuid(e.target.value)} options={ports.items.map((p) => ({ value: p.uuid, label: p.name }))} />
+      {port ? (
+        <Field label="Port" name="port">
+          <span className="font-mono text-[13px]" data-testid="field-port-fixed">{port.fq_name.join(":")}</span>
+        </Field>
+      ) : (
+        <Field label="Port" htmlFor="field-port" hint="“Not associated” disassociates it (the address stays allocated)." error={errors.at("virtual_machine_interface_refs") ?? errors.at("virtual_machine_interface_refs.0")} name="port">
+          <Select id="field-port" data-testid="field-port" value={portUuid} placeholder="Not associated" onChange={(e) => setPortUuid(e.target.value)} options={ports.items.map((p) => ({ value: p.uuid, label: p.name }))} />
+        </Field>
+      )}
+      <Field label="Direction" htmlFor="field-direction" error={errors.at("floating_ip_direction")} name="direction">
+        <Select id="field-direction" data-testid="field-direction" value={direction} onChange={(e) => setDirection(e.target.value)} options={FIP_DIRECTIONS} />
       </Field>
     </FormDialog>
   );

@@ -35,6 +35,7 @@ export function FipList({ switcher }: { switcher: ReactNode }) {
         cell: (c) => <RefLinks type="virtual-machine-interface" refs={refsOf(c.row.original, "virtual_machine_interface_refs")} empty="not associated" />,
       }),
       col.accessor((o) => refsOf(o, "project_refs").map((r) => r.to[r.to.length - 1]).join(", "), { id: "project", header: "Project", size: 140, meta: { filter: true } }),
+      col.accessor((o) => String(o.floating_ip_direction ?? "both"), { id: "direction", header: "Direction", size: 100, meta: { filter: true } }),
     ],
     [],
   );

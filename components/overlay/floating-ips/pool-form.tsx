@@ -8,6 +8,12 @@ import { useConfigList, useCreateObject } from "../../objects/use-config";
 import { Field } from "../../ui/field";
 import { Input } from "../../ui/input";
 import { Select } from "../../ui/select";
+import { Checkbox } from "../../ui/checkbox";
+import { useProject } from "../../project-context";
+import type { ConfigObject } from "../../../server/engine/model/types";
+
+const noRouteTarget = (vn: ConfigObject) =>
+  ["route_target_list", "export_route_target_list"].every((f) => !((vn[f] as { route_target?: string[] } | undefined)?.route_target ?? []).length);
 
 export function PoolForm({ open, onOpenChange }: { open: boolean; onOpenChange: (o: boolean) => void }) {
   const { project, picker } = useTargetProject();
@@ -15,6 +21,8 @@ export function PoolForm({ open, onOpenChange }: { open: boolean; onOpenChange: 
   const create = useCreateObject();
   const [name, setName] = useState("");
   const [vnUuid, setVnUuid] = useState("");
+  const { projects } = useProject();
+  const [shared, setShared] = useState<string[]>([]);
   const [errors, setErrors] = useState<FieldErrors>(FieldErrors.empty);
   const [topError, setTopError] = useState("");
   const vn = vns.items.find((v) => v.uuid === vnUuid) ?? vns.items.find((v) => v.router_external) ?? vns.items[0];
@@ -25,7 +33,7 @@ export function PoolForm({ open, onOpenChange }: { open: boolean; onOpenChange: 
     if (!n.success) return setErrors(new FieldErrors([{ field: "name", message: n.error.issues[0].message }]));
     if (!vn) return setErrors(new FieldErrors([{ field: "parent", message: "choose a network (the project has none yet)" }]));
     try {
-      await create.mutateAsync({ type: "floating-ip-pool", body: { fq_name: [...vn.fq_name, name.trim()], parent_type: "virtual-network" } });
+      await create.mutateAsync({ type: "floating-ip-pool", body: { fq_name: [...vn.fq_name, name.trim()], parent_type: "virtual-network", project_refs: shared.map((uuid) => ({ uuid })) } });
       onOpenChange(false);
     } catch (e) {
       const fe = new FieldErrors(fieldIssues(e));
@@ -40,8 +48,26 @@ export function PoolForm({ open, onOpenChange }: { open: boolean; onOpenChange: 
       <Field label="Network" htmlFor="field-network" error={errors.at("parent")} name="network">
         <Select id="field-network" data-testid="field-network" value={vn?.uuid ?? ""} onChange={(e) => setVnUuid(e.target.value)} options={vns.items.map((v) => ({ value: v.uuid, label: `${v.name}${v.router_external ? " (external)" : ""}` }))} />
       </Field>
+      {vn && !noRouteTarget(vn) ? null : vn && (
+        <p role="status" data-testid="fip-warnings" className="rounded-md border border-warn/40 bg-warn-soft px-3 py-2 text-xs text-warn">
+          not reachable from outside: the VN {vn.name} has no route target, so no gateway imports its floating IPs (set one under the network&apos;s Edit)
+        </p>
+      )}
       <Field label="Name" htmlFor="field-name" error={errors.at("name") ?? errors.at("fq_name")} name="name">
-        <Input id="field-name" data-testid="field-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="public-pool" />
+        <Input id="field-name" data-testid="field-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="pool-ns-default" />
+      </Field>
+      <Field label="Share with projects" hint="None checked: every project may allocate from the pool." error={errors.at("project_refs")} name="share">
+        <div className="flex max-h-40 flex-col gap-1 overflow-auto" data-testid="field-share">
+          {projects.map((p) => (
+            <Checkbox
+              key={p.uuid}
+              label={p.fq_name.join(":")}
+              data-testid={`share-${p.name}`}
+              checked={shared.includes(p.uuid)}
+              onChange={(e) => setShared((cur) => (e.target.checked ? [...cur, p.uuid] : cur.filter((u) => u !== p.uuid)))}
+            />
+          ))}
+        </div>
       </Field>
     </FormDialog>
   );

@@ -30,6 +30,12 @@ export function PoolList({ switcher }: { switcher: ReactNode }) {
         cell: (c) => (c.row.original.parent_uuid ? <ObjectLink type="virtual-network" uuid={c.row.original.parent_uuid} fq={c.row.original.fq_name.slice(0, -1)} /> : c.getValue()),
       }),
       col.accessor((o) => o.fq_name[1] ?? "", { id: "project", header: "Project", size: 150, meta: { filter: true } }),
+      col.accessor((o) => ((o.project_refs as { to: string[] }[] | undefined) ?? []).map((r) => r.to[r.to.length - 1]).join(", ") || "all projects", {
+        id: "shared",
+        header: "Shared with",
+        size: 180,
+        meta: { filter: true },
+      }),
       col.accessor((o) => counts.get(o.uuid) ?? 0, { id: "fips", header: "Floating IPs", size: 110, meta: { align: "right" } }),
       col.accessor((o) => o.fq_name.join(":"), { id: "fq_name", header: "FQ name", size: 320, meta: { mono: true, filter: true } }),
     ],

@@ -14,7 +14,7 @@ const col = createColumnHelper<ConfigObject>();
 
 export function VirtualNetworkList() {
   const { projectUuid } = useProject();
-  const vns = useConfigList("virtual-network", { projectUuid });
+  const vns = useConfigList("virtual-network", { projectUuid, firstPage: 100 });
   const ports = useConfigList("virtual-machine-interface", { projectUuid });
 
   // ports per network, counted once per data change (not per row render)

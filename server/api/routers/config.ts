@@ -8,13 +8,23 @@ const Body = z.record(z.string(), z.unknown());
 
 export const configRouter = router({
   list: viewerProcedure
-    .input(z.object({ type: TypeSchema, projectUuid: z.string().optional(), parentUuid: z.string().optional(), search: z.string().optional() }))
+    .input(
+      z.object({
+        type: TypeSchema,
+        projectUuid: z.string().optional(),
+        parentUuid: z.string().optional(),
+        search: z.string().optional(),
+        /** first rows by name only: the console shows them while the whole list loads */
+        limit: z.number().int().min(1).max(1000).optional(),
+      }),
+    )
     .query(({ ctx, input }) => {
       const svc = ctx.services.engine.config;
-      const items = svc
-        .list(input.type, { projectUuid: input.projectUuid, parentUuid: input.parentUuid, search: input.search })
-        .map((o) => renderObject(svc, o, { base: "/vnc", children: false, backRefs: false, hrefs: false }));
-      return { items, total: svc.count(input.type) };
+      let objects = svc.list(input.type, { projectUuid: input.projectUuid, parentUuid: input.parentUuid, search: input.search });
+      const matched = objects.length;
+      if (input.limit) objects = [...objects].sort((a, b) => a.name.localeCompare(b.name)).slice(0, input.limit);
+      const items = objects.map((o) => renderObject(svc, o, { base: "/vnc", children: false, backRefs: false, hrefs: false }));
+      return { items, total: svc.count(input.type), matched };
     }),
 
   get: viewerProcedure.input(z.object({ type: TypeSchema, uuid: z.string() })).query(({ ctx, input }) => {
@@ -38,6 +48,13 @@ export const configRouter = router({
   delete: writerProcedure
     .input(z.object({ type: TypeSchema, uuids: z.array(z.string()).min(1).max(10_000) }))
     .mutation(({ ctx, input }) => ctx.services.engine.config.deleteMany(input.type, input.uuids, ctx.actor)),
+
+  /** What is allowed but probably unintended (e.g. a floating IP on a network without route target). */
+  warnings: viewerProcedure.input(z.object({ uuid: z.string() })).query(({ ctx, input }) => {
+    const svc = ctx.services.engine.config;
+    const o = svc.find(input.uuid);
+    return { warnings: o ? svc.warningsFor(o) : [] };
+  }),
 
   history: viewerProcedure
     .input(z.object({ uuid: z.string() }))

@@ -261,7 +261,8 @@ export class AgentState {
         out.set(routeKey(vrf, prefix), { vrf, prefix, next_hops: [nh(vrf)], source: `agent:${this.self.name}`, why: [why], port_uuid: p.uuid });
       };
       for (const a of p.addresses) add(p.vrf, a, `port ${p.fq_name || p.uuid} on ${this.self.name}`);
-      for (const f of p.floating_ips) if (f.direction !== "egress") add(f.vrf, f.address, `floating IP of ${p.fq_name || p.uuid} (${f.fixed_address || p.addresses[0] || "?"})`);
+      // every direction: the answers of egress-only flows come back to the floating IP too
+      for (const f of p.floating_ips) add(f.vrf, f.address, `floating IP of ${p.fq_name || p.uuid} (${f.fixed_address || p.addresses[0] || "?"})`);
     }
     return out;
   }

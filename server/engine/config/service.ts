@@ -58,6 +58,9 @@ export interface ConfigStats {
   validationFailures: number;
 }
 
+/** the pool a router_external network gets by itself (Contrail's name) */
+export const PUBLIC_POOL = "public";
+const AUTO_POOL_DESCRIPTION = "created by router_external";
 const SG_ID_BASE = 8_000_000; // Contrail's security_group_id range starts here
 const VN_ID_BASE = 1; // virtual_network_network_id
 
@@ -348,6 +351,7 @@ export class ConfigService implements ConfigApi {
       const obj = this.buildNew(type, body, tx);
       tx.put(obj, "create");
       if (type === "project") tx.put(this.defaultSecurityGroup(obj, tx), "create");
+      if (type === "virtual-network") this.externalPool(obj, null, tx);
       return obj;
     });
   }
@@ -359,6 +363,7 @@ export class ConfigService implements ConfigApi {
       const next = this.buildUpdate(current, body, tx);
       if (next === current) return current;
       tx.put(next, "update");
+      if (type === "virtual-network") this.externalPool(next, current, tx);
       return next;
     });
   }
@@ -373,6 +378,9 @@ export class ConfigService implements ConfigApi {
         (c) => type === "project" && c.type === "security-group" && c.name === "default" && this.store.backRefsOf(c.uuid).length === 0,
       );
       if (autoSg) children = children.filter((c) => c !== autoSg);
+      // … and an external network's automatic `public` pool, when no floating IP came from it
+      const autoPool = type === "virtual-network" ? children.find((c) => this.isUnusedAutoPool(c)) : undefined;
+      if (autoPool) children = children.filter((c) => c !== autoPool);
       const backRefs = this.store.backRefsOf(uuid).filter((b) => b.from !== autoSg?.uuid);
       if (children.length || backRefs.length) {
         const list = [
@@ -391,6 +399,7 @@ export class ConfigService implements ConfigApi {
         );
       }
       if (autoSg) tx.remove(autoSg);
+      if (autoPool) tx.remove(autoPool);
       tx.remove(obj);
     });
   }
@@ -513,7 +522,9 @@ export class ConfigService implements ConfigApi {
       throw forbidden(`only an admin may ${what}`);
     }
     if (obj.type === "virtual-machine") return;
-    const project = this.projectOf(obj);
+    // a floating IP belongs to the project it was allocated for (project_refs), wherever its pool lives
+    const fipProject = obj.type === "floating-ip" ? (obj.project_refs as Ref[] | undefined)?.[0] : undefined;
+    const project = fipProject ? this.store.get(fipProject.uuid) : this.projectOf(obj);
     if (!project || !(actor.projectUuids ?? []).includes(project.uuid)) {
       throw forbidden(`${actor.email} may not ${what}: not granted on project ${project ? fqString(project.fq_name) : "(none)"}`);
     }
@@ -959,6 +970,45 @@ export class ConfigService implements ConfigApi {
     if (issues.length) fail(issues);
   }
 
+  /**
+   * Contrail: a network marked router_external gets a floating IP pool named `public` by itself;
+   * clearing the flag removes that pool again when no floating IP came from it.
+   */
+  private externalPool(vn: ConfigObject, current: ConfigObject | null, tx: Tx) {
+    const fq = [...vn.fq_name, PUBLIC_POOL];
+    const existing = this.store.getByFq("floating-ip-pool", fq);
+    if (vn.router_external && !current?.router_external && !existing) {
+      const pool = this.buildNew("floating-ip-pool", { fq_name: fq, parent_type: "virtual-network", id_perms: { description: AUTO_POOL_DESCRIPTION } }, tx);
+      tx.put(pool, "create");
+    } else if (!vn.router_external && current?.router_external && existing && this.isUnusedAutoPool(existing)) {
+      tx.remove(existing);
+    }
+  }
+
+  private isUnusedAutoPool(o: ConfigObject): boolean {
+    return (
+      o.type === "floating-ip-pool" &&
+      o.name === PUBLIC_POOL &&
+      o.id_perms.description === AUTO_POOL_DESCRIPTION &&
+      this.store.childrenOf(o.uuid).length === 0 &&
+      this.store.backRefsOf(o.uuid).length === 0
+    );
+  }
+
+  /**
+   * What is allowed but probably not what the user wants: a floating IP (or pool) on a network
+   * without a route target is not imported by any gateway, so not reachable from outside.
+   */
+  warningsFor(o: ConfigObject): string[] {
+    const pool = o.type === "floating-ip" ? this.store.get(o.parent_uuid ?? "") : o.type === "floating-ip-pool" ? o : undefined;
+    const vn = o.type === "virtual-network" ? o : pool?.parent_uuid ? this.store.get(pool.parent_uuid) : undefined;
+    if (!vn || vn.type !== "virtual-network") return [];
+    if (o.type === "virtual-network" && !this.store.childrenOf(vn.uuid).some((c) => c.type === "floating-ip-pool")) return [];
+    const rts = ["route_target_list", "export_route_target_list"].flatMap((f) => (vn[f] as { route_target?: string[] } | undefined)?.route_target ?? []);
+    if (rts.length) return [];
+    return [`not reachable from outside: the VN ${fqString(vn.fq_name)} has no route target, so no gateway imports its floating IPs (set route_target_list on the network)`];
+  }
+
   private fipPoolRules(pool: ConfigObject) {
     const wanted = (pool.floating_ip_pool_subnets as { subnet_uuid?: string[] } | undefined)?.subnet_uuid ?? [];
     const vn = this.store.get(pool.parent_uuid!)!;
@@ -978,6 +1028,7 @@ export class ConfigService implements ConfigApi {
       if (!a) fail([{ field: "floating_ip_fixed_ip_address", message: `"${fixed}" is not a valid IP address` }]);
       fip.floating_ip_fixed_ip_address = formatAddress(a.family, a.value);
     }
+    this.fipAssociationRules(fip, current, pool);
     if (current) {
       if (fip.floating_ip_address !== current.floating_ip_address) {
         fail([{ field: "floating_ip_address", message: "a floating IP's address cannot be changed: delete it and create another" }]);
@@ -995,8 +1046,42 @@ export class ConfigService implements ConfigApi {
       fip.floating_ip_address_family = parseAddress(got.address)!.family === 6 ? "v6" : "v4";
     } catch (e) {
       this.stats.allocationFailures++;
+      if (e instanceof WeftError && /no free address left/.test(e.message)) {
+        throw new WeftError(e.code, `floating IP pool ${fqString(pool.fq_name)} is exhausted: ${e.message}`, e.issues, e.details);
+      }
       throw e;
     }
+  }
+
+  /** Sharing (pool project_refs) and one floating IP per port and pool. */
+  private fipAssociationRules(fip: ConfigObject, current: ConfigObject | null, pool: ConfigObject) {
+    const projects = ((fip.project_refs as Ref[] | undefined) ?? []).map((r) => r.uuid);
+    const shared = ((pool.project_refs as Ref[] | undefined) ?? []).map((r) => r.uuid);
+    const changedProjects = !current || JSON.stringify(projects) !== JSON.stringify(((current.project_refs as Ref[] | undefined) ?? []).map((r) => r.uuid));
+    if (shared.length && changedProjects) {
+      const owner = this.projectOf(pool)?.uuid;
+      const names = shared.map((u) => fqString(this.store.get(u)?.fq_name ?? [u]));
+      if (!projects.length) {
+        fail([{ field: "project_refs", message: `floating IP pool ${fqString(pool.fq_name)} is shared with ${names.join(", ")} only: give the project the floating IP is for` }]);
+      }
+      projects.forEach((u, i) => {
+        if (u === owner || shared.includes(u)) return;
+        const p = fqString(this.store.get(u)?.fq_name ?? [u]);
+        fail([{ field: `project_refs.${i}`, message: `floating IP pool ${fqString(pool.fq_name)} is not shared with project ${p} (shared with ${names.join(", ")}): add the project to the pool's project_refs` }]);
+      });
+    }
+    const before = new Set(((current?.virtual_machine_interface_refs as Ref[] | undefined) ?? []).map((r) => r.uuid));
+    ((fip.virtual_machine_interface_refs as Ref[] | undefined) ?? []).forEach((r, i) => {
+      if (before.has(r.uuid)) return;
+      for (const b of this.store.backRefsOf(r.uuid)) {
+        const other = this.store.get(b.from);
+        if (!other || other.type !== "floating-ip" || other.uuid === fip.uuid || other.parent_uuid !== pool.uuid) continue;
+        fail([{
+          field: `virtual_machine_interface_refs.${i}`,
+          message: `port ${fqString(r.to)} already has a floating IP from this pool (${String(other.floating_ip_address)} of ${fqString(pool.fq_name)}): disassociate it first`,
+        }]);
+      }
+    });
   }
 
   /** Contrail's `default` security group: ingress from itself, egress anywhere (IPv4 and IPv6). */

@@ -17,15 +17,32 @@ import {
   PROTOCOL_VERSION,
   type Port,
   type Route,
+  type TraceRequest,
   type TraceResult,
   type Vrf,
   controlNodeService,
   grpc,
 } from "../protocol";
 import { WeftError } from "../model/errors";
+import { contains, parseAddress, parseCidr } from "../model/net";
 import { AgentSession } from "./agent-session";
 import { BgpBridge } from "./bgp-bridge";
 import { type BestRoute, Rib, type RouteChange } from "./rib";
+
+/** Longest-prefix match over one instance's table (test traffic "from outside"; IPv4 and IPv6). */
+function lookup(table: Map<string, BestRoute>, address: string): BestRoute | undefined {
+  const a = parseAddress(address);
+  if (!a) return undefined;
+  let best: BestRoute | undefined;
+  let bestLen = -1;
+  for (const r of table.values()) {
+    const c = parseCidr(r.prefix);
+    if (!c.ok || c.cidr.prefixLen <= bestLen || !contains(c.cidr, a.family, a.value)) continue;
+    best = r;
+    bestLen = c.cidr.prefixLen;
+  }
+  return best;
+}
 
 export interface ControlNodeOptions {
   name: string;
@@ -215,8 +232,9 @@ export class ControlNode {
     const vrfs: Vrf[] = [];
     const acls: Acl[] = [];
     for (const p of ports) {
-      const ri = this.compiler.instanceOfNetwork(p.networkUuid);
-      if (ri && !s.sentVrfs.has(ri.name) && !vrfs.some((v) => v.name === ri.name)) vrfs.push(toVrf(ri));
+      // the port's VRF and those of its floating IPs (the agent announces each FIP there)
+      const ris = [this.compiler.instanceOfNetwork(p.networkUuid), ...p.floatingIps.map((f) => this.compiler.instanceByName(f.vrf))];
+      for (const ri of ris) if (ri && !s.sentVrfs.has(ri.name) && !vrfs.some((v) => v.name === ri.name)) vrfs.push(toVrf(ri));
       for (const name of [p.networkAcl, ...p.acls]) {
         const acl = this.compiler.state.acls.get(name);
         if (acl && !s.sentAcls.has(name) && !acls.some((a) => a.name === name)) acls.push(acl);
@@ -364,6 +382,43 @@ export class ControlNode {
   }
 
   // ------------------------------------------------------------ test traffic
+
+  /**
+   * A packet "from outside" (the gateway side): enters routing instance `fromVrf` addressed to
+   * `dst` (typically a floating IP); run by the agent the instance's best route points at, as
+   * the gateway would tunnel it there. The answer of the port it reaches is traced too.
+   */
+  traceFromOutside(input: { fromVrf: string; src: string; dst: string; protocol: string; srcPort?: number; dstPort?: number }, timeoutMs = 5000): Promise<TraceResult> {
+    const table = this.rib.tables.get(input.fromVrf);
+    if (!table) return Promise.reject(new WeftError("not_found", `from_vrf: routing instance ${input.fromVrf} not found`, [{ field: "from_vrf", message: "no such routing instance" }]));
+    const best = lookup(table, input.dst);
+    if (!best) return Promise.reject(new WeftError("conflict", `no route to ${input.dst} in ${input.fromVrf}: nothing there to reach from outside (is the floating IP associated with a port on a connected compute node?)`));
+    const nh = best.nextHops.find((n) => this.agents.get(n.node)?.state === "Up");
+    if (!nh) {
+      return Promise.reject(new WeftError("conflict", `${best.prefix} in ${input.fromVrf} is not on a connected compute node (next hops ${best.nextHops.map((n) => n.node || n.address).join(", ")})`));
+    }
+    return this.sendTrace(this.agents.get(nh.node)!, nh.node, {
+      port_uuid: "",
+      dst: input.dst,
+      protocol: input.protocol,
+      src_port: input.srcPort ?? 0,
+      dst_port: input.dstPort ?? 0,
+      src: input.src,
+      from_vrf: input.fromVrf,
+    }, timeoutMs);
+  }
+
+  private sendTrace(s: AgentSession, host: string, req: Omit<TraceRequest, "id">, timeoutMs: number): Promise<TraceResult> {
+    const id = randomUUID();
+    return new Promise<TraceResult>((resolve) => {
+      const timer = setTimeout(() => {
+        this.pendingTraces.delete(id);
+        resolve({ id, verdict: "lost", reason: `no answer from ${host} within ${timeoutMs} ms`, hops: [], delivered_to: "" });
+      }, timeoutMs);
+      this.pendingTraces.set(id, { resolve, timer });
+      s.send({ msg: "trace", trace: { id, ...req } });
+    });
+  }
 
   /** Runs a packet from a port through the data path (on the agent hosting the port). */
   trace(input: TraceInput, timeoutMs = 5000): Promise<TraceResult> {

@@ -133,7 +133,8 @@ export const TYPES: Record<ObjectType, TypeDef> = {
   "floating-ip-pool": {
     type: "floating-ip-pool",
     parents: ["virtual-network"],
-    refs: {},
+    // sharing: the projects allowed to allocate from the pool (none = every project)
+    refs: { project: { to: "project" } },
     props: S.FloatingIpPoolPropsSchema,
     label: "Floating IP pool",
   },

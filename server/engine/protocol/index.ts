@@ -107,6 +107,8 @@ export interface TraceRequest {
   src_port: number;
   dst_port: number;
   src: string;
+  /** "from outside": the packet enters this VRF as the gateway sends it */
+  from_vrf?: string;
 }
 export interface Hop {
   node: string;
@@ -119,6 +121,9 @@ export interface TraceResult {
   reason: string;
   hops: Hop[];
   delivered_to: string;
+  /** from_vrf traces: what became of the answer */
+  reply_verdict?: string;
+  reply_reason?: string;
 }
 export interface Stats {
   flows: number;

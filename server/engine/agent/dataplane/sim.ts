@@ -144,6 +144,12 @@ export class SimDataPlane implements DataPlane {
       return { verdict: "delivered", reason: "", hops, delivered_to: portName(r.port), flowCreated: r.created };
     }
     this.forwarded++;
+    if (isGateway(r.fwd.nextHop)) {
+      // a route learned from a BGP peer: the packet leaves Weft there, nobody will answer
+      void this.tunnel(r, 0, hops, size);
+      hops.push({ node: this.node, step: "deliver", detail: `to the gateway ${r.fwd.nextHop.address} (${r.fwd.nextHop.node}) as ${tupleText(r.tuple)}: outside Weft from here` });
+      return { verdict: "delivered", reason: "", hops, delivered_to: `gateway ${r.fwd.nextHop.address}`, flowCreated: r.created };
+    }
     const to = `${r.fwd.nextHop.address}:${r.fwd.nextHop.data_port || this.state.self.dataPort}`;
     const reply = await this.tunnel(r, FLAG_WANT_REPLY | FLAG_TRACE, hops, size);
     if (!reply) {
@@ -167,6 +173,7 @@ export class SimDataPlane implements DataPlane {
   }
 
   async trace(req: TraceRequest): Promise<TraceResult> {
+    if (req.from_vrf) return this.traceFromOutside(req);
     const port = this.state.ports.get(req.port_uuid);
     const protocol = protocolNumber(req.protocol || "tcp");
     const fail = (reason: string): TraceResult => ({ id: req.id, verdict: "dropped", reason, hops: [{ node: this.node, step: "drop", detail: reason }], delivered_to: "" });
@@ -176,6 +183,51 @@ export class SimDataPlane implements DataPlane {
     if (!src) return fail(`port ${portName(port)} has no address`);
     const r = await this.inject(port.uuid, { protocol, src, dst: req.dst, srcPort: req.src_port ?? 0, dstPort: req.dst_port ?? 0 }, { trace: true });
     return { id: req.id, verdict: r.verdict === "sent" ? "delivered" : r.verdict, reason: r.reason, hops: r.hops, delivered_to: r.delivered_to };
+  }
+
+  /**
+   * A packet from outside (the gateway side) entering `from_vrf` — as the gateway sends it: to the
+   * next hop and MPLS label it learned over BGP — then the answer of the port it reached, back
+   * through the flow's NAT. Floating IPs: the way in shows the destination NAT, the answer the
+   * source NAT.
+   */
+  private async traceFromOutside(req: TraceRequest): Promise<TraceResult> {
+    const node = this.node;
+    const fromVrf = req.from_vrf ?? "";
+    const hops: Hop[] = [];
+    const out = (verdict: string, reason: string, delivered_to = "", reply: { verdict: string; reason: string } = { verdict: "", reason: "" }): TraceResult => ({
+      id: req.id,
+      verdict,
+      reason,
+      hops,
+      delivered_to,
+      reply_verdict: reply.verdict,
+      reply_reason: reply.reason,
+    });
+    const fail = (reason: string) => {
+      hops.push({ node, step: "drop", detail: reason });
+      return out("dropped", reason);
+    };
+    const protocol = protocolNumber(req.protocol || "tcp");
+    if (protocol === null) return fail(`unknown protocol ${req.protocol}`);
+    if (!req.src) return fail("give the outside source address (source)");
+    const t: Tuple = { protocol, src: req.src, dst: req.dst, srcPort: req.src_port ?? 0, dstPort: req.dst_port ?? 0 };
+    hops.push({ node, step: "vrf-lookup", detail: `${tupleText(t)} from the gateway side → vrf ${req.from_vrf}` });
+    const route = this.state.fib.lookup(fromVrf, t.dst);
+    if (!route) return fail(`no route to ${t.dst} in ${req.from_vrf}`);
+    const nh = route.nextHops.find((n) => this.state.isSelf(n));
+    if (!nh) return fail(`${route.prefix} in ${req.from_vrf} is not on ${node} (next hops ${route.nextHops.map((n) => n.node || n.address).join(", ")})`);
+    hops.push({ node, step: "route", detail: `${t.dst} matches ${route.prefix} in ${req.from_vrf}: the gateway tunnels to ${nh.address} label ${nh.label}` });
+    const p: DataPacket = { type: TYPE_DATA, flags: FLAG_TRACE, id: 0, encap: "MPLSoGRE", key: nh.label, tuple: t, node: "gateway", size: DEFAULT_PACKET_BYTES };
+    this.received++;
+    const inbound = this.ingress(p, { address: "gateway", port: 0 }, hops);
+    if (inbound.verdict !== "delivered" || !inbound.port) return out(inbound.verdict, inbound.reason, inbound.delivered_to);
+    // the answer: from the port, to the outside source, through the reverse flow (source NAT)
+    const answer: Tuple = { protocol, src: inbound.tuple.dst, dst: t.src, srcPort: t.dstPort, dstPort: t.srcPort };
+    hops.push({ node, step: "reply", detail: `the answer from port ${portName(inbound.port)}: ${tupleText(answer)}` });
+    const back = await this.inject(inbound.port.uuid, answer, { trace: true });
+    hops.push(...back.hops);
+    return out(inbound.verdict, inbound.reason, inbound.delivered_to, { verdict: back.verdict === "sent" ? "delivered" : back.verdict, reason: back.reason });
   }
 
   flows(): FlowEntry[] {
@@ -304,6 +356,7 @@ export class SimDataPlane implements DataPlane {
     let tuple = nat?.src ? { ...t, src: nat.src } : t;
     let usedNat = nat;
     let route = this.state.fib.lookup(vrf, t.dst);
+    if (nat?.src) hops?.push({ node: this.node, step: "nat", detail: `source ${t.src} → ${nat.src} (floating IP, vrf ${vrf}, by the flow)` });
     if (!route && !nat) {
       for (const f of port.floating_ips) {
         if (f.direction === "ingress" || (f.fixed_address && f.fixed_address !== t.src)) continue;
@@ -317,7 +370,7 @@ export class SimDataPlane implements DataPlane {
         break;
       }
     }
-    if (!route) return { ok: false, reason: `no route to ${t.dst} in ${port.vrf}` };
+    if (!route) return { ok: false, reason: `no route to ${t.dst} in ${vrf}` };
     if (route.nextHops.length === 0) return { ok: false, reason: `route ${route.prefix} in ${vrf} has no next hop` };
     const i = ecmpIndex(tuple, route.nextHops.length);
     const nh = route.nextHops[i];
@@ -356,9 +409,11 @@ export class SimDataPlane implements DataPlane {
   /** Destination NAT when the packet is addressed to a floating IP of the port. */
   private dnat(port: Port, vrf: string, t: Tuple, hops: Hop[] | null): { tuple: Tuple; replyNat: FlowNat | null } {
     for (const f of port.floating_ips) {
-      if (f.address !== t.dst || f.vrf !== vrf || f.direction === "egress") continue;
+      if (f.address !== t.dst || f.vrf !== vrf) continue;
       const fixed = f.fixed_address || port.addresses[0];
       if (!fixed) break;
+      // egress only: the answers of flows the port started come back in; nothing else does
+      if (f.direction === "egress" && !this.table.peek(flowKey(port.vrf, { ...t, dst: fixed }))?.reverse) continue;
       hops?.push({ node: this.node, step: "nat", detail: `destination ${f.address} → ${fixed} (floating IP of port ${portName(port)})` });
       return { tuple: { ...t, dst: fixed }, replyNat: { src: f.address, vrf: f.vrf } };
     }
@@ -445,7 +500,11 @@ export class SimDataPlane implements DataPlane {
 
   // ------------------------------------------------------------------ ingress: packet from the tunnel
 
-  private ingress(p: DataPacket, rinfo: dgram.RemoteInfo, hops: Hop[] | null): { verdict: "delivered" | "dropped"; reason: string; delivered_to: string } {
+  private ingress(
+    p: DataPacket,
+    rinfo: Pick<dgram.RemoteInfo, "address" | "port">,
+    hops: Hop[] | null,
+  ): { verdict: "delivered" | "dropped"; reason: string; delivered_to: string; port?: Port; tuple: Tuple } {
     const node = this.node;
     const size = p.size ?? DEFAULT_PACKET_BYTES;
     let flowVrf = "";
@@ -454,7 +513,7 @@ export class SimDataPlane implements DataPlane {
       this.dropped++;
       hops?.push({ node, step: "drop", detail: reason });
       if (flowless) this.onFlowlessDrop?.({ vrf: flowVrf, tuple: p.tuple, reason, direction: "ingress", portUuid: "", bytes: size });
-      return { verdict: "dropped" as const, reason, delivered_to: "" };
+      return { verdict: "dropped" as const, reason, delivered_to: "", tuple: p.tuple };
     };
     const what = p.encap === "VXLAN" ? `vni ${p.key}` : `label ${p.key}`;
     hops?.push({ node, step: "decap", detail: `${p.encap} ${what} from ${p.node || "?"} (${rinfo.address}:${rinfo.port})` });
@@ -485,6 +544,8 @@ export class SimDataPlane implements DataPlane {
     }
 
     const { tuple } = this.dnat(port, vrf, p.tuple, hops);
+    const fipIn = tuple.dst === p.tuple.dst ? port.floating_ips.find((f) => f.address === p.tuple.dst && f.vrf === vrf) : undefined;
+    if (fipIn) return drop(`floating IP ${fipIn.address} of port ${portName(port)} is ${fipIn.direction === "egress" ? "egress only: it takes no connections from outside, only answers to the port's own" : "not translated"}`);
     const key = flowKey(port.vrf, tuple);
     flowVrf = port.vrf;
     let flow = this.table.hit(key, size);
@@ -522,9 +583,12 @@ export class SimDataPlane implements DataPlane {
     if (flow.action === "deny") return drop(flow.reason);
     this.forwarded++;
     hops?.push({ node, step: "deliver", detail: `to port ${portName(port)} (${tuple.dst}) on ${node}` });
-    return { verdict: "delivered", reason: "", delivered_to: portName(port) };
+    return { verdict: "delivered", reason: "", delivered_to: portName(port), port, tuple };
   }
 }
+
+/** A next hop learned from a BGP peer (a gateway), not a Weft agent. */
+const isGateway = (nh: NextHop) => !!nh.node?.startsWith("bgp:");
 
 export function createSimDataPlane(state: AgentState, opts: DataPlaneOptions = {}): SimDataPlane {
   return new SimDataPlane(state, opts);

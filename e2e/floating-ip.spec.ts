@@ -1,0 +1,160 @@
+// Floating IPs as an admin does it (seed 001, "Create FIP Pool", "Floating IP for Pods",
+// "Advertising Floating IP"): the public FIP network with its route target and the External flag
+// (pool `public` appears by itself), a pool shared with the project, a floating IP associated from
+// the workload port's page; the FIP shows as a /32 in the FIP network's routing instance with the
+// compute node as next hop, among the routes advertised to a gateway (a real gobgpd on
+// 127.0.9.4), and gobgpd has it with the network's route target and next hop = the compute node.
+import { spawnSync } from "node:child_process";
+import { expect, test } from "@playwright/test";
+import { Gobgpd } from "../tests/bgp/daemons";
+import { ADMIN_EMAIL, ADMIN_PASSWORD, createProject, login, uniq } from "./helpers";
+
+const has = (bin: string) => spawnSync("sh", ["-c", `command -v ${bin}`], { stdio: "ignore" }).status === 0;
+const CONTROL = process.env.WEFT_E2E_CONTROL_ADDRESS ?? "";
+const BGP_PORT = Number(process.env.WEFT_E2E_BGP_PORT ?? 0);
+const GATEWAY = { address: "127.0.9.4", asn: 64512, api: 50392 };
+const COMPUTE_1 = "127.0.1.1"; // the lab's compute-1 (server/engine/lab.ts)
+const missing = !has("gobgpd") || !has("gobgp") ? "gobgpd/gobgp not installed" : !CONTROL || !BGP_PORT ? "WEFT_E2E_CONTROL_ADDRESS / WEFT_E2E_BGP_PORT not set (run through scripts/e2e.sh)" : "";
+
+test.describe.configure({ mode: "serial", timeout: 180_000 });
+
+type Rib = Record<string, { nlri: { prefix: string }; attrs: { type: number; nexthop?: string; value?: { type: number; subtype: number; value?: string }[] }[] }[]>;
+
+test.describe("floating IPs: pool, association, advertisement", () => {
+  test.skip(!!missing, missing);
+  let gobgpd: Gobgpd | null = null;
+
+  test.beforeAll(async () => {
+    gobgpd = new Gobgpd({
+      asn: GATEWAY.asn,
+      routerId: GATEWAY.address,
+      port: BGP_PORT,
+      apiPort: GATEWAY.api,
+      neighbors: [{ address: CONTROL, peerAs: 64512, remotePort: BGP_PORT, families: ["l3vpn-ipv4-unicast"] }],
+    });
+    await gobgpd.start();
+  });
+
+  test.afterAll(async () => {
+    await gobgpd?.stop();
+  });
+
+  test("the seed's three steps, associate from the port's page, the route at the gateway", async ({ page }) => {
+    await login(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+    const dialog = page.getByTestId("form-dialog");
+
+    // the gateway: a BGP router of type router, associated with the control node
+    const gw = uniq("fip-gw");
+    await page.goto("/infrastructure/bgp-routers");
+    await page.getByTestId("create-button").click();
+    await dialog.getByTestId("field-name").fill(gw);
+    await dialog.getByTestId("field-vendor").fill("gobgp");
+    await dialog.getByTestId("field-router-type").selectOption("router");
+    await dialog.getByTestId("field-address").fill(GATEWAY.address);
+    await dialog.getByTestId("field-asn").fill(String(GATEWAY.asn));
+    await dialog.getByTestId("field-port").fill(String(BGP_PORT));
+    await dialog.getByTestId("family-inet").uncheck();
+    await dialog.getByTestId("family-inet-vpn").check();
+    await dialog.locator('[data-router-type="control-node"] input[type="checkbox"]').check();
+    await dialog.getByTestId("submit-button").click();
+    await expect(dialog).toBeHidden();
+    await expect(page.getByTestId(`row-${gw}`).getByTestId("bgp-state")).toHaveAttribute("data-state", "Established", { timeout: 45_000 });
+
+    const project = uniq("e2e-fip");
+    const projectUuid = await createProject(page, project);
+
+    // steps 1 + 2: the public FIP network, with the route target the gateway imports; External → pool `public`
+    await page.goto(`/overlay/virtual-networks?project=${projectUuid}`);
+    await page.getByTestId("create-button").click();
+    await dialog.getByTestId("field-name").fill("vn-ns-default");
+    await dialog.getByTestId("subnet-cidr-0").fill("101.101.101.0/24");
+    await dialog.getByTestId("field-route-targets").fill("target:64512:101");
+    await dialog.getByTestId("field-external").check();
+    await dialog.getByTestId("submit-button").click();
+    await expect(dialog).toBeHidden();
+    await expect(page.getByTestId("row-vn-ns-default")).toBeVisible();
+
+    // step 3: a pool on it, shared with the project
+    await page.goto(`/overlay/floating-ips?view=pools&project=${projectUuid}`);
+    await expect(page.getByTestId("row-public")).toBeVisible();
+    await page.getByTestId("create-button").click();
+    await dialog.getByTestId("field-network").selectOption({ label: "vn-ns-default (external)" });
+    await dialog.getByTestId("field-name").fill("pool-ns-default");
+    await expect(dialog.getByTestId("fip-warnings")).toHaveCount(0); // it has a route target
+    await dialog.getByTestId(`share-${project}`).check();
+    await dialog.getByTestId("submit-button").click();
+    await expect(dialog).toBeHidden();
+    await expect(page.getByTestId("row-pool-ns-default")).toContainText(project);
+
+    // a workload (pod) on compute-1, in a network of its own
+    await page.goto(`/overlay/virtual-networks?project=${projectUuid}`);
+    await page.getByTestId("create-button").click();
+    await dialog.getByTestId("field-name").fill("pod-net");
+    await dialog.getByTestId("subnet-cidr-0").fill("10.88.0.0/24");
+    await dialog.getByTestId("submit-button").click();
+    await expect(dialog).toBeHidden();
+    await page.goto(`/overlay/ports?project=${projectUuid}`);
+    await page.getByTestId("launch-workload").click();
+    await dialog.getByTestId("field-name").fill("pod-1");
+    await dialog.getByTestId("field-network").selectOption({ label: "pod-net" });
+    await expect(dialog.getByTestId("field-compute-node").locator("option", { hasText: "compute-1" })).toHaveCount(1);
+    await dialog.getByTestId("field-compute-node").selectOption("compute-1");
+    await dialog.getByTestId("submit-button").click();
+    await expect(dialog).toBeHidden();
+    const portRow = page.getByTestId("row-pod-1-eth0");
+    await expect(portRow.getByTestId("port-ips")).toHaveText(/^10\.88\.0\.\d+$/);
+
+    // the port's page: Associate floating IP (allocated from pool-ns-default for the project)
+    await portRow.click();
+    await expect(page).toHaveURL(/\/overlay\/ports\/[0-9a-f-]{36}/);
+    await page.getByTestId("associate-fip").click();
+    await dialog.getByTestId("field-pool").selectOption({ label: `default-domain:${project}:vn-ns-default:pool-ns-default` });
+    await expect(dialog.getByTestId("field-direction")).toHaveValue("both");
+    await dialog.getByTestId("submit-button").click();
+    await expect(dialog).toBeHidden();
+    const fipRow = page.locator('[data-testid^="port-fip-101.101.101."]');
+    await expect(fipRow).toHaveCount(1);
+    const fip = ((await fipRow.getAttribute("data-testid")) as string).replace("port-fip-", "");
+
+    // the FIP network's routing instance: the /32, next hop compute-1
+    await page.goto(`/overlay/routing-instances?project=${projectUuid}`);
+    await page.getByTestId(`row-default-domain:${project}:vn-ns-default:vn-ns-default`).click();
+    await expect(page).toHaveURL(/\/overlay\/routing-instances\/[0-9a-f-]{36}/);
+    const prefix = page.getByTestId("route-prefix").filter({ hasText: `${fip}/32` });
+    await expect(prefix).toHaveCount(1, { timeout: 20_000 });
+    const routeRow = page.locator('[data-testid^="row-"]', { has: prefix });
+    await expect(routeRow.getByTestId("route-nexthop")).toContainText(COMPUTE_1);
+    await expect(routeRow.getByTestId("route-nexthop")).toContainText("compute-1");
+
+    // the gateway's page: the FIP among the routes advertised to it, with the FIP network's RT
+    await page.goto("/infrastructure/bgp-routers");
+    await page.getByTestId(`row-${gw}`).getByRole("link", { name: gw }).click();
+    await page.getByTestId("tab-advertised").click();
+    const advertised = page.getByTestId("bgp-route-prefix").filter({ hasText: `${fip}/32` });
+    await expect(advertised).toHaveCount(1, { timeout: 30_000 });
+    await expect(page.locator('[data-testid^="row-"]', { has: advertised })).toContainText("target:64512:101");
+    // … and gobgpd has it: next hop = the compute node, route target of the FIP network
+    await expect
+      .poll(async () => Object.keys(await gobgpd!.json<Rib>(["global", "rib", "-a", "vpnv4"])).some((k) => k.endsWith(`:${fip}/32`)), { timeout: 30_000 })
+      .toBe(true);
+    const rib = await gobgpd!.json<Rib>(["global", "rib", "-a", "vpnv4"]);
+    const path = rib[Object.keys(rib).find((k) => k.endsWith(`:${fip}/32`))!][0];
+    expect(path.attrs.find((a) => a.type === 14)?.nexthop).toBe(COMPUTE_1);
+    expect((path.attrs.find((a) => a.type === 16)?.value ?? []).some((c) => c.type === 0 && c.subtype === 2 && c.value === "64512:101")).toBe(true);
+
+    // disassociate from the port's page: the route goes from the gateway
+    await page.goto(`/overlay/ports?project=${projectUuid}`);
+    await page.getByTestId("row-pod-1-eth0").click();
+    await page.getByTestId("disassociate-fip").click();
+    await expect(page.locator('[data-testid^="port-fip-"]')).toHaveCount(0);
+    await expect
+      .poll(async () => Object.keys(await gobgpd!.json<Rib>(["global", "rib", "-a", "vpnv4"])).some((k) => k.endsWith(`:${fip}/32`)), { timeout: 30_000 })
+      .toBe(false);
+
+    // release: the floating IP list, delete
+    await page.goto(`/overlay/floating-ips?project=${projectUuid}`);
+    const listRow = page.locator('[data-testid^="row-"]', { hasText: fip });
+    await expect(listRow).toHaveCount(1);
+    await expect(listRow).toContainText("not associated");
+  });
+});
