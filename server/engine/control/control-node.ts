@@ -91,13 +91,15 @@ export function toPort(p: CompiledPort): Port {
   };
 }
 
-export function toRoute(vrf: string, r: BestRoute): Route {
+/** A best route as agents get it. `why` (provenance) stays in the control node unless asked for:
+ *  agents do not use it and it is most of a route's bytes at 1M routes. */
+export function toRoute(vrf: string, r: BestRoute, withWhy = false): Route {
   return {
     vrf,
     prefix: r.prefix,
     next_hops: r.nextHops,
     source: [...new Set(r.paths.map((p) => p.source))].join(","),
-    why: [...new Set(r.paths.flatMap((p) => p.why))],
+    why: withWhy ? [...new Set(r.paths.flatMap((p) => p.why))] : [],
     port_uuid: r.paths.find((p) => p.portUuid)?.portUuid ?? "",
   };
 }
@@ -111,6 +113,8 @@ export class ControlNode {
   private pendingTraces = new Map<string, { resolve: (r: TraceResult) => void; timer: NodeJS.Timeout }>();
   private unsubscribe: (() => void) | null = null;
   private routeListeners = new Set<(changes: RouteChange[]) => void>();
+  /** routing instance → agents subscribed to it (route changes fan out through this) */
+  private subscribers = new Map<string, Set<AgentSession>>();
   listenPort = 0;
   readonly holdTime: number;
   /** Flow-record batches from agents go here (the analytics collector; set by engine.ts). */
@@ -167,6 +171,12 @@ export class ControlNode {
 
   // ------------------------------------------------------------ agent sessions
 
+  private subscriberSet(vrf: string): Set<AgentSession> {
+    let set = this.subscribers.get(vrf);
+    if (!set) this.subscribers.set(vrf, (set = new Set()));
+    return set;
+  }
+
   private onStream(stream: ControlStream) {
     let session: AgentSession | null = null;
     stream.on("data", (m: AgentMessage) => {
@@ -205,6 +215,7 @@ export class ControlNode {
       clearTimeout(s.withdrawTimer);
       s.withdrawTimer = null;
     }
+    for (const vrf of s.subscriptions) this.subscribers.get(vrf)?.delete(s);
     s.resetSent();
     s.stream = stream;
     s.state = "Up";
@@ -271,6 +282,7 @@ export class ControlNode {
       case "subscribe":
         for (const vrf of m.subscribe.vrfs) {
           s.subscriptions.add(vrf);
+          this.subscriberSet(vrf).add(s);
           const table = this.rib.tables.get(vrf);
           for (const r of table?.values() ?? []) s.queueRoute(vrf, r.prefix, toRoute(vrf, r));
           s.flushRoutes();
@@ -278,7 +290,10 @@ export class ControlNode {
         }
         return;
       case "unsubscribe":
-        for (const vrf of m.unsubscribe.vrfs) s.subscriptions.delete(vrf);
+        for (const vrf of m.unsubscribe.vrfs) {
+          s.subscriptions.delete(vrf);
+          this.subscribers.get(vrf)?.delete(s);
+        }
         return;
       case "end_of_rib":
         this.rib.sweepStale(s.source);
@@ -375,7 +390,7 @@ export class ControlNode {
   private onRouteChanges(changes: RouteChange[]) {
     for (const c of changes) {
       const route = c.route ? toRoute(c.vrf, c.route) : null;
-      for (const s of this.agents.values()) if (s.state === "Up" && s.subscriptions.has(c.vrf)) s.queueRoute(c.vrf, c.prefix, route);
+      for (const s of this.subscribers.get(c.vrf) ?? []) if (s.state === "Up") s.queueRoute(c.vrf, c.prefix, route);
     }
     this.bgp.onRouteChanges(changes);
     for (const l of this.routeListeners) l(changes);
