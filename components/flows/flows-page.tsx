@@ -22,7 +22,7 @@ import { Mono } from "../ui/mono";
 import { Select } from "../ui/select";
 import { Tabs } from "../ui/tabs";
 import { FilterBar, filterProblem } from "./filter-bar";
-import { type ChartKind, FlowChart, fmt } from "./flow-chart";
+import { type ChartKind, FlowChart, fmt, short } from "./flow-chart";
 
 const PRESETS = ["5m", "15m", "1h", "6h", "24h", "7d"];
 const GROUPS: Field[] = ["src_vn", "dst_vn", "src_project", "dst_project", "src_namespace", "dst_namespace", "src_workload", "dst_workload", "node", "action", "rule", "dst_port", "protocol", "direction", "nh_node", "encap"];
@@ -58,7 +58,7 @@ export function FlowsPage() {
   const refresh = get("refresh", "10") !== "off";
   const interval = refresh ? Number(get("refresh", "10")) * 1000 : false;
   return (
-    <div className="space-y-4">
+    <div className="flex min-h-0 flex-1 flex-col">
       <PageHeader
         title="Flows"
         description="Every flow the vRouter agents handled: who talks to whom, what was denied and by which rule."
@@ -78,10 +78,18 @@ export function FlowsPage() {
           </div>
         }
       />
-      <Tabs tabs={[{ id: "dashboard", label: "Dashboard" }, { id: "explorer", label: "Explorer" }, { id: "records", label: "Records" }]} value={tab} onChange={(t) => set({ tab: t })} />
-      {tab === "dashboard" && <Dashboard last={last} interval={interval} />}
-      {tab === "explorer" && <Explorer last={last} filter={filter} interval={interval} />}
-      {tab === "records" && <Records last={last} filter={filter} interval={interval} />}
+      <div className="bg-surface px-4">
+        <Tabs tabs={[{ id: "dashboard", label: "Dashboard" }, { id: "explorer", label: "Explorer" }, { id: "records", label: "Records" }]} value={tab} onChange={(t) => set({ tab: t })} />
+      </div>
+      {tab === "records" ? (
+        <div className="flex min-h-0 flex-1 flex-col">
+          <Records last={last} filter={filter} interval={interval} />
+        </div>
+      ) : (
+        <div className="min-h-0 flex-1 overflow-auto p-4">
+          {tab === "explorer" ? <Explorer last={last} filter={filter} interval={interval} /> : <Dashboard last={last} interval={interval} />}
+        </div>
+      )}
     </div>
   );
 }
@@ -92,12 +100,18 @@ function TrafficControl() {
   const st = useQuery({ ...trpc.flows.traffic.status.queryOptions(), refetchInterval: 5000 });
   const start = useMutation(trpc.flows.traffic.start.mutationOptions({ onSuccess: () => st.refetch() }));
   const stop = useMutation(trpc.flows.traffic.stop.mutationOptions({ onSuccess: () => st.refetch() }));
+  const [rate, setRate] = useState("20");
   if (me.role === "viewer") return null;
   const running = st.data?.running;
   return (
-    <Button variant="secondary" size="sm" data-testid="traffic-toggle" onClick={() => (running ? stop.mutate() : start.mutate({ rate: 20, bursts: true }))} title="lab traffic generator: web, db, dns, denied admin traffic and bursts through the real agents">
-      <RefreshCw size={14} className={running ? "animate-spin" : ""} /> {running ? `Traffic ${st.data?.rate}/s` : "Start traffic"}
-    </Button>
+    <div className="flex items-center gap-1">
+      {!running && (
+        <Select value={rate} onChange={(e) => setRate(e.target.value)} options={["5", "20", "100", "500"].map((r) => ({ value: r, label: `${r} flows/s` }))} aria-label="traffic rate" data-testid="traffic-rate" />
+      )}
+      <Button variant="secondary" size="sm" data-testid="traffic-toggle" onClick={() => (running ? stop.mutate() : start.mutate({ rate: Number(rate), bursts: true }))} title="lab traffic generator: web, db, dns, denied admin traffic and bursts through the real agents">
+        <RefreshCw size={14} className={running ? "animate-spin" : ""} /> {running ? `Traffic ${st.data?.rate}/s · stop` : "Start traffic"}
+      </Button>
+    </div>
   );
 }
 
@@ -113,7 +127,7 @@ function Dashboard({ last, interval }: { last: string; interval: number | false 
   const status = useQuery({ ...trpc.flows.status.queryOptions(), refetchInterval: interval });
   const exportDrops = status.data?.collector.nodes.reduce((a, n) => a + n.agentDroppedBatches, 0) ?? 0;
   return (
-    <div className="grid gap-4 lg:grid-cols-2" data-testid="flows-dashboard">
+    <div className="grid grid-cols-1 gap-3 lg:grid-cols-[minmax(0,1fr)_minmax(0,1fr)]" data-testid="flows-dashboard">
       <Card title="New flows / s">{flows.data ? <FlowChart buckets={flows.data.buckets} series={flows.data.series} unit="flows/s" kind="lines" height={200} /> : <Empty q={flows} />}</Card>
       <Card title="Bytes / s by action">{bytes.data ? <FlowChart buckets={bytes.data.buckets} series={bytes.data.series} unit="B/s" height={200} /> : <Empty q={bytes} />}</Card>
       <Card title="Top talkers (workloads, bytes)">
@@ -141,40 +155,42 @@ function Empty({ q }: { q: { error: unknown; isLoading: boolean } }) {
   return <div className="p-4 text-sm text-muted">{q.error ? errorMessage(q.error) : q.isLoading ? "Loading…" : "No flows in this range. Start the lab traffic or send test traffic."}</div>;
 }
 
+const NARROW = new Set(["action", "dst_port", "protocol", "node", "direction"]);
+
 function Top({ rows, other, cols, metric }: { rows?: { key: Record<string, unknown>; bytes: number; packets: number; flows: number }[]; other?: number; cols: string[]; metric: "bytes" | "packets" }) {
   if (!rows) return <div className="p-4 text-sm text-muted">Loading…</div>;
   if (rows.length === 0) return <div className="p-4 text-sm text-muted">No flows in this range.</div>;
   return (
-    <table className="w-full text-[13px]">
+    <table className="w-full table-fixed text-[13px]">
       <thead className="text-left text-xs text-muted">
         <tr>
           {cols.map((c) => (
-            <th key={c} className="px-3 py-1 font-medium">
+            <th key={c} className={`px-2 py-1 font-medium ${NARROW.has(c) ? "w-20" : ""}`}>
               {c}
             </th>
           ))}
-          <th className="px-3 py-1 text-right font-medium">{metric}</th>
-          <th className="px-3 py-1 text-right font-medium">flows</th>
+          <th className="w-20 px-2 py-1 text-right font-medium">{metric}</th>
+          <th className="w-16 px-2 py-1 text-right font-medium">flows</th>
         </tr>
       </thead>
       <tbody>
         {rows.map((r, i) => (
           <tr key={i} className="border-t border-line">
             {cols.map((c) => (
-              <td key={c} className="max-w-[22rem] truncate px-3 py-1 font-mono text-xs" title={String(r.key[c])}>
-                {c === "action" ? <ActionBadge action={String(r.key[c])} /> : String(r.key[c] ?? "") || "—"}
+              <td key={c} className="truncate px-2 py-1 font-mono text-xs" title={String(r.key[c])}>
+                {c === "action" ? <ActionBadge action={String(r.key[c])} /> : short(String(r.key[c] ?? "")) || "—"}
               </td>
             ))}
-            <td className="px-3 py-1 text-right tabular-nums">{fmt(r[metric])}</td>
-            <td className="px-3 py-1 text-right tabular-nums">{fmt(r.flows)}</td>
+            <td className="px-2 py-1 text-right tabular-nums">{fmt(r[metric])}</td>
+            <td className="px-2 py-1 text-right tabular-nums">{fmt(r.flows)}</td>
           </tr>
         ))}
         {other !== undefined && other > 0 && (
           <tr className="border-t border-line text-muted">
-            <td colSpan={cols.length} className="px-3 py-1 italic">
+            <td colSpan={cols.length} className="px-2 py-1 italic">
               other
             </td>
-            <td className="px-3 py-1 text-right tabular-nums">{fmt(other)}</td>
+            <td className="px-2 py-1 text-right tabular-nums">{fmt(other)}</td>
             <td />
           </tr>
         )}
@@ -186,7 +202,11 @@ function Top({ rows, other, cols, metric }: { rows?: { key: Record<string, unkno
 function Explorer({ last, filter, interval }: { last: string; filter: string; interval: number | false }) {
   const trpc = useTRPC();
   const { get, set } = useUrlState();
-  const groupBy = (get("group", "src_vn").split(",").filter(Boolean) as Field[]).slice(0, 4);
+  // "-" in the URL is "no grouping" (the total); anything that is not a group-by field is ignored
+  const groupBy = get("group", "src_vn")
+    .split(",")
+    .filter((f): f is Field => (GROUPS as string[]).includes(f))
+    .slice(0, 4);
   const metric = get("metric", "bytes") as Metric;
   const kind = get("chart", "area") as ChartKind | "table";
   const series = useQuery({ ...trpc.flows.series.queryOptions({ last, filter, metric, groupBy, top: 8, rate: true }), refetchInterval: interval, placeholderData: keepPreviousData, retry: false });
@@ -285,23 +305,25 @@ function Records({ last, filter, interval }: { last: string; filter: string; int
   const row = recs.data?.rows.find((r) => String(r.id) === selected) ?? null;
   const columns = useMemo<ColumnDef<FlowRow>[]>(
     () => [
-      { accessorKey: "end_ms", header: "Last packet", cell: ({ getValue }) => new Date(getValue() as number).toLocaleTimeString(), size: 90 },
-      { accessorKey: "node", header: "Node", size: 90 },
-      { accessorKey: "action", header: "Action", cell: ({ getValue }) => <ActionBadge action={getValue() as string} />, size: 70 },
-      { id: "proto", header: "Proto", accessorFn: (r) => protoName(r.protocol), size: 50 },
-      { id: "src", header: "Source", accessorFn: (r) => `${r.src_ip}:${r.src_port}`, meta: { mono: true } },
-      { id: "dst", header: "Destination", accessorFn: (r) => `${r.dst_ip}:${r.dst_port}`, meta: { mono: true } },
-      { accessorKey: "src_vn", header: "Source VN", meta: { mono: true, filter: true } },
-      { accessorKey: "dst_vn", header: "Destination VN", meta: { mono: true, filter: true } },
-      { accessorKey: "rule", header: "Rule", meta: { filter: true } },
-      { accessorKey: "packets", header: "Packets", meta: { align: "right" }, size: 70 },
-      { accessorKey: "bytes", header: "Bytes", meta: { align: "right" }, size: 80 },
+      { accessorKey: "end_ms", header: "Time", cell: ({ getValue }) => new Date(getValue() as number).toLocaleTimeString([], { hour12: false }), size: 88 },
+      { accessorKey: "node", header: "Node", size: 96 },
+      { accessorKey: "action", header: "Action", cell: ({ getValue }) => <ActionBadge action={getValue() as string} />, size: 68 },
+      { id: "proto", header: "Proto", accessorFn: (r) => protoName(r.protocol), size: 48 },
+      { id: "src", header: "Source", accessorFn: (r) => `${r.src_ip}:${r.src_port}`, meta: { mono: true }, size: 140 },
+      { id: "dst", header: "Destination", accessorFn: (r) => `${r.dst_ip}:${r.dst_port}`, meta: { mono: true }, size: 140 },
+      { accessorKey: "src_vn", header: "Source VN", cell: ({ getValue }) => <span title={getValue() as string}>{short(getValue() as string)}</span>, meta: { mono: true, filter: true }, size: 160 },
+      { accessorKey: "dst_vn", header: "Destination VN", cell: ({ getValue }) => <span title={getValue() as string}>{short(getValue() as string)}</span>, meta: { mono: true, filter: true }, size: 160 },
+      { accessorKey: "rule", header: "Rule", cell: ({ getValue }) => <span title={getValue() as string}>{short(getValue() as string) || "—"}</span>, meta: { filter: true }, size: 180 },
+      { accessorKey: "packets", header: "Packets", meta: { align: "right" }, size: 64 },
+      { accessorKey: "bytes", header: "Bytes", meta: { align: "right" }, size: 72 },
     ],
     [],
   );
   return (
-    <div className="space-y-3" data-testid="flows-records">
-      <FilterBar value={filter} onChange={(f) => set({ filter: f })} problem={filterProblem(recs.error)} />
+    <div className="flex min-h-0 flex-1 flex-col" data-testid="flows-records">
+      <div className="flex border-b border-line bg-surface px-4 py-2">
+        <FilterBar value={filter} onChange={(f) => set({ filter: f })} problem={filterProblem(recs.error)} />
+      </div>
       <DataTable
         data={recs.data?.rows ?? []}
         columns={columns}
@@ -321,6 +343,19 @@ function Records({ last, filter, interval }: { last: string; filter: string; int
   );
 }
 
+function Endpoint({ ip, port, vmi, vn, workload }: { ip: string; port: number; vmi: string; vn: string; workload: string }) {
+  return (
+    <div className="min-w-0">
+      <Mono copy={ip}>{`${ip}:${port}`}</Mono>
+      <div className="font-mono text-xs break-all text-muted">
+        {workload ? `${workload} · ` : ""}
+        {vn || "no virtual network known"}
+        {vmi && vmi !== workload ? ` · port ${vmi}` : ""}
+      </div>
+    </div>
+  );
+}
+
 function FlowDetail({ row }: { row: FlowRow }) {
   const policy = /^network-policy (\S+)/.exec(row.rule)?.[1];
   const sg = /^security-group (\S+)/.exec(row.rule)?.[1];
@@ -329,8 +364,8 @@ function FlowDetail({ row }: { row: FlowRow }) {
     ["Deciding rule", <span key="r" data-testid="flow-rule">{row.rule || "—"}</span>],
     ["Reason", row.reason],
     ["ACL", <Mono key="acl">{row.rule_acl || "—"}</Mono>],
-    ["Source", <Mono key="s" copy={row.src_ip}>{`${row.src_ip}:${row.src_port} · ${row.src_vmi || "?"} · ${row.src_vn || "?"}`}</Mono>],
-    ["Destination", <Mono key="d" copy={row.dst_ip}>{`${row.dst_ip}:${row.dst_port} · ${row.dst_vmi || "?"} · ${row.dst_vn || "?"}`}</Mono>],
+    ["Source", <Endpoint key="s" ip={row.src_ip} port={row.src_port} vmi={row.src_vmi} vn={row.src_vn} workload={row.src_workload} />],
+    ["Destination", <Endpoint key="d" ip={row.dst_ip} port={row.dst_port} vmi={row.dst_vmi} vn={row.dst_vn} workload={row.dst_workload} />],
     ["Projects", `${row.src_project || "?"} → ${row.dst_project || "?"}`],
     ["Namespaces", row.src_namespace || row.dst_namespace ? `${row.src_namespace || "—"} → ${row.dst_namespace || "—"}` : "—"],
     ["NAT", row.nat_src_ip || row.nat_dst_ip ? `src ${row.nat_src_ip || "—"}, dst ${row.nat_dst_ip || "—"}` : "none"],
@@ -342,7 +377,7 @@ function FlowDetail({ row }: { row: FlowRow }) {
     <div className="space-y-4 text-sm">
       <div>
         <h3 className="mb-1 text-xs font-semibold uppercase text-muted">Path</h3>
-        <ol className="space-y-1 font-mono text-xs" data-testid="flow-path">
+        <ol className="space-y-1 font-mono text-xs break-all" data-testid="flow-path">
           <li>{row.src_vmi || row.src_ip} ({row.src_vn || "?"})</li>
           <li>
             ↓ {row.node} ({row.direction}): {row.action} {row.rule ? `by ${row.rule}` : ""}
@@ -351,7 +386,7 @@ function FlowDetail({ row }: { row: FlowRow }) {
           <li>{row.action === "pass" ? `${row.dst_vmi || row.dst_ip} (${row.dst_vn || "?"})` : `✕ ${row.reason}`}</li>
         </ol>
       </div>
-      <dl className="grid grid-cols-[9rem_1fr] gap-x-3 gap-y-1.5">
+      <dl className="grid grid-cols-[8rem_minmax(0,1fr)] gap-x-3 gap-y-1.5">
         {kv.map(([k, v]) => (
           <div key={k} className="contents">
             <dt className="text-muted">{k}</dt>

@@ -1,0 +1,143 @@
+// Monitor › Flows with the lab's traffic running (issue 7): a project with two networks whose
+// workloads sit on compute-1 and compute-2 and a policy that denies administrative traffic
+// between them (built over the REST API, as a script would); the generator is started from the
+// page and its packets go through the real agents. The dashboard shows the denied flows with their
+// rule; the explorer filters to the denied flows of one network and changes the chart when the
+// group-by changes; the records table opens a flow's drawer with the deciding rule.
+import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import { ADMIN_EMAIL, ADMIN_PASSWORD, login, uniq } from "./helpers";
+
+const AUTH = { Authorization: `Basic ${Buffer.from(`${ADMIN_EMAIL}:${ADMIN_PASSWORD}`).toString("base64")}` };
+const IPAM = ["default-domain", "default-project", "default-network-ipam"];
+
+async function create(request: APIRequestContext, type: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const res = await request.post(`/vnc/${type}s`, { headers: AUTH, data: { [type]: body } });
+  expect(res.ok(), `${type}: ${await res.text()}`).toBe(true);
+  return (await res.json())[type];
+}
+
+async function workload(request: APIRequestContext, project: string[], vn: Record<string, unknown>, name: string, host: string) {
+  const port = await create(request, "virtual-machine-interface", {
+    fq_name: [...project, name],
+    parent_type: "project",
+    virtual_network_refs: [{ uuid: vn.uuid }],
+    virtual_machine_interface_bindings: { key_value_pair: [{ key: "host_id", value: host }] },
+  });
+  await create(request, "instance-ip", { virtual_network_refs: [{ uuid: vn.uuid }], virtual_machine_interface_refs: [{ uuid: port.uuid }] });
+}
+
+async function setTraffic(page: Page, on: boolean) {
+  const toggle = page.getByTestId("traffic-toggle");
+  await expect(toggle).toBeVisible();
+  const running = /Traffic \d/.test((await toggle.textContent()) ?? "");
+  // other specs' workloads share the lab: a higher rate so the web → db mix shows up soon
+  if (on && !running) await page.getByTestId("traffic-rate").selectOption("100");
+  if (running !== on) await toggle.click();
+  await expect(toggle).toHaveText(on ? /Traffic \d/ : /Start traffic/);
+}
+
+const shot = async (page: Page, n: string) => { if (process.env.FLOWS_SHOTS) await page.screenshot({ path: `.reports/flows-${n}.png`, fullPage: true }); };
+
+test.describe.configure({ timeout: 90_000 });
+
+// the generator must not outlive this test (later specs share the lab)
+test.afterEach(async ({ page }) => {
+  if (!page.url().includes("/monitor/flows")) await page.goto("/monitor/flows").catch(() => undefined);
+  await setTraffic(page, false).catch(() => undefined);
+});
+
+test("denied flows of one network, with the deciding rule, and a group-by that changes the chart", async ({ page }) => {
+  await login(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+  const name = uniq("e2e-flows");
+  const P = ["default-domain", name];
+  const req = page.request;
+  await create(req, "project", { fq_name: P, parent_type: "domain" });
+  const vn = (n: string, prefix: string) => create(req, "virtual-network", { fq_name: [...P, n], parent_type: "project", network_ipam_refs: [{ to: IPAM, attr: { ipam_subnets: [{ subnet: { ip_prefix: prefix, ip_prefix_len: 24 } }] } }] });
+  const web = await vn("web-net", "10.71.0.0");
+  const db = await vn("db-net", "10.72.0.0");
+  const between = { src_addresses: [{ virtual_network: `${P.join(":")}:web-net` }], dst_addresses: [{ virtual_network: `${P.join(":")}:db-net` }] };
+  const pol = await create(req, "network-policy", {
+    fq_name: [...P, "web-db"],
+    parent_type: "project",
+    network_policy_entries: {
+      policy_rule: [
+        // rule 1: no ssh / telnet from the web tier anywhere (the generator's "admin" mix); rule 2: no RDP to the db tier
+        { direction: ">", protocol: "tcp", src_addresses: between.src_addresses, dst_addresses: [{ virtual_network: "any" }], dst_ports: [{ start_port: 22, end_port: 23 }], action_list: { simple_action: "deny" } },
+        { direction: "<>", protocol: "tcp", ...between, dst_ports: [{ start_port: 3389, end_port: 3389 }], action_list: { simple_action: "deny" } },
+        { direction: "<>", protocol: "any", ...between, action_list: { simple_action: "pass" } },
+      ],
+    },
+  });
+  for (const v of [web, db]) {
+    const res = await req.put(`/vnc/virtual-network/${v.uuid}`, { headers: AUTH, data: { "virtual-network": { network_policy_refs: [{ uuid: pol.uuid }] } } });
+    expect(res.ok(), await res.text()).toBe(true);
+  }
+  await workload(req, P, web, "web-1", "compute-1");
+  await workload(req, P, web, "web-2", "compute-1");
+  await workload(req, P, db, "db-1", "compute-2");
+
+  // the dashboard, with the generator started from the page
+  await page.goto("/monitor/flows?range=5m&refresh=2");
+  await expect(page.getByTestId("flows-dashboard")).toBeVisible();
+  await setTraffic(page, true);
+  const webNet = `${P.join(":")}:web-net`;
+  const denyRule = `network-policy ${P.join(":")}:web-db rule`;
+  // the dashboard fills from the agents' records: the new workloads' names (dense views leave out
+  // the default domain), and the top denied flows with the rule that denied them
+  await expect(page.getByTestId("flows-dashboard")).toContainText(`${name}:web-net`, { timeout: 30_000 });
+  await expect(page.getByTestId("top-denied").locator("tbody tr").first()).toContainText(/default action|network-policy|security-group|no route/);
+  await expect(page.getByTestId("flows-dashboard").locator("canvas")).toHaveCount(2);
+  await page.waitForTimeout(process.env.FLOWS_SHOTS ? 4000 : 0);
+  await shot(page, "dashboard");
+
+  // explorer: the denied flows of web-net, grouped by source VN, then by rule
+  await page.getByTestId("tab-explorer").click();
+  const filter = `action = deny AND src_vn = "${webNet}"`;
+  await page.getByTestId("flow-filter").fill(filter);
+  await page.getByTestId("flow-filter").press("Enter");
+  await expect(page).toHaveURL(/filter=action/);
+  const chart = page.getByTestId("explorer-chart");
+  await expect(chart).toHaveAttribute("data-series", webNet);
+  await page.getByTestId("group-src_vn").click();
+  await page.getByTestId("group-rule").click();
+  await expect(page.getByTestId("group-rule")).toHaveAttribute("aria-pressed", "true");
+  await expect(chart).toHaveAttribute("data-series", new RegExp(`${denyRule.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} 1`), { timeout: 30_000 });
+  await expect(chart.locator("canvas")).toHaveCount(1);
+  await shot(page, "explorer");
+
+  // records: the same filter (it lives in the URL); a row opens the drawer with the deciding rule
+  // (narrowed to the policy's named rules, not the VN's default action)
+  await page.getByTestId("tab-records").click();
+  await expect(page.getByTestId("flow-filter")).toHaveValue(filter);
+  await page.getByTestId("flow-filter").fill(`${filter} AND rule ~ "web-db rule"`);
+  await page.getByTestId("flow-filter").press("Enter");
+  await expect(page).toHaveURL(/web-db/);
+  const first = page.locator('[data-testid^="row-flow-"]').first();
+  await expect(first).toBeVisible();
+  await expect(first).toContainText(`${name}:web-db rule`);
+  await expect(first).toContainText("Deny");
+  await first.click();
+  const drawer = page.getByTestId("flow-drawer");
+  await expect(drawer).toBeVisible();
+  await expect(drawer.getByTestId("flow-rule")).toContainText(denyRule);
+  await expect(drawer.getByTestId("flow-path")).toContainText("deny by");
+  await expect(drawer.getByTestId("flow-policy-link")).toContainText(`${P.join(":")}:web-db`);
+  await shot(page, "drawer");
+
+  if (process.env.FLOWS_SHOTS) {
+    await page.keyboard.press("Escape");
+    await page.goto("/monitor/flows?range=5m&tab=explorer&group=src_workload,dst_workload&chart=sankey");
+    await page.waitForTimeout(3000);
+    await shot(page, "sankey");
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.evaluate(() => localStorage.removeItem("weft.theme"));
+    await page.goto("/monitor/flows?range=5m");
+    await page.waitForTimeout(3000);
+    await shot(page, "dashboard-dark");
+    await page.goto("/monitor/flows?range=5m&tab=records");
+    await page.waitForTimeout(2000);
+    await shot(page, "records-dark");
+  }
+  await page.keyboard.press("Escape");
+  await setTraffic(page, false);
+});
