@@ -37,6 +37,8 @@ export class Compiler {
   private dirty = { bgp: false, globals: false, instances: false, vnAcls: false, sgAcls: false, allPorts: false, ports: new Set<string>() };
   /** instance-ip / floating-ip uuid → ports it pointed at, to find the old port on change */
   private portsOf = new Map<string, string[]>();
+  /** port uuid → security groups it is in */
+  private sgsOf = new Map<string, string[]>();
   private scheduled = false;
   private byName = new Map<string, RoutingInstance>();
   private pendingSeq = 0;
@@ -87,14 +89,20 @@ export class Compiler {
       this.dirty.sgAcls = true;
     } else if (t === "virtual-machine-interface") {
       this.dirty.ports.add(e.uuid);
-      this.dirty.sgAcls = true;
+      // security-group ACLs list their members' addresses: only ports in a group change them
+      const before = this.sgsOf.get(e.uuid) ?? [];
+      const after = ((e.object?.security_group_refs as Ref[] | undefined) ?? []).map((r) => r.uuid);
+      if (before.length || after.length) this.dirty.sgAcls = true;
+      if (e.object) this.sgsOf.set(e.uuid, after);
+      else this.sgsOf.delete(e.uuid);
     } else if (t === "instance-ip" || t === "floating-ip") {
-      for (const p of this.portsOf.get(e.uuid) ?? []) this.dirty.ports.add(p);
+      const touched = [...(this.portsOf.get(e.uuid) ?? [])];
       const now = ((e.object?.virtual_machine_interface_refs as Ref[] | undefined) ?? []).map((r) => r.uuid);
-      for (const p of now) this.dirty.ports.add(p);
+      touched.push(...now);
+      for (const p of touched) this.dirty.ports.add(p);
       if (e.object) this.portsOf.set(e.uuid, now);
       else this.portsOf.delete(e.uuid);
-      if (t === "instance-ip") this.dirty.sgAcls = true;
+      if (t === "instance-ip" && touched.some((p) => (this.sgsOf.get(p) ?? []).length)) this.dirty.sgAcls = true;
     } else return;
     if (!this.scheduled) {
       this.scheduled = true;
@@ -144,12 +152,22 @@ export class Compiler {
       this.reconcileAcls("sg:", sgAcls, aclNames, delta);
     }
     if (d.allPorts || d.ports.size) {
-      const addresses = addressesByPort(this.cfg);
+      // a full pass indexes every address once; a few dirty ports look theirs up by back-ref
+      const all = d.allPorts ? addressesByPort(this.cfg) : null;
+      const addressesOf = (uuid: string) =>
+        all
+          ? (all.get(uuid) ?? [])
+          : this.cfg
+              .backRefs(uuid)
+              .filter((b) => b.type === "instance-ip")
+              .map((b) => this.cfg.find(b.uuid)?.instance_ip_address as string)
+              .filter(Boolean)
+              .sort();
       const uuids = d.allPorts ? new Set([...this.cfg.list("virtual-machine-interface").map((p) => p.uuid), ...this.state.ports.keys()]) : d.ports;
       if (d.allPorts) this.rememberPorts();
       for (const uuid of uuids) {
         const vmi = this.cfg.find(uuid);
-        const next = vmi && vmi.type === "virtual-machine-interface" ? compilePort(this.cfg, vmi, addresses.get(uuid) ?? []) : null;
+        const next = vmi && vmi.type === "virtual-machine-interface" ? compilePort(this.cfg, vmi, addressesOf(uuid)) : null;
         const prev = this.state.ports.get(uuid);
         if (!next) {
           if (prev) {
@@ -171,6 +189,8 @@ export class Compiler {
   /** On a full pass, learn which ports every instance-ip / floating-ip points at. */
   private rememberPorts() {
     this.portsOf.clear();
+    this.sgsOf.clear();
+    for (const p of this.cfg.list("virtual-machine-interface")) this.sgsOf.set(p.uuid, ((p.security_group_refs as Ref[] | undefined) ?? []).map((r) => r.uuid));
     for (const t of ["instance-ip", "floating-ip"] as const) {
       for (const o of this.cfg.list(t)) this.portsOf.set(o.uuid, ((o.virtual_machine_interface_refs as Ref[] | undefined) ?? []).map((r) => r.uuid));
     }
