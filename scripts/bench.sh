@@ -11,14 +11,14 @@ ensure_node_modules
 ensure_prisma_client
 set +e
 
-ALL=(config-ports console-vn-list control-scale agent-forwarding bgp-export bgp-receive bgp-fuzz flows)
+ALL=(config-ports console-vn-list control-scale agent-forwarding bgp-export bgp-receive bgp-fuzz flows topology)
 if [ $# -gt 0 ]; then BENCHES=("$@"); else BENCHES=("${ALL[@]}"); fi
 status=0
 ran=()
 
 for b in "${BENCHES[@]}"; do
   case "$b" in
-    console-vn-list)
+    console-vn-list|topology)
       if ! ensure_debian_packages chromium:chromium; then
         log "chromium is missing and could not be installed: skipping $b"; status=1; continue
       fi

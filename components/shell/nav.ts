@@ -14,6 +14,7 @@ import {
   PlugZap,
   RadioTower,
   Shield,
+  Share2,
   ShieldCheck,
   Users,
   Waypoints,
@@ -62,6 +63,7 @@ export const NAV: NavArea[] = [
     id: "monitor",
     label: "Monitor",
     items: [
+      { href: "/monitor/topology", label: "Topology", icon: Share2 },
       { href: "/monitor/flows", label: "Flows", icon: ChartArea },
       { href: "/monitor/test-traffic", label: "Test traffic", icon: Activity },
     ],

@@ -9,6 +9,7 @@ import { routingRouter } from "./routers/routing";
 import { trafficRouter } from "./routers/traffic";
 import { flowsRouter } from "./routers/flows";
 import { bgpRouter } from "./routers/bgp";
+import { topologyRouter } from "./routers/topology";
 
 export const appRouter = router({
   me: meRouter,
@@ -21,6 +22,7 @@ export const appRouter = router({
   traffic: trafficRouter,
   flows: flowsRouter,
   bgp: bgpRouter,
+  topology: topologyRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,362 @@
+// Monitor › Topology at scale (issue 8). Seeds a fresh data dir through the config service with
+// projects × networks × ports and one policy per network whose rules reach other networks (the
+// real graph model of that config is ~5,000 nodes / ~10,000 edges), starts the built console
+// (server/main.ts, needs `next build`), and with Playwright on Debian's chromium measures:
+//   first_render_ms       navigation start → graph drawn and laid out (cytoscape applied the
+//                         model, layout done, two animation frames later), median of --runs loads
+//                         with nothing remembered (plus the same with remembered positions)
+//   pan_frame_ms_median   main-thread time per frame while the user drags the canvas (mouse
+//                         events through CDP; per frame: requestAnimationFrame start → the task
+//                         after the frame was produced), plus the frame interval and long frames
+//                         (PerformanceObserver long-animation-frame)
+//   update_ms             a policy rule's action flipped over the REST API → the edge drawn with
+//                         the new action (live channel → refetch → diff), median of --updates
+// and writes bench/results/topology.json.
+//   npx tsx bench/topology.ts [--projects 20] [--vns 25] [--ports 8] [--rules 20] [--runs 3] [--updates 5]
+import { type ChildProcess, spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { chromium, type Browser, type BrowserContext, type Page } from "@playwright/test";
+import { Engine } from "../server/engine/engine";
+import type { Actor } from "../server/engine/config/api";
+import type { ConfigObject } from "../server/engine/model/types";
+import { buildTopology } from "../server/engine/topology";
+import { pathToFileURL } from "node:url";
+import { median, percentile, printTable, type Row, writeResult } from "./lib";
+
+const arg = (name: string, dflt: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const PROJECTS = arg("projects", 20);
+const VNS = arg("vns", 25); // per project
+const PORTS = arg("ports", 8); // per network
+const RULES = arg("rules", 20); // per network's policy
+const RUNS = arg("runs", 3);
+const UPDATES = arg("updates", 5);
+const GOAL = { firstRenderMs: 2000, panFrameMs: 16, updateMs: 1000 };
+const ACTOR: Actor = { userId: null, email: "bench@weft", role: "admin", source: "api" };
+const ADMIN = { email: "bench-admin@weft.local", password: "bench-password-1" };
+const IPAM = ["default-domain", "default-project", "default-network-ipam"];
+const AUTH = { Authorization: `Basic ${Buffer.from(`${ADMIN.email}:${ADMIN.password}`).toString("base64")}` };
+
+async function pool<T>(items: T[], width: number, fn: (x: T) => Promise<unknown>) {
+  let next = 0;
+  await Promise.all(Array.from({ length: width }, async () => {
+    while (next < items.length) await fn(items[next++]);
+  }));
+}
+
+export async function seed(dir: string) {
+  const t0 = performance.now();
+  const engine = await Engine.start({ dataDir: dir });
+  const projects = Array.from({ length: PROJECTS }, (_, p) => ["default-domain", `bench-p${String(p).padStart(2, "0")}`]);
+  await pool(projects, 20, (fq) => engine.config.create("project", { fq_name: fq, parent_type: "domain" }, ACTOR));
+  const vnFqs: string[][] = [];
+  projects.forEach((p) => { for (let v = 0; v < VNS; v++) vnFqs.push([...p, `vn-${String(v).padStart(3, "0")}`]); });
+  const vns: ConfigObject[] = [];
+  await pool(vnFqs.map((fq, i) => ({ fq, i })), 50, async ({ fq, i }) => {
+    vns[i] = await engine.config.create("virtual-network", {
+      fq_name: fq,
+      parent_type: "project",
+      network_ipam_refs: [{ to: IPAM, attr: { ipam_subnets: [{ subnet: { ip_prefix: `10.${(i >> 8) & 255}.${i & 255}.0`, ip_prefix_len: 24 } }] } }],
+    }, ACTOR);
+  });
+  // one policy per network: `local` ↔ RULES other networks, pass and deny alternating
+  await pool(vns.map((vn, i) => ({ vn, i })), 50, async ({ vn, i }) => {
+    const rules = Array.from({ length: RULES }, (_, k) => {
+      const other = vns[(i + 1 + k * 7) % vns.length];
+      return {
+        direction: k % 3 === 0 ? ">" : "<>",
+        protocol: k % 2 ? "tcp" : "any",
+        src_addresses: [{ virtual_network: "local" }],
+        dst_addresses: [{ virtual_network: other.fq_name.join(":") }],
+        ...(k % 2 ? { dst_ports: [{ start_port: 8000 + k, end_port: 8000 + k }] } : {}),
+        action_list: { simple_action: k % 4 === 3 ? "deny" : "pass" },
+      };
+    });
+    const pol = await engine.config.create("network-policy", { fq_name: [...vn.fq_name.slice(0, 2), `pol-${vn.name}`], parent_type: "project", network_policy_entries: { policy_rule: rules } }, ACTOR);
+    await engine.config.update("virtual-network", vn.uuid, { network_policy_refs: [{ uuid: pol.uuid }] }, ACTOR);
+  });
+  const ports: { vn: ConfigObject; k: number }[] = [];
+  for (const vn of vns) for (let k = 0; k < PORTS; k++) ports.push({ vn, k });
+  await pool(ports, 100, ({ vn, k }) =>
+    engine.config.create("virtual-machine-interface", { fq_name: [...vn.fq_name.slice(0, 2), `${vn.name}-port-${k}`], parent_type: "project", virtual_network_refs: [{ uuid: vn.uuid }] }, ACTOR),
+  );
+  await new Promise((r) => setTimeout(r, 500)); // the compiler's last pass
+  const m = buildTopology(engine, "logical");
+  const model = { nodes: m.nodes.length, edges: m.edges.length, buildMs: m.stats.buildMs, aggregated: m.aggregated.length };
+  await engine.stop();
+  return { seconds: (performance.now() - t0) / 1000, model };
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startConsole(dir: string, port: number): Promise<{ proc: ChildProcess; log: string[]; startSeconds: number }> {
+  if (!fs.existsSync(".next/BUILD_ID")) throw new Error("no Next.js build (.next/BUILD_ID): run `npx next build` first (scripts/bench.sh does)");
+  const log: string[] = [];
+  const t0 = performance.now();
+  const proc = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      NEXT_TELEMETRY_DISABLED: "1",
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      WEFT_DATA_DIR: dir,
+      WEFT_BASE_URL: `http://127.0.0.1:${port}`,
+      WEFT_ADMIN_EMAIL: ADMIN.email,
+      WEFT_ADMIN_PASSWORD: ADMIN.password,
+      WEFT_LAB_NODES: "0",
+      WEFT_AUTH_RATE_LIMIT: "0",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  for (const s of [proc.stdout!, proc.stderr!]) s.on("data", (d: Buffer) => log.push(...d.toString().split("\n").filter(Boolean)));
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`the console exited (${proc.exitCode}):\n${log.slice(-30).join("\n")}`);
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`the console did not answer /healthz within 120 s:\n${log.slice(-30).join("\n")}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { proc, log, startSeconds: (performance.now() - t0) / 1000 };
+}
+
+export async function stopConsole(proc: ChildProcess) {
+  if (proc.exitCode !== null) return;
+  const done = new Promise((r) => proc.once("exit", r));
+  proc.kill("SIGTERM");
+  const t = setTimeout(() => proc.kill("SIGKILL"), 10_000);
+  await done;
+  clearTimeout(t);
+}
+
+export async function login(page: Page, base: string) {
+  await page.goto(`${base}/login`);
+  await page.getByTestId("login-email").fill(ADMIN.email);
+  await page.getByTestId("login-password").fill(ADMIN.password);
+  await page.getByTestId("login-submit").click();
+  await page.waitForURL((u) => !u.pathname.startsWith("/login"), { timeout: 30_000 });
+}
+
+/** One page load: ms from navigation start until the graph is drawn, laid out and two frames painted. */
+async function firstRender(context: BrowserContext, url: string, keepPositions: boolean) {
+  const page = await context.newPage();
+  if (!keepPositions) await page.addInitScript(() => Object.keys(localStorage).filter((k) => k.startsWith("weft.topology.")).forEach((k) => localStorage.removeItem(k)));
+  await page.goto(url, { waitUntil: "commit" });
+  await page.waitForFunction(
+    () => {
+      const w = window.__weftTopology;
+      const box = document.querySelector('[data-testid="topology-canvas"]');
+      return !!w && w.applied >= 1 && !!box && box.getAttribute("data-layout-running") !== "true";
+    },
+    undefined,
+    { polling: "raf", timeout: 120_000 },
+  );
+  // two frames later the graph is on screen and the page answers input
+  const h = await page.evaluateHandle(() => new Promise<number>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(window.performance.now())))));
+  const ms = Number(await h.jsonValue());
+  const info = await page.evaluate(() => {
+    const w = window.__weftTopology!;
+    const api = (window.performance.getEntriesByType("resource") as PerformanceResourceTiming[]).find((e) => e.name.includes("topology.graph"));
+    return { nodes: w.cy.nodes().length, edges: w.cy.edges().length, applyMs: w.lastApplyMs, layoutRuns: w.layoutRuns, zoom: w.cy.zoom(), graphApi: api ? { start: Math.round(api.startTime), end: Math.round(api.responseEnd), kib: Math.round(api.encodedBodySize / 1024) } : null };
+  });
+  return { page, ms, ...info };
+}
+
+/** Drags the canvas like a user; returns per-frame main-thread work, frame intervals and long frames. */
+async function pan(page: Page) {
+  const box = (await page.getByTestId("topology-canvas").boundingBox())!;
+  await page.evaluate(() => {
+    const st = { work: [] as number[], interval: [] as number[], long: 0, on: true, last: 0 };
+    (window as unknown as { __pan: typeof st }).__pan = st;
+    try {
+      new PerformanceObserver((l) => { st.long += l.getEntries().length; }).observe({ type: "long-animation-frame", buffered: false });
+    } catch {
+      // no LoAF: counted as 0
+    }
+    const ch = new MessageChannel();
+    let t0 = 0;
+    ch.port1.onmessage = () => st.work.push(window.performance.now() - t0);
+    const frame = (t: number) => {
+      if (!st.on) return;
+      if (st.last) st.interval.push(t - st.last);
+      st.last = t;
+      t0 = window.performance.now();
+      ch.port2.postMessage(0); // runs after this frame's callbacks, style, layout and paint
+      requestAnimationFrame(frame);
+    };
+    requestAnimationFrame(frame);
+  });
+  // press on the empty margin the fit leaves, then drag back and forth
+  const x0 = box.x + 12;
+  const y0 = box.y + 12;
+  await page.mouse.move(x0, y0);
+  await page.mouse.down();
+  for (const [dx, dy] of [[420, 260], [0, 0], [300, -0], [0, 0]]) await page.mouse.move(x0 + dx, y0 + Math.max(0, dy), { steps: 60 });
+  await page.mouse.up();
+  await page.waitForTimeout(200);
+  return page.evaluate(() => {
+    const st = (window as unknown as { __pan: { work: number[]; interval: number[]; long: number; on: boolean } }).__pan;
+    st.on = false;
+    return { work: st.work.slice(2), interval: st.interval.slice(2), long: st.long };
+  });
+}
+
+/** Flips one policy rule over REST; ms until the canvas draws the edge with the new action. */
+async function update(page: Page, base: string, policy: ConfigObject, k: number, ruleIndex: number) {
+  const rules = (policy.network_policy_entries as { policy_rule: { rule_uuid?: string; action_list: { simple_action: string } }[] }).policy_rule;
+  const rule = rules[ruleIndex];
+  const next = rule.action_list.simple_action === "pass" ? "deny" : "pass";
+  const edgeWith = `policy:${policy.uuid}:${rule.rule_uuid ?? ruleIndex}:`;
+  const seen = page.evaluate(
+    ([prefix, action]) =>
+      new Promise<number>((resolve) => {
+        const tick = () => {
+          const cy = window.__weftTopology!.cy;
+          const e = cy.edges().filter((x) => x.id().startsWith(prefix));
+          if (e.nonempty() && e.first().data("action") === action) requestAnimationFrame(() => resolve(Date.now()));
+          else setTimeout(tick, 5);
+        };
+        tick();
+      }),
+    [edgeWith, next] as const,
+  );
+  rule.action_list.simple_action = next;
+  const t0 = Date.now();
+  const res = await fetch(`${base}/vnc/network-policy/${policy.uuid}`, { method: "PUT", headers: { ...AUTH, "content-type": "application/json" }, body: JSON.stringify({ "network-policy": { network_policy_entries: { policy_rule: rules } } }) });
+  if (!res.ok) throw new Error(`PUT network-policy answered ${res.status}: ${await res.text()}`);
+  void k;
+  return (await seen) - t0;
+}
+
+async function main() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "weft-bench-topology-"));
+  const notes: string[] = [];
+  let server: Awaited<ReturnType<typeof startConsole>> | undefined;
+  let browser: Browser | undefined;
+  const out: Record<string, unknown> = { shape: { projects: PROJECTS, vnsPerProject: VNS, portsPerVn: PORTS, rulesPerPolicy: RULES }, runs: RUNS, goal: GOAL };
+  try {
+    const seeded = await seed(dir);
+    out.seed = seeded;
+    console.log(`seeded ${PROJECTS * VNS} networks, ${PROJECTS * VNS * PORTS} ports, ${PROJECTS * VNS} policies × ${RULES} rules in ${seeded.seconds.toFixed(1)} s: model ${seeded.model.nodes} nodes / ${seeded.model.edges} edges (built in ${seeded.model.buildMs} ms)`);
+    const port = await freePort();
+    server = await startConsole(dir, port);
+    out.consoleStartSeconds = server.startSeconds;
+    const base = `http://127.0.0.1:${port}`;
+    browser = await chromium.launch({
+      executablePath: process.env.WEFT_CHROMIUM ?? "/usr/bin/chromium",
+      args: ["--no-sandbox", "--headless", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    });
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    // tsx compiles the page functions below with esbuild's keepNames, which calls __name()
+    await context.addInitScript({ content: "window.__name = (f) => f;" });
+    const warm = await context.newPage();
+    await login(warm, base);
+    const url = `${base}/monitor/topology?project=all`;
+    const w = await firstRender(context, url, false); // warm-up: caches on both ends
+    await w.page.close();
+    await warm.close();
+
+    const cold = [];
+    for (let i = 0; i < RUNS; i++) {
+      const r = await firstRender(context, url, false);
+      cold.push({ ms: r.ms, applyMs: r.applyMs, nodes: r.nodes, edges: r.edges, graphApi: r.graphApi });
+      if (i < RUNS - 1) await r.page.close();
+      else {
+        // positions are now remembered: a reload restores them instead of laying out
+        await r.page.waitForTimeout(800);
+        await r.page.close();
+      }
+    }
+    const warmRuns = [];
+    for (let i = 0; i < RUNS; i++) {
+      const r = await firstRender(context, url, true);
+      warmRuns.push({ ms: r.ms, layoutRuns: r.layoutRuns });
+      await r.page.close();
+    }
+    out.firstRender = { runs: cold, medianMs: median(cold.map((r) => r.ms)), rememberedPositions: { runs: warmRuns, medianMs: median(warmRuns.map((r) => r.ms)) } };
+    out.nodes = cold[0].nodes;
+    out.edges = cold[0].edges;
+    out.first_render_ms = Math.round(median(cold.map((r) => r.ms)));
+
+    // panning and updates on one open page
+    const r = await firstRender(context, url, true);
+    const page = r.page;
+    const p1 = await pan(page);
+    const p2 = await pan(page);
+    const work = [...p1.work, ...p2.work];
+    const interval = [...p1.interval, ...p2.interval];
+    out.pan = { frames: work.length, workMedianMs: median(work), workP95Ms: percentile(work, 95), intervalMedianMs: median(interval), intervalP95Ms: percentile(interval, 95), longAnimationFrames: p1.long + p2.long, zoom: r.zoom };
+    out.pan_frame_ms_median = Math.round(median(work) * 100) / 100;
+
+    // policies to flip: read them over REST (with their rule uuids)
+    const list = await fetch(`${base}/vnc/network-policys?detail=true`, { headers: AUTH }).then((x) => x.json()).catch(() => null);
+    let policies: ConfigObject[] = ((list?.["network-policys"] ?? []) as { "network-policy": ConfigObject }[]).map((x) => x["network-policy"]);
+    if (!policies.length) {
+      const l2 = await fetch(`${base}/vnc/network-policies?detail=true`, { headers: AUTH }).then((x) => x.json());
+      policies = ((l2?.["network-policies"] ?? []) as { "network-policy": ConfigObject }[]).map((x) => x["network-policy"]);
+    }
+    if (!policies.length) throw new Error("no network policies listed over REST");
+    const ups: number[] = [];
+    for (let i = 0; i < UPDATES; i++) {
+      ups.push(await update(page, base, policies[(i * 37) % policies.length], i, i % RULES));
+      await page.waitForTimeout(300);
+    }
+    out.update = { runs: ups, medianMs: median(ups), maxMs: Math.max(...ups), lastApplyMs: await page.evaluate(() => window.__weftTopology!.lastApplyMs) };
+    out.update_ms = Math.round(median(ups));
+    await page.close();
+  } catch (e) {
+    notes.push(`failed: ${(e as Error).message}`);
+    process.exitCode = 1;
+  } finally {
+    await browser?.close().catch(() => undefined);
+    if (server) await stopConsole(server.proc);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  out.notes = notes;
+
+  const fr = out.firstRender as { medianMs: number; rememberedPositions: { medianMs: number } } | undefined;
+  const pn = out.pan as { workMedianMs: number; workP95Ms: number; intervalMedianMs: number; longAnimationFrames: number; frames: number } | undefined;
+  const up = out.update as { medianMs: number; maxMs: number } | undefined;
+  const rows: Row[] = [
+    { metric: "seed (config service)", value: (out.seed as { seconds: number } | undefined)?.seconds ?? "—", unit: "s" },
+    { metric: "graph drawn: nodes / edges", value: `${out.nodes ?? "—"} / ${out.edges ?? "—"}` },
+    { metric: "model build (engine)", value: (out.seed as { model: { buildMs: number } } | undefined)?.model.buildMs ?? "—", unit: "ms" },
+    { metric: "first interactive render, median", value: fr?.medianMs ?? "—", unit: "ms", goal: `< ${GOAL.firstRenderMs} ms`, ok: fr ? fr.medianMs < GOAL.firstRenderMs : false },
+    { metric: "  … with remembered positions", value: fr?.rememberedPositions.medianMs ?? "—", unit: "ms" },
+    { metric: "pan: main-thread time per frame, median", value: pn?.workMedianMs ?? "—", unit: "ms", goal: `≤ ${GOAL.panFrameMs} ms`, ok: pn ? pn.workMedianMs <= GOAL.panFrameMs : false },
+    { metric: "pan: per frame p95 / frame interval median", value: pn ? `${pn.workP95Ms.toFixed(1)} / ${pn.intervalMedianMs.toFixed(1)}` : "—", unit: "ms" },
+    { metric: "pan: frames / long animation frames", value: pn ? `${pn.frames} / ${pn.longAnimationFrames}` : "—" },
+    { metric: "update: policy rule flipped → edge redrawn, median", value: up?.medianMs ?? "—", unit: "ms", goal: `< ${GOAL.updateMs} ms`, ok: up ? up.medianMs < GOAL.updateMs : false },
+    { metric: "update: max", value: up?.maxMs ?? "—", unit: "ms" },
+  ];
+  printTable(`topology: ${PROJECTS} projects × ${VNS} networks × ${PORTS} ports, ${RULES} policy rules per network`, rows);
+  for (const n of notes) console.log(`note: ${n}`);
+  const file = writeResult("topology", out);
+  console.log(`results: ${path.relative(process.cwd(), file)}`);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,210 @@
+// The graph's look, from the console's theme tokens (light and dark): shapes per kind, state as a
+// colour *and* a word in the caption, policy edges green (pass) or red dashed (deny) with arrows
+// for their direction, traffic edges weighted by bytes. Labels vanish when zoomed out
+// (min-zoomed-font-size), which keeps large graphs fast and legible.
+import type cytoscape from "cytoscape";
+
+export interface Palette {
+  bg: string;
+  surface: string;
+  surface2: string;
+  fg: string;
+  muted: string;
+  faint: string;
+  line: string;
+  lineStrong: string;
+  accent: string;
+  accentSoft: string;
+  ok: string;
+  okSoft: string;
+  warn: string;
+  warnSoft: string;
+  danger: string;
+  dangerSoft: string;
+}
+
+export function readPalette(): Palette {
+  const cs = getComputedStyle(document.documentElement);
+  const v = (name: string, dflt: string) => cs.getPropertyValue(name).trim() || dflt;
+  return {
+    bg: v("--bg", "#f6f7f9"),
+    surface: v("--surface", "#ffffff"),
+    surface2: v("--surface-2", "#f0f2f5"),
+    fg: v("--fg", "#161a20"),
+    muted: v("--muted", "#5b6472"),
+    faint: v("--faint", "#8a93a1"),
+    line: v("--line", "#dde1e7"),
+    lineStrong: v("--line-strong", "#c5cbd4"),
+    accent: v("--accent", "#1f5fbf"),
+    accentSoft: v("--accent-soft", "#e6eefa"),
+    ok: v("--ok", "#18794e"),
+    okSoft: v("--ok-soft", "#e5f4ec"),
+    warn: v("--warn", "#9a5b00"),
+    warnSoft: v("--warn-soft", "#fdf2dc"),
+    danger: v("--danger", "#b42318"),
+    dangerSoft: v("--danger-soft", "#fdecea"),
+  };
+}
+
+const FONT = "Inter, ui-sans-serif, system-ui, sans-serif";
+
+export function stylesheet(p: Palette, opts: { large: boolean }): cytoscape.StylesheetJson {
+  const tone = (t: string) => ({ ok: p.ok, warn: p.warn, danger: p.danger, accent: p.accent })[t] ?? p.faint;
+  const toneSoft = (t: string) => ({ ok: p.okSoft, warn: p.warnSoft, danger: p.dangerSoft, accent: p.accentSoft })[t] ?? p.surface2;
+  return [
+    {
+      selector: "node",
+      style: {
+        "font-family": FONT,
+        "font-size": 11,
+        color: p.fg,
+        label: "data(caption)",
+        "text-wrap": "wrap",
+        "text-max-width": "150px",
+        "text-valign": "bottom",
+        "text-halign": "center",
+        "text-margin-y": 4,
+        "min-zoomed-font-size": opts.large ? 9 : 6,
+        "background-color": p.surface,
+        "border-width": 1.5,
+        "border-color": p.lineStrong,
+        width: 28,
+        height: 28,
+      },
+    },
+    // ------------------------------------------------------------------------- groups
+    {
+      selector: "node:parent",
+      style: {
+        shape: "round-rectangle",
+        "text-valign": "top",
+        "text-halign": "center",
+        "text-margin-y": -4,
+        "font-weight": 600,
+        "font-size": 12,
+        padding: "14px",
+        "background-opacity": 1,
+        "corner-radius": 10,
+      },
+    },
+    {
+      selector: 'node[kind = "project"]',
+      style: { "background-color": p.surface2, "border-color": p.lineStrong, "border-style": "solid", "border-width": 1, color: p.muted, "font-size": 13, "text-transform": "none" },
+    },
+    {
+      selector: 'node[kind = "project"][?collapsed]',
+      style: { shape: "round-rectangle", width: 150, height: 56, "text-valign": "center", "text-margin-y": 0, "border-width": 2, "border-style": "double", color: p.fg, "font-weight": 600 },
+    },
+    // ------------------------------------------------------------------------- logical
+    {
+      selector: 'node[kind = "virtual-network"]',
+      style: { shape: "round-rectangle", width: 140, height: 46, "background-color": p.accentSoft, "border-color": p.accent, "border-width": 1.5, "text-valign": "center", "text-margin-y": 0, "font-weight": 600, color: p.fg },
+    },
+    { selector: 'node[kind = "virtual-network"]:parent', style: { "text-valign": "top", "text-margin-y": -4, "background-opacity": 0.55, color: p.accent } },
+    { selector: 'node[kind = "virtual-network"][?collapsed]', style: { "border-style": "double", "border-width": 3 } },
+    { selector: "node[?external]", style: { "border-style": "dashed", "background-color": p.surface, color: p.muted } },
+    {
+      selector: 'node[kind = "routing-instance"]',
+      style: { shape: "tag", width: 24, height: 18, "background-color": p.surface, "border-color": p.accent, "font-size": 9, color: p.muted },
+    },
+    { selector: 'node[kind = "port"]', style: { shape: "ellipse", width: 22, height: 22, "font-size": 10 } },
+    {
+      selector: 'node[kind = "aggregate"]',
+      style: { shape: "round-rectangle", width: 70, height: 30, "border-style": "double", "border-width": 3, "text-valign": "center", "text-margin-y": 0, "font-size": 10 },
+    },
+    { selector: 'node[kind = "floating-ip-pool"]', style: { shape: "hexagon", width: 30, height: 26, "background-color": p.warnSoft, "border-color": p.warn } },
+    { selector: 'node[kind = "any-network"]', style: { shape: "octagon", width: 34, height: 34, "border-style": "dashed", "border-color": p.muted, "background-color": p.surface } },
+    // ------------------------------------------------------------------------- infrastructure
+    {
+      selector: 'node[kind = "control-node"]',
+      style: { shape: "round-rectangle", width: 150, height: 52, "background-color": p.accent, "border-color": p.accent, color: p.surface, "text-valign": "center", "text-margin-y": 0, "font-weight": 600 },
+    },
+    {
+      selector: 'node[kind = "compute-node"]',
+      style: { shape: "round-rectangle", width: 140, height: 48, "border-width": 2.5, "text-valign": "center", "text-margin-y": 0, "font-weight": 600 },
+    },
+    { selector: 'node[kind = "compute-node"]:parent', style: { "text-valign": "top", "text-margin-y": -4, "background-opacity": 0.5 } },
+    { selector: 'node[kind = "bgp-router"]', style: { shape: "barrel", width: 130, height: 46, "border-width": 2.5, "text-valign": "center", "text-margin-y": 0, "font-weight": 600 } },
+    // ------------------------------------------------------------------------- state (colour + the word in the caption)
+    ...(["ok", "warn", "danger"] as const).flatMap((t) => [
+      { selector: `node[tone = "${t}"]`, style: { "border-color": tone(t) } },
+      { selector: `node[kind = "port"][tone = "${t}"]`, style: { "background-color": tone(t), "border-color": tone(t) } },
+      { selector: `node[kind = "compute-node"][tone = "${t}"], node[kind = "bgp-router"][tone = "${t}"], node[kind = "aggregate"][tone = "${t}"]`, style: { "background-color": toneSoft(t) } },
+    ]),
+    { selector: 'node[kind = "port"][tone = "neutral"]', style: { "background-color": p.surface, "border-color": p.faint } },
+    // ------------------------------------------------------------------------- edges
+    {
+      selector: "edge",
+      style: {
+        width: 1.5,
+        "line-color": p.lineStrong,
+        "curve-style": opts.large ? "straight" : "bezier",
+        "target-arrow-color": p.lineStrong,
+        "source-arrow-color": p.lineStrong,
+        "arrow-scale": 0.9,
+        "font-family": FONT,
+        "font-size": 9,
+        color: p.muted,
+        "text-background-color": p.surface,
+        "text-background-opacity": 0.9,
+        "text-background-padding": "2px",
+        "text-background-shape": "round-rectangle",
+        "min-zoomed-font-size": opts.large ? 10 : 7,
+        "text-rotation": "none",
+      },
+    },
+    { selector: 'edge[kind = "policy"]', style: { label: "data(label)", width: 2 } },
+    { selector: 'edge[kind = "policy"][action = "pass"]', style: { "line-color": p.ok, "target-arrow-color": p.ok, "source-arrow-color": p.ok, color: p.ok } },
+    { selector: 'edge[kind = "policy"][action = "deny"]', style: { "line-color": p.danger, "target-arrow-color": p.danger, "source-arrow-color": p.danger, "line-style": "dashed", color: p.danger } },
+    { selector: 'edge[kind = "policy"][direction = ">"]', style: { "target-arrow-shape": "triangle" } },
+    { selector: 'edge[kind = "policy"][direction = "<>"]', style: { "target-arrow-shape": "triangle", "source-arrow-shape": "triangle" } },
+    { selector: 'edge[kind = "policy"][action = "deny"][direction = ">"]', style: { "target-arrow-shape": "tee" } },
+    { selector: 'edge[kind = "policy"][action = "deny"][direction = "<>"]', style: { "target-arrow-shape": "tee", "source-arrow-shape": "tee" } },
+    { selector: 'edge[kind = "policy"][!attached]', style: { "line-color": p.faint, "target-arrow-color": p.faint, "source-arrow-color": p.faint, "line-style": "dotted", color: p.faint, opacity: 0.8 } },
+    { selector: 'edge[kind = "rt-import"]', style: { "line-style": "dotted", "line-color": p.accent, "target-arrow-color": p.accent, "target-arrow-shape": "vee", width: 1.2, label: "data(label)", color: p.accent } },
+    { selector: 'edge[kind = "fip-pool"]', style: { "line-color": p.warn, width: 1.5, "target-arrow-shape": "none" } },
+    { selector: 'edge[kind = "floating-ip"]', style: { "line-color": p.warn, "line-style": "dashed", width: 1.2, "target-arrow-color": p.warn, "target-arrow-shape": "triangle", label: "data(label)", color: p.warn } },
+    { selector: 'edge[kind = "agent-session"], edge[kind = "bgp-session"]', style: { width: 2.5, label: "data(label)" } },
+    { selector: 'edge[kind = "bgp-session"]', style: { width: 3, "line-style": "solid" } },
+    ...(["ok", "warn", "danger"] as const).map((t) => ({
+      selector: `edge[kind = "agent-session"][tone = "${t}"], edge[kind = "bgp-session"][tone = "${t}"]`,
+      style: { "line-color": tone(t), color: tone(t), ...(t !== "ok" ? { "line-style": "dashed" as const } : {}) },
+    })),
+    // traffic overlay: weighted by bytes, denied drawn red and dashed
+    {
+      selector: 'edge[kind = "flow"]',
+      style: {
+        width: "data(width)",
+        "line-color": p.accent,
+        opacity: 0.75,
+        "curve-style": "bezier",
+        "control-point-step-size": 28,
+        "target-arrow-shape": "triangle",
+        "target-arrow-color": p.accent,
+        label: "data(label)",
+        color: p.accent,
+        "font-weight": 600,
+        "z-index": 20,
+      },
+    },
+    { selector: 'edge[kind = "flow"][?denied]', style: { "line-color": p.danger, "target-arrow-color": p.danger, "line-style": "dashed", color: p.danger } },
+    { selector: "edge[merged > 1]", style: { width: 3 } },
+    // large graphs: the per-element drawing cost decides the first frame and panning. Edges drop
+    // their labels, arrows and dashes (the panel says pass/deny and the direction, the colour
+    // stays); a selected edge or the search's neighbourhood gets them back
+    ...(opts.large
+      ? [
+          { selector: "edge", style: { label: "", "target-arrow-shape": "none", "source-arrow-shape": "none", "line-style": "solid" } },
+          { selector: "edge:selected, edge.near", style: { label: "data(label)", "target-arrow-shape": "triangle" } },
+          { selector: 'edge[kind = "flow"]', style: { label: "data(label)" } },
+        ]
+      : []),
+    // ------------------------------------------------------------------------- interaction
+    { selector: "node:selected", style: { "border-color": p.accent, "border-width": 3, "underlay-color": p.accent, "underlay-opacity": 0.18, "underlay-padding": 6 } },
+    { selector: "edge:selected", style: { width: 4, "underlay-color": p.accent, "underlay-opacity": 0.2, "underlay-padding": 4 } },
+    { selector: ".match", style: { "underlay-color": p.warn, "underlay-opacity": 0.22, "underlay-padding": 7, "border-color": p.warn, "border-width": 3, "z-index": 30 } },
+    { selector: "node:parent.match", style: { "underlay-opacity": 0, "border-width": 3 } },
+    { selector: ".faded", style: { opacity: 0.18 } },
+    { selector: "node.faded:parent", style: { opacity: 0.45 } },
+  ] as cytoscape.StylesheetJson;
+}

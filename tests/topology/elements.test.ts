@@ -1,0 +1,117 @@
+// The console side of the topology: model → cytoscape elements (collapsed groups, edges moved to
+// the group, traffic overlay) and the diff a live update applies (positions of nodes that stay are
+// never touched because they are never re-added), and the grouped layout.
+import { describe, expect, it } from "vitest";
+import { diffElements, isEmptyDiff, toElements } from "../../components/topology/elements";
+import { groupedLayout } from "../../components/topology/layout";
+import type { TopologyModel } from "../../server/engine/topology";
+
+const model = (extra: Partial<TopologyModel> = {}): TopologyModel => ({
+  view: "logical",
+  nodes: [
+    { id: "project:a", kind: "project", label: "a" },
+    { id: "vn:1", kind: "virtual-network", label: "web", parent: "project:a", project: "project:a", detail: "10.1.0.0/24" },
+    { id: "vn:2", kind: "virtual-network", label: "db", parent: "project:a", project: "project:a" },
+    { id: "port:1", kind: "port", label: "web-1", parent: "vn:1", state: "Active", tone: "ok" },
+    { id: "port:2", kind: "port", label: "web-2", parent: "vn:1", state: "Active", tone: "ok" },
+    { id: "port:3", kind: "port", label: "db-1", parent: "vn:2", state: "Unbound", tone: "neutral" },
+    { id: "fip-pool:p", kind: "floating-ip-pool", label: "public", parent: "project:a" },
+  ],
+  edges: [
+    { id: "policy:x:0:vn:1:vn:2", kind: "policy", source: "vn:1", target: "vn:2", action: "pass", direction: "<>", label: "Pass" },
+    { id: "floating-ip:f1", kind: "floating-ip", source: "fip-pool:p", target: "port:1", label: "198.51.100.2" },
+    { id: "floating-ip:f2", kind: "floating-ip", source: "fip-pool:p", target: "port:2", label: "198.51.100.3" },
+  ],
+  groups: [],
+  aggregated: [],
+  stats: { nodes: 7, edges: 3, buildMs: 0 },
+  ...extra,
+});
+
+describe("toElements", () => {
+  it("draws every node with its parent and a caption with the state word", () => {
+    const els = toElements(model());
+    expect(els.nodes).toHaveLength(7);
+    expect(els.nodes.find((n) => n.id === "port:1")).toMatchObject({ parent: "vn:1", caption: "web-1\nActive" });
+    expect(els.nodes.find((n) => n.id === "vn:1")).toMatchObject({ group: true, caption: "web" });
+    expect(els.edges.map((e) => e.id).sort()).toEqual(["floating-ip:f1", "floating-ip:f2", "policy:x:0:vn:1:vn:2"]);
+  });
+
+  it("a collapsed group hides its members and takes over their edges, merged", () => {
+    const els = toElements(model(), new Set(["vn:1"]));
+    expect(els.nodes.map((n) => n.id)).not.toContain("port:1");
+    expect(els.nodes.find((n) => n.id === "vn:1")).toMatchObject({ collapsed: true, hidden: 2, caption: "web\n2 hidden" });
+    const fip = els.edges.filter((e) => e.kind === "floating-ip");
+    expect(fip).toHaveLength(1);
+    expect(fip[0]).toMatchObject({ source: "fip-pool:p", target: "vn:1", merged: 2 });
+    // collapsing the project hides everything in it, and the edges inside it
+    const p = toElements(model(), new Set(["project:a"]));
+    expect(p.nodes.map((n) => n.id)).toEqual(["project:a"]);
+    expect(p.edges).toHaveLength(0);
+  });
+
+  it("adds the traffic overlay between drawn nodes", () => {
+    const els = toElements(model(), new Set(), [{ id: "flow:vn:1:vn:2", source: "vn:1", target: "vn:2", bytes: 5 * 1024 * 1024, flows: 12, packets: 100, deniedBytes: 0, denied: false, filter: 'src_vn = "a" AND dst_vn = "b"' }]);
+    const f = els.edges.find((e) => e.kind === "flow")!;
+    expect(f).toMatchObject({ label: "5.0 MiB", denied: false, flows: 12 });
+    expect(f.width).toBeGreaterThan(5);
+  });
+});
+
+describe("diffElements", () => {
+  it("is empty for the same model", () => {
+    expect(isEmptyDiff(diffElements(toElements(model()), toElements(model())))).toBe(true);
+  });
+
+  it("adds, removes and updates only what changed", () => {
+    const before = toElements(model());
+    const m = model();
+    m.nodes = m.nodes.filter((n) => n.id !== "port:3");
+    m.nodes.push({ id: "port:4", kind: "port", label: "web-3", parent: "vn:1", state: "Active", tone: "ok" });
+    m.nodes.find((n) => n.id === "port:2")!.state = "Host down";
+    m.edges[0] = { ...m.edges[0], action: "deny", label: "Deny" };
+    const d = diffElements(before, toElements(m));
+    expect(d.addNodes.map((n) => n.id)).toEqual(["port:4"]);
+    expect(d.remove).toEqual(["port:3"]);
+    // vn:2 lost its only member: it is drawn as a plain node now
+    expect(d.update.map((u) => u.id).sort()).toEqual(["policy:x:0:vn:1:vn:2", "port:2", "vn:2"]);
+    expect(d.addEdges).toHaveLength(0);
+  });
+
+  it("re-parents a node that moved group, and replaces an edge whose ends changed", () => {
+    const before = toElements(model());
+    const m = model();
+    m.nodes.find((n) => n.id === "port:3")!.parent = "vn:1";
+    m.edges[1] = { ...m.edges[1], target: "port:3" };
+    const d = diffElements(before, toElements(m));
+    expect(d.reparent).toEqual([{ id: "port:3", parent: "vn:1" }]);
+    expect(d.remove).toContain("floating-ip:f1");
+    expect(d.addEdges.map((e) => e.id)).toEqual(["floating-ip:f1"]);
+  });
+});
+
+describe("groupedLayout", () => {
+  it("places every leaf, members inside their group's box, without overlaps", () => {
+    const els = toElements(model());
+    const pos = groupedLayout(els.nodes);
+    const leaves = els.nodes.filter((n) => !n.group);
+    for (const l of leaves) expect(pos.get(l.id), l.id).toBeTruthy();
+    const pts = leaves.map((l) => pos.get(l.id)!);
+    for (let i = 0; i < pts.length; i++) for (let j = i + 1; j < pts.length; j++) expect(Math.hypot(pts[i].x - pts[j].x, pts[i].y - pts[j].y)).toBeGreaterThan(40);
+  });
+
+  it("is linear enough for 5,000 nodes", () => {
+    const nodes = [];
+    for (let p = 0; p < 20; p++) {
+      nodes.push({ id: `p${p}`, kind: "project" });
+      for (let v = 0; v < 25; v++) {
+        nodes.push({ id: `p${p}v${v}`, parent: `p${p}`, kind: "virtual-network" });
+        for (let k = 0; k < 9; k++) nodes.push({ id: `p${p}v${v}k${k}`, parent: `p${p}v${v}`, kind: "port" });
+      }
+    }
+    const t0 = performance.now();
+    const pos = groupedLayout(nodes);
+    expect(performance.now() - t0).toBeLessThan(200);
+    expect(pos.size).toBe(20 * 25 * 9);
+  });
+});
