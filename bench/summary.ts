@@ -46,6 +46,13 @@ for (const f of files.sort()) {
   } else if (r.bench === "bgp-fuzz") {
     rows.push(["bgp-fuzz", `${r.cases} fuzz cases through the decoder`, `${num(r.decodesPerSecond)} decodes/s`, "", at]);
     rows.push(["", "crashes", String(r.crashes), "0", ""]);
+  } else if (r.bench === "topology") {
+    rows.push(["topology", `${r.nodes} nodes / ${r.edges} edges: first interactive render`, num(r.first_render_ms, " ms"), "< 2000 ms", at]);
+    rows.push(["", "pan: main-thread time per frame, median", num(r.pan_frame_ms_median, " ms"), "≤ 16 ms", ""]);
+    rows.push(["", "state change → graph updated", num(r.update_ms, " ms"), "< 1000 ms", ""]);
+  } else if (r.bench === "flows") {
+    rows.push(["flows", `ingest into DuckDB (${r.records} records)`, num(r.ingest_records_per_s, " records/s"), "≥ 500000/s", at]);
+    rows.push(["", "top-N / time series / raw page", `${num(r.topn_ms)} / ${num(r.timeseries_ms)} / ${num(r.raw_page_ms)} ms`, "", ""]);
   } else if (r.bench === "agent-forwarding") {
     const x = r.figures ?? {};
     rows.push(["agent-forwarding", "local delivery, first packet / established", `${num(x.localFirstPacketPps)} / ${num(x.localEstablishedPps)} pkt/s`, "", at]);
