@@ -7,7 +7,11 @@ set -e
 ensure_node_modules
 ensure_prisma_client
 # Debian chromium for Playwright, real BGP daemons for the interop tests (loopback only), ClickHouse 18.16 for the flow-store suite
-ensure_debian_packages chromium:chromium gobgpd:gobgpd bird:bird2 clickhouse-server:clickhouse-server
+ensure_debian_packages chromium:chromium
+set +e
+# the daemons the interop and store tests run against; if the mirror fails, those tests skip and say why
+ensure_debian_packages gobgpd:gobgpd bird:bird2 clickhouse-server:clickhouse-server || log "could not install gobgpd/bird2/clickhouse-server: their tests will be skipped"
+set -e
 set +e
 
 rm -rf .reports && mkdir -p .reports
