@@ -3,16 +3,15 @@
 // chromium measures the time from navigation start to the first VN row visible on
 // /overlay/virtual-networks (median of 5 page loads), and the tRPC `config.list` response time.
 //   npx tsx bench/console-vn-list.ts [--vns 5000] [--runs 5]
-import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { chromium, type Browser, type BrowserContext, type Page } from "@playwright/test";
+import { chromium, type Browser, type BrowserContext } from "@playwright/test";
 import { Engine } from "../server/engine/engine";
 import type { Actor } from "../server/engine/config/api";
 import { median, percentile, printTable, type Row, writeResult } from "./lib";
+import { freePort, login, startConsole, stopConsole } from "./console";
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -22,7 +21,6 @@ const VNS = arg("vns", 5000);
 const RUNS = arg("runs", 5);
 const GOAL_MS = 1000;
 const ACTOR: Actor = { userId: null, email: "bench@weft", role: "admin", source: "api" };
-const ADMIN = { email: "bench-admin@weft.local", password: "bench-password-1" };
 const PROJECT = ["default-domain", "default-project"];
 const ROW = '[data-testid^="row-vn-"]';
 const vnName = (i: number) => `vn-${String(i).padStart(5, "0")}`;
@@ -54,71 +52,6 @@ async function seed(dir: string) {
   const count = engine.config.count("virtual-network");
   await engine.stop();
   return { seconds: (performance.now() - t0) / 1000, count };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startConsole(dir: string, port: number): Promise<{ proc: ChildProcess; log: string[]; startSeconds: number }> {
-  if (!fs.existsSync(".next/BUILD_ID")) throw new Error("no Next.js build (.next/BUILD_ID): run `npx next build` first (scripts/bench.sh does)");
-  const log: string[] = [];
-  const t0 = performance.now();
-  // node --import tsx: one process, so its pid is the server's
-  const proc = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
-    env: {
-      ...process.env,
-      NODE_ENV: "production",
-      NEXT_TELEMETRY_DISABLED: "1",
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      WEFT_DATA_DIR: dir,
-      WEFT_BASE_URL: `http://127.0.0.1:${port}`,
-      WEFT_ADMIN_EMAIL: ADMIN.email,
-      WEFT_ADMIN_PASSWORD: ADMIN.password,
-      WEFT_LAB_NODES: "0",
-      WEFT_AUTH_RATE_LIMIT: "0",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  for (const s of [proc.stdout!, proc.stderr!]) s.on("data", (d: Buffer) => log.push(...d.toString().split("\n").filter(Boolean)));
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`the console exited (${proc.exitCode}):\n${log.slice(-30).join("\n")}`);
-    try {
-      const r = await fetch(`http://127.0.0.1:${port}/healthz`);
-      if (r.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`the console did not answer /healthz within 120 s:\n${log.slice(-30).join("\n")}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { proc, log, startSeconds: (performance.now() - t0) / 1000 };
-}
-
-async function stopConsole(proc: ChildProcess) {
-  if (proc.exitCode !== null) return;
-  const done = new Promise((r) => proc.once("exit", r));
-  proc.kill("SIGTERM");
-  const t = setTimeout(() => proc.kill("SIGKILL"), 10_000);
-  await done;
-  clearTimeout(t);
-}
-
-async function login(page: Page, base: string) {
-  await page.goto(`${base}/login`);
-  await page.getByTestId("login-email").fill(ADMIN.email);
-  await page.getByTestId("login-password").fill(ADMIN.password);
-  await page.getByTestId("login-submit").click();
-  await page.waitForURL((u) => !u.pathname.startsWith("/login"), { timeout: 30_000 });
 }
 
 /** One measured page load: ms from navigation start to the first VN row on screen. */
