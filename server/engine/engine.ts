@@ -8,6 +8,9 @@ import { ControlNode } from "./control/control-node";
 import { Lab } from "./lab";
 import { Analytics } from "./analytics";
 import { SYSTEM_ACTOR } from "./config/api";
+import { KubeManager, parsePoolRef } from "./kube/manager";
+import { KubeWatchSource } from "./kube/watch";
+import path from "node:path";
 
 export interface EngineOptions {
   dataDir?: string;
@@ -24,6 +27,10 @@ export interface EngineOptions {
   bgp?: { address?: string; port?: number };
   /** flow store: "" = DuckDB under <data dir>/flows/, or clickhouse://… (default WEFT_FLOW_STORE) */
   flowStore?: string;
+  /** a kubeconfig to list+watch a live Kubernetes API (default WEFT_KUBECONFIG) */
+  kubeconfig?: string;
+  /** the global floating IP pool, Contrail's KUBERNETES_PUBLIC_FIP_POOL (default WEFT_KUBE_PUBLIC_FIP_POOL) */
+  kubePublicFipPool?: string;
 }
 
 export const IP_FABRIC = ["default-domain", "default-project", "ip-fabric"];
@@ -70,6 +77,10 @@ async function ensureLocalBgpRouter(config: ConfigService, name: string, bgp: { 
 
 export class Engine {
   lab: Lab | null = null;
+  /** the Kubernetes manager (contrail-kube-manager's role) */
+  kube!: KubeManager;
+  /** list+watch of a live Kubernetes API, when a kubeconfig is given */
+  kubeWatch: KubeWatchSource | null = null;
   /** flow collector, store, queries and the lab traffic generator (set by start) */
   analytics!: Analytics;
 
@@ -123,10 +134,26 @@ export class Engine {
       engine.lab = new Lab(config, `127.0.0.1:${control.listenPort}`, labNodes);
       await engine.lab.start();
     }
+    const poolText = opts.kubePublicFipPool ?? process.env.WEFT_KUBE_PUBLIC_FIP_POOL ?? process.env.KUBERNETES_PUBLIC_FIP_POOL;
+    engine.kube = new KubeManager(config, {
+      publicFipPool: parsePoolRef(poolText),
+      podSubnet: process.env.WEFT_KUBE_POD_SUBNET,
+      serviceSubnet: process.env.WEFT_KUBE_SERVICE_SUBNET,
+      stateFile: path.join(dir, "kube", "objects.json"),
+      log: (l) => console.error(l),
+    });
+    await engine.kube.start();
+    const kubeconfig = opts.kubeconfig ?? process.env.WEFT_KUBECONFIG;
+    if (kubeconfig) {
+      engine.kubeWatch = new KubeWatchSource(engine.kube, kubeconfig, (l) => console.error(l));
+      await engine.kubeWatch.start();
+    }
     return engine;
   }
 
   async stop() {
+    await this.kubeWatch?.stop();
+    await this.kube?.stop();
     await this.lab?.stop();
     await this.control.stop();
     await this.analytics?.stop();

@@ -114,6 +114,12 @@ export class AgentState {
     return this.vrfByVni.get(vni);
   }
 
+  /** Whether `port` owns `address` in `vrf`: a fixed address in its VRF, or one of its floating IPs in the FIP's VRF. */
+  owns(port: Port, vrf: string, address: string): boolean {
+    if (port.vrf === vrf && port.addresses.includes(address)) return true;
+    return port.floating_ips.some((f) => f.vrf === vrf && f.address === address);
+  }
+
   /** The local port owning `address` in `vrf` (a fixed address, or a floating IP in the FIP's VRF). */
   portOwning(vrf: string, address: string): Port | undefined {
     const uuid = this.portByAddr.get(`${vrf}|${address}`);
@@ -258,7 +264,15 @@ export class AgentState {
       const add = (vrf: string, address: string, why: string) => {
         if (!vrf || !address) return;
         const prefix = hostPrefix(address);
-        out.set(routeKey(vrf, prefix), { vrf, prefix, next_hops: [nh(vrf)], source: `agent:${this.self.name}`, why: [why], port_uuid: p.uuid });
+        const key = routeKey(vrf, prefix);
+        const had = out.get(key);
+        // a service VIP attached (as a floating IP) to several local pods: one route, ECMP over their labels
+        if (had && had.port_uuid !== p.uuid) {
+          if (!had.next_hops.some((n) => n.label === label)) had.next_hops.push(nh(vrf));
+          had.why.push(why);
+          return;
+        }
+        out.set(key, { vrf, prefix, next_hops: [nh(vrf)], source: `agent:${this.self.name}`, why: [why], port_uuid: p.uuid });
       };
       for (const a of p.addresses) add(p.vrf, a, `port ${p.fq_name || p.uuid} on ${this.self.name}`);
       // every direction: the answers of egress-only flows come back to the floating IP too

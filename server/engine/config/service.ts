@@ -1073,9 +1073,11 @@ export class ConfigService implements ConfigApi {
     const before = new Set(((current?.virtual_machine_interface_refs as Ref[] | undefined) ?? []).map((r) => r.uuid));
     ((fip.virtual_machine_interface_refs as Ref[] | undefined) ?? []).forEach((r, i) => {
       if (before.has(r.uuid)) return;
+      // a virtual IP (a Kubernetes service VIP) is shared by many ports and a port may back many services
+      if (fip.floating_ip_is_virtual_ip) return;
       for (const b of this.store.backRefsOf(r.uuid)) {
         const other = this.store.get(b.from);
-        if (!other || other.type !== "floating-ip" || other.uuid === fip.uuid || other.parent_uuid !== pool.uuid) continue;
+        if (!other || other.type !== "floating-ip" || other.uuid === fip.uuid || other.parent_uuid !== pool.uuid || other.floating_ip_is_virtual_ip) continue;
         fail([{
           field: `virtual_machine_interface_refs.${i}`,
           message: `port ${fqString(r.to)} already has a floating IP from this pool (${String(other.floating_ip_address)} of ${fqString(pool.fq_name)}): disassociate it first`,

@@ -94,3 +94,28 @@ export function overlaps(a: Cidr, b: Cidr): boolean {
 export function cidrText(c: Cidr): string {
   return `${c.prefix}/${c.prefixLen}`;
 }
+
+function cidrOf(family: Family, network: bigint, prefixLen: number): Cidr {
+  return { family, network, prefixLen, prefix: formatAddress(family, network) };
+}
+
+/** `base` minus the `except` blocks, as the fewest CIDRs (a NetworkPolicy ipBlock with except). */
+export function subtractCidrs(base: Cidr, except: Cidr[]): Cidr[] {
+  const hits = except.filter((e) => overlaps(base, e));
+  if (!hits.length) return [base];
+  if (hits.some((e) => e.prefixLen <= base.prefixLen)) return []; // an except covering the whole block
+  const bits = bitsOf(base.family);
+  const half = 1n << BigInt(bits - base.prefixLen - 1);
+  const lo = cidrOf(base.family, base.network, base.prefixLen + 1);
+  const hi = cidrOf(base.family, base.network + half, base.prefixLen + 1);
+  return [...subtractCidrs(lo, hits), ...subtractCidrs(hi, hits)];
+}
+
+/** The `index`-th block of length `prefixLen` inside `base` (carving per-namespace subnets), or null past the end. */
+export function nthSubnet(base: Cidr, prefixLen: number, index: number): Cidr | null {
+  if (prefixLen < base.prefixLen) return null;
+  const count = 1n << BigInt(prefixLen - base.prefixLen);
+  if (BigInt(index) >= count) return null;
+  const size = 1n << BigInt(bitsOf(base.family) - prefixLen);
+  return cidrOf(base.family, base.network + size * BigInt(index), prefixLen);
+}

@@ -4,7 +4,7 @@
 import dgram from "node:dgram";
 import type { Hop, NextHop, Port, TraceRequest, TraceResult } from "../../protocol/index.ts";
 import type { Action } from "../acl.ts";
-import { ecmpIndex } from "../ecmp.ts";
+import { ecmpIndex, pickNextHop } from "../ecmp.ts";
 import { type FlowEntry, type FlowForward, type FlowNat, FlowTable, flowKey } from "../flow-table.ts";
 import { type Tuple, protocolNumber, reverseTuple, tupleText } from "../packet.ts";
 import { portPolicy } from "../policy.ts";
@@ -384,7 +384,12 @@ export class SimDataPlane implements DataPlane {
     if (this.state.isSelf(nh)) {
       const dst = this.state.portByLabelOf(nh.label);
       if (!dst) return { ok: false, reason: `unknown label ${nh.label}` };
-      if (this.state.portOwning(vrf, tuple.dst) !== dst) return { ok: false, reason: `label ${nh.label} is port ${portName(dst)}, which does not own ${tuple.dst} in ${vrf}` };
+      if (!this.state.owns(dst, vrf, tuple.dst)) {
+        // a floating IP route leaked into this VRF (a service VIP imported by policy): the FIP's own VRF translates it
+        const fip = dst.floating_ips.find((f) => f.address === tuple.dst);
+        if (!fip) return { ok: false, reason: `label ${nh.label} is port ${portName(dst)}, which does not own ${tuple.dst} in ${vrf}` };
+        return { ok: true, fwd: { kind: "local", port: dst.uuid, label: nh.label }, tuple, vrf: fip.vrf, nat: usedNat, dstPort: dst };
+      }
       return { ok: true, fwd: { kind: "local", port: dst.uuid, label: nh.label }, tuple, vrf, nat: usedNat, dstPort: dst };
     }
     const encap = this.chooseEncap(nh);
@@ -527,7 +532,8 @@ export class SimDataPlane implements DataPlane {
       vrf = v;
       const route = this.state.fib.lookup(vrf, p.tuple.dst);
       if (!route) return drop(`no route to ${p.tuple.dst} in ${vrf}`);
-      const nh = route.nextHops.find((n) => this.state.isSelf(n));
+      const own = route.nextHops.filter((n) => this.state.isSelf(n));
+      const nh = pickNextHop(p.tuple, own);
       if (!nh) return drop(`${p.tuple.dst} is not local to ${node} (vrf ${vrf}); not forwarding tunnel to tunnel`);
       port = this.state.portByLabelOf(nh.label);
       if (!port) return drop(`unknown label ${nh.label}`);

@@ -1,0 +1,321 @@
+// Kubernetes objects as the kube manager sees them: the kinds it maps, their validation (with the
+// field path and the manifest line of what is wrong), multi-document YAML parsing, label selectors.
+import { LineCounter, parseAllDocuments } from "yaml";
+import { z } from "zod";
+
+export const KINDS = [
+  "Namespace",
+  "NetworkAttachmentDefinition",
+  "Pod",
+  "Deployment",
+  "ReplicaSet",
+  "ReplicationController",
+  "Service",
+  "Ingress",
+  "NetworkPolicy",
+] as const;
+export type Kind = (typeof KINDS)[number];
+
+/** Kinds that live in a namespace (everything but Namespace). */
+export const namespaced = (k: Kind) => k !== "Namespace";
+/** Workload controllers: the manager expands them into pods itself (no kube-controller-manager here). */
+export const WORKLOAD_KINDS: Kind[] = ["Deployment", "ReplicaSet", "ReplicationController"];
+
+const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const nameSchema = z
+  .string({ error: "a name is required" })
+  .min(1, "a name is required")
+  .max(63, "at most 63 characters")
+  .regex(NAME, "lower-case letters, digits and '-', starting and ending with a letter or digit (RFC 1123 label)");
+
+const stringMap = z.record(z.string(), z.string({ error: "values must be strings (quote numbers and booleans)" }));
+
+export const MetadataSchema = z.object({
+  name: nameSchema,
+  namespace: nameSchema.optional(),
+  uid: z.string().optional(),
+  resourceVersion: z.string().optional(),
+  labels: stringMap.optional(),
+  annotations: stringMap.optional(),
+  ownerReferences: z.array(z.object({ kind: z.string(), name: z.string(), uid: z.string().optional() }).passthrough()).optional(),
+}).passthrough();
+
+const LabelSelectorSchema = z.object({
+  matchLabels: stringMap.optional(),
+  matchExpressions: z
+    .array(
+      z.object({
+        key: z.string(),
+        operator: z.enum(["In", "NotIn", "Exists", "DoesNotExist"], { error: "operator must be In, NotIn, Exists or DoesNotExist" }),
+        values: z.array(z.string()).optional(),
+      }),
+    )
+    .optional(),
+});
+export type LabelSelector = z.infer<typeof LabelSelectorSchema>;
+
+const portNumber = z.number({ error: "a port number (1–65535)" }).int().min(1, "ports are 1–65535").max(65535, "ports are 1–65535");
+const protocolSchema = z.enum(["TCP", "UDP", "SCTP"], { error: "protocol must be TCP, UDP or SCTP" }).optional();
+
+const ContainerSchema = z
+  .object({
+    name: z.string().optional(),
+    image: z.string().optional(),
+    ports: z.array(z.object({ name: z.string().optional(), containerPort: portNumber, protocol: protocolSchema }).passthrough()).optional(),
+  })
+  .passthrough();
+
+const PodSpecSchema = z
+  .object({
+    nodeName: z.string().optional(),
+    containers: z.array(ContainerSchema).optional(),
+  })
+  .passthrough();
+
+const PodTemplateSchema = z.object({
+  metadata: z.object({ labels: stringMap.optional(), annotations: stringMap.optional() }).passthrough().optional(),
+  spec: PodSpecSchema.optional(),
+});
+
+const ServicePortSchema = z
+  .object({
+    name: z.string().optional(),
+    protocol: protocolSchema,
+    port: portNumber,
+    targetPort: z.union([portNumber, z.string()]).optional(),
+    nodePort: z.number().int().min(30000, "nodePort must be in 30000–32767").max(32767, "nodePort must be in 30000–32767").optional(),
+  })
+  .passthrough();
+
+const PeerSchema = z.object({
+  podSelector: LabelSelectorSchema.optional(),
+  namespaceSelector: LabelSelectorSchema.optional(),
+  ipBlock: z.object({ cidr: z.string(), except: z.array(z.string()).optional() }).optional(),
+});
+const PolicyPortSchema = z.object({
+  protocol: protocolSchema,
+  port: z.union([portNumber, z.string()]).optional(),
+  endPort: portNumber.optional(),
+});
+
+const IngressBackendSchema = z
+  .object({
+    service: z.object({ name: z.string(), port: z.object({ number: portNumber.optional(), name: z.string().optional() }).optional() }).optional(),
+    serviceName: z.string().optional(),
+    servicePort: z.union([portNumber, z.string()]).optional(),
+  })
+  .passthrough();
+
+export const SPEC_SCHEMAS: Record<Kind, z.ZodType> = {
+  Namespace: z.object({}).passthrough().optional(),
+  NetworkAttachmentDefinition: z.object({ config: z.string().optional() }).passthrough().optional(),
+  Pod: PodSpecSchema.optional(),
+  Deployment: z.object({ replicas: z.number().int().min(0).max(1000).optional(), selector: LabelSelectorSchema.optional(), template: PodTemplateSchema }).passthrough(),
+  ReplicaSet: z.object({ replicas: z.number().int().min(0).max(1000).optional(), selector: LabelSelectorSchema.optional(), template: PodTemplateSchema }).passthrough(),
+  ReplicationController: z
+    .object({ replicas: z.number().int().min(0).max(1000).optional(), selector: stringMap.optional(), template: PodTemplateSchema })
+    .passthrough(),
+  Service: z
+    .object({
+      type: z.enum(["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"], { error: "type must be ClusterIP, NodePort, LoadBalancer or ExternalName" }).optional(),
+      selector: stringMap.optional(),
+      clusterIP: z.string().optional(),
+      loadBalancerIP: z.string().optional(),
+      ports: z.array(ServicePortSchema).optional(),
+    })
+    .passthrough()
+    .optional(),
+  Ingress: z
+    .object({
+      defaultBackend: IngressBackendSchema.optional(),
+      backend: IngressBackendSchema.optional(),
+      rules: z
+        .array(
+          z
+            .object({
+              host: z.string().optional(),
+              http: z.object({ paths: z.array(z.object({ path: z.string().optional(), backend: IngressBackendSchema }).passthrough()) }).optional(),
+            })
+            .passthrough(),
+        )
+        .optional(),
+    })
+    .passthrough()
+    .optional(),
+  NetworkPolicy: z
+    .object({
+      podSelector: LabelSelectorSchema,
+      policyTypes: z.array(z.enum(["Ingress", "Egress"], { error: "policyTypes are Ingress and Egress" })).optional(),
+      ingress: z.array(z.object({ from: z.array(PeerSchema).optional(), ports: z.array(PolicyPortSchema).optional() })).optional(),
+      egress: z.array(z.object({ to: z.array(PeerSchema).optional(), ports: z.array(PolicyPortSchema).optional() })).optional(),
+    })
+    .passthrough(),
+};
+
+export interface KubeObject {
+  apiVersion: string;
+  kind: Kind;
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: { kind: string; name: string; uid?: string }[];
+  };
+  // biome-ignore lint: specs are per kind, validated by SPEC_SCHEMAS
+  spec?: any;
+}
+
+export const keyOf = (kind: Kind, namespace: string | undefined, name: string) => (namespace ? `${kind}/${namespace}/${name}` : `${kind}/${name}`);
+export const objectKey = (o: KubeObject) => keyOf(o.kind, o.metadata.namespace, o.metadata.name);
+
+export interface Issue {
+  /** dotted path in the document (metadata.name, spec.ports.0.port) */
+  field: string;
+  message: string;
+  /** 1-based line in the manifest, when known */
+  line?: number;
+}
+
+export interface ParsedDocument {
+  index: number;
+  /** 1-based first line of the document in the manifest */
+  line: number;
+  object: KubeObject | null;
+  issues: Issue[];
+  warnings: Issue[];
+}
+
+/** Validates one object (from a manifest or a watch): issues name the field and what is allowed. */
+export function validateObject(raw: unknown, defaultNamespace = "default"): { object: KubeObject | null; issues: Issue[]; warnings: Issue[] } {
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) return { object: null, issues: [{ field: "", message: "a Kubernetes object (a mapping with apiVersion, kind, metadata) is expected" }], warnings: [] };
+  const r = raw as Record<string, unknown>;
+  const issues: Issue[] = [];
+  if (typeof r.apiVersion !== "string" || !r.apiVersion) issues.push({ field: "apiVersion", message: "apiVersion is required (v1, apps/v1, networking.k8s.io/v1, k8s.cni.cncf.io/v1)" });
+  if (typeof r.kind !== "string" || !(KINDS as readonly string[]).includes(r.kind)) {
+    issues.push({ field: "kind", message: `${typeof r.kind === "string" ? `kind ${r.kind} is not handled` : "kind is required"}: the kube manager maps ${KINDS.join(", ")}` });
+    return { object: null, issues, warnings: [] };
+  }
+  const kind = r.kind as Kind;
+  const meta = MetadataSchema.safeParse(r.metadata ?? {});
+  if (!meta.success) for (const i of meta.error.issues) issues.push({ field: ["metadata", ...i.path].join("."), message: i.message });
+  const spec = SPEC_SCHEMAS[kind].safeParse(r.spec);
+  if (!spec.success) for (const i of spec.error.issues) issues.push({ field: ["spec", ...i.path].join("."), message: i.message });
+  if (issues.length || !meta.success) return { object: null, issues, warnings: [] };
+  const metadata = { ...meta.data } as KubeObject["metadata"];
+  if (namespaced(kind)) metadata.namespace ??= defaultNamespace;
+  else delete metadata.namespace;
+  const object: KubeObject = { apiVersion: r.apiVersion as string, kind, metadata, spec: r.spec ?? {} };
+  const warnings: Issue[] = [];
+  issues.push(...semanticIssues(object, warnings));
+  return { object: issues.length ? null : object, issues, warnings };
+}
+
+function semanticIssues(o: KubeObject, warnings: Issue[]): Issue[] {
+  const out: Issue[] = [];
+  const ann = o.metadata.annotations ?? {};
+  for (const key of ["opencontrail.org/network", "opencontrail.org/fip-pool"]) {
+    if (ann[key] === undefined) continue;
+    try {
+      parseContrailDict(ann[key]);
+    } catch (e) {
+      out.push({ field: `metadata.annotations.${key}`, message: (e as Error).message });
+    }
+  }
+  if (o.kind === "NetworkAttachmentDefinition" && !ann["opencontrail.org/cidr"]) {
+    out.push({ field: "metadata.annotations.opencontrail.org/cidr", message: 'a NetworkAttachmentDefinition needs the annotation "opencontrail.org/cidr" with its subnet (e.g. "101.101.101.0/24")' });
+  }
+  if (o.kind === "Service") {
+    (o.spec?.ports ?? []).forEach((p: { port: number; targetPort?: number | string }, i: number) => {
+      if (p.targetPort !== undefined && typeof p.targetPort === "number" && p.targetPort !== p.port) {
+        warnings.push({ field: `spec.ports.${i}.targetPort`, message: `targetPort ${p.targetPort} differs from port ${p.port}: the service VIP is a 1:1 floating IP (seed 004) and ports are not translated, so clients must use port ${p.targetPort}` });
+      }
+    });
+  }
+  return out;
+}
+
+/**
+ * Contrail's annotation values: JSON, or the Python-dict style the seed shows
+ * ("{'domain': 'default-domain', 'project': 'k8s-ns-user-1', 'network': 'vn-ns-default', 'name': 'pool-ns-default'}").
+ */
+export function parseContrailDict(text: string): Record<string, string> {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    try {
+      v = JSON.parse(text.replace(/'/g, '"'));
+    } catch {
+      throw new Error(`not a dictionary: expected {"domain": "…", "project": "…", "network"/"name": "…"} (JSON or the Python style with single quotes), got ${text}`);
+    }
+  }
+  if (!v || typeof v !== "object" || Array.isArray(v)) throw new Error(`not a dictionary: ${text}`);
+  const out: Record<string, string> = {};
+  for (const [k, x] of Object.entries(v)) out[k] = String(x);
+  return out;
+}
+
+/** Parses a multi-document manifest; issues carry the line of the offending field. */
+export function parseManifest(text: string, defaultNamespace = "default"): ParsedDocument[] {
+  const lc = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false });
+  const list = Array.isArray(docs) ? docs : [docs];
+  const out: ParsedDocument[] = [];
+  let index = 0;
+  for (const doc of list) {
+    const start = doc.range?.[0] ?? 0;
+    const line = lc.linePos(start).line;
+    if (doc.errors.length) {
+      out.push({ index: index++, line, object: null, issues: doc.errors.map((e) => ({ field: "", message: e.message.split("\n")[0], line: lc.linePos(e.pos[0]).line })), warnings: [] });
+      continue;
+    }
+    const js = doc.toJS();
+    if (js === null || js === undefined) continue; // an empty document (--- at the end)
+    const items = js && typeof js === "object" && (js as { kind?: string }).kind === "List" ? ((js as { items?: unknown[] }).items ?? []) : [js];
+    for (const item of items) {
+      const { object, issues, warnings } = validateObject(item, defaultNamespace);
+      for (const i of [...issues, ...warnings]) {
+        const path = i.field ? i.field.split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : p)) : [];
+        i.line = lineOf(doc, lc, path) ?? line;
+      }
+      out.push({ index: index++, line, object, issues, warnings });
+    }
+  }
+  return out;
+}
+
+function lineOf(doc: { getIn(p: unknown[], keep: boolean): unknown }, lc: LineCounter, path: (string | number)[]): number | undefined {
+  // annotation keys contain dots and slashes: walk as far as the document has nodes
+  for (let n = path.length; n >= 0; n--) {
+    let p = path.slice(0, n);
+    if (p[0] === "metadata" && p[1] === "annotations" && n > 2) p = ["metadata", "annotations", path.slice(2).join(".")];
+    const node = doc.getIn(p, true) as { range?: [number, number, number] } | undefined;
+    if (node && typeof node === "object" && node.range) return lc.linePos(node.range[0]).line;
+  }
+  return undefined;
+}
+
+/** Kubernetes label selector semantics (an empty selector selects everything). */
+export function selects(sel: LabelSelector | undefined, labels: Record<string, string> | undefined): boolean {
+  const l = labels ?? {};
+  if (!sel) return true;
+  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (l[k] !== v) return false;
+  for (const e of sel.matchExpressions ?? []) {
+    const has = Object.hasOwn(l, e.key);
+    if (e.operator === "Exists" && !has) return false;
+    if (e.operator === "DoesNotExist" && has) return false;
+    if (e.operator === "In" && (!has || !(e.values ?? []).includes(l[e.key]))) return false;
+    if (e.operator === "NotIn" && has && (e.values ?? []).includes(l[e.key])) return false;
+  }
+  return true;
+}
+
+/** A Service / ReplicationController selector (a plain map); an empty or absent one selects nothing. */
+export function mapSelects(sel: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
+  if (!sel || Object.keys(sel).length === 0) return false;
+  const l = labels ?? {};
+  return Object.entries(sel).every(([k, v]) => l[k] === v);
+}
