@@ -5,6 +5,7 @@ import path from "node:path";
 import next from "next";
 import { startServices, stopServices } from "./services";
 import { handleVnc } from "./rest/vnc";
+import { handleKube } from "./rest/kube";
 import { handleEvents } from "./http/events";
 import { handleHealthz, handleMetrics } from "./http/ops";
 
@@ -28,6 +29,7 @@ async function main() {
       await handleVnc(services, req, res, url);
       return;
     }
+    if (p.startsWith("/api/v1/kube/")) return handleKube(services, req, res, url);
     if (p === "/healthz") return handleHealthz(services, res);
     if (p === "/events") return handleEvents(services, req, res);
     if (p === "/metrics") return handleMetrics(services, res);

@@ -10,6 +10,7 @@ import { trafficRouter } from "./routers/traffic";
 import { flowsRouter } from "./routers/flows";
 import { bgpRouter } from "./routers/bgp";
 import { topologyRouter } from "./routers/topology";
+import { kubeRouter } from "./routers/kube";
 
 export const appRouter = router({
   me: meRouter,
@@ -23,6 +24,7 @@ export const appRouter = router({
   flows: flowsRouter,
   bgp: bgpRouter,
   topology: topologyRouter,
+  kube: kubeRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -14,13 +14,13 @@ import { COMPILED_TYPES, compiledFqNameToId, routeCompiled, routingInstanceChild
 const MAX_BODY = 10 * 1024 * 1024;
 const COLLECTIONS = new Map<string, ObjectType>(OBJECT_TYPES.map((t) => [`${t}s`, t]));
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+export function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   const text = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), ...headers });
   res.end(text);
 }
 
-function sendError(res: ServerResponse, e: unknown) {
+export function sendError(res: ServerResponse, e: unknown) {
   if (isWeftError(e)) {
     const headers: Record<string, string> = e.code === "unauthorized" ? { "www-authenticate": 'Basic realm="weft", charset="UTF-8"' } : {};
     return send(res, e.status, { code: e.code, message: e.message, issues: e.issues, ...(e.details ? { details: e.details } : {}) }, headers);
@@ -74,7 +74,7 @@ function typeOrNotFound(name: string): ObjectType {
   return name;
 }
 
-function requireWriter(actor: Actor) {
+export function requireWriter(actor: Actor) {
   if (actor.role === "viewer") throw new WeftError("forbidden", `${actor.email} has the viewer role: read-only access`);
 }
 
