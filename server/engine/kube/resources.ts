@@ -266,7 +266,7 @@ export function parseManifest(text: string, defaultNamespace = "default"): Parse
   const out: ParsedDocument[] = [];
   let index = 0;
   for (const doc of list) {
-    const start = doc.range?.[0] ?? 0;
+    const start = (doc.contents as { range?: [number, number, number] } | null)?.range?.[0] ?? doc.range?.[0] ?? 0;
     const line = lc.linePos(start).line;
     if (doc.errors.length) {
       out.push({ index: index++, line, object: null, issues: doc.errors.map((e) => ({ field: "", message: e.message.split("\n")[0], line: lc.linePos(e.pos[0]).line })), warnings: [] });
