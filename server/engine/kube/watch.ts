@@ -72,6 +72,7 @@ export class KubeWatchSource {
         if (o.metadata?.name) this.kube.remove(r.kind, r.kind === "Namespace" ? undefined : (o.metadata.namespace ?? "default"), o.metadata.name);
       });
       inf.on("error", (err) => {
+        if (this.stopped) return;
         st.state = "error";
         st.lastError = (err as Error)?.message ?? String(err);
         this.log(`kube watch ${r.path}: ${st.lastError}; retrying in ${this.retryMs} ms`);
@@ -81,7 +82,8 @@ export class KubeWatchSource {
         }, this.retryMs).unref?.();
       });
       this.informers.push(inf);
-      await inf.start().catch((e) => {
+      // not awaited: an unreachable API server must not hold up the console's start
+      void inf.start().catch((e) => {
         st.state = "error";
         st.lastError = (e as Error).message;
       });
