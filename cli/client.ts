@@ -75,11 +75,12 @@ export class Client {
     const headers: Record<string, string> = { accept: "application/json", "x-weft-client": "weftctl" };
     const authz = this.authorization();
     if (authz) headers.authorization = authz;
-    if (body !== undefined) headers["content-type"] = "application/json";
-    const url = `${this.server}/vnc${pathname}`;
+    // a string body is sent as it is (a YAML manifest); paths under /api/ are not /vnc's
+    if (body !== undefined) headers["content-type"] = typeof body === "string" ? "application/yaml" : "application/json";
+    const url = pathname.startsWith("/api/") ? `${this.server}${pathname}` : `${this.server}/vnc${pathname}`;
     let res: Response;
     try {
-      res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      res = await fetch(url, { method, headers, body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body) });
     } catch (e) {
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
       const why = cause?.code ?? cause?.message ?? (e as Error).message;
@@ -92,7 +93,7 @@ export class Client {
     } catch {
       throw new ApiError(res.status, `${method} ${url}: HTTP ${res.status}, not a JSON answer: is ${this.server} a Weft server?`);
     }
-    if (!res.ok) {
+    if (!res.ok && !(res.status === 400 && (data as { results?: unknown }).results)) {
       const err = data as { message?: string; issues?: Issue[] };
       let message = err.message ?? `HTTP ${res.status}`;
       if (res.status === 401) message += this.credentials ? "" : " (run `weftctl login`, or set WEFT_TOKEN)";

@@ -1,4 +1,5 @@
 // weftctl: Weft's command-line client. Talks only to the REST API (/vnc) of a Weft server.
+import fs from "node:fs";
 import { createRequire } from "node:module";
 import { Command, Option } from "commander";
 import { CONFIG_ROOT, OBJECT_TYPES, type ObjectType, TYPES, fqString } from "../server/engine/model/types";
@@ -311,6 +312,79 @@ Examples:
         if (format === "table") out(`${a.type} ${fqString(a.fq_name)} ${a.result}`);
       });
       if (format !== "table") out(serialize(done, format));
+    }),
+  );
+
+// ---- Kubernetes: kubectl apply/delete -f for the kube manager (POST|DELETE /api/v1/kube/apply)
+type KubeResult = {
+  index: number;
+  line: number;
+  kind: string;
+  namespace: string;
+  name: string;
+  action: string;
+  errors: { field: string; message: string; line?: number }[];
+  warnings: { field: string; message: string }[];
+  status?: { state: string; message: string; warnings: string[] };
+};
+const KUBE_KINDS: Record<string, string> = {
+  ns: "Namespace", namespace: "Namespace", namespaces: "Namespace",
+  po: "Pod", pod: "Pod", pods: "Pod",
+  svc: "Service", service: "Service", services: "Service",
+  ing: "Ingress", ingress: "Ingress", ingresses: "Ingress",
+  netpol: "NetworkPolicy", networkpolicy: "NetworkPolicy", networkpolicies: "NetworkPolicy",
+  deploy: "Deployment", deployment: "Deployment", deployments: "Deployment",
+  rc: "ReplicationController", replicationcontroller: "ReplicationController", replicationcontrollers: "ReplicationController",
+  rs: "ReplicaSet", replicaset: "ReplicaSet", replicasets: "ReplicaSet",
+  "net-attach-def": "NetworkAttachmentDefinition", networkattachmentdefinition: "NetworkAttachmentDefinition", networkattachmentdefinitions: "NetworkAttachmentDefinition",
+};
+
+function printKube(results: KubeResult[], format: Format) {
+  if (format !== "table") return out(serialize(results, format));
+  for (const r of results) {
+    const what = `${r.kind.toLowerCase() || "document"}/${r.name || `#${r.index + 1}`}${r.namespace ? ` -n ${r.namespace}` : ""}`;
+    out(`${what} ${r.action}${r.status && r.status.state !== "ready" ? ` (${r.status.state}: ${r.status.message})` : r.status?.message ? ` (${r.status.message})` : ""}`);
+    for (const e of r.errors) err(`  line ${e.line ?? r.line}: ${e.field ? `${e.field}: ` : ""}${e.message}`);
+    for (const w of [...r.warnings.map((x) => `${x.field}: ${x.message}`), ...(r.status?.warnings ?? [])]) err(`  warning: ${w}`);
+  }
+}
+
+const kube = program.command("kube").description("Kubernetes manifests for the kube manager (like kubectl apply/delete -f)");
+for (const [name, method, help] of [
+  ["apply", "POST", "create or update the objects of a manifest (YAML, several documents)"],
+  ["delete", "DELETE", "delete the objects a manifest names"],
+] as const) {
+  kube
+    .command(name)
+    .description(help)
+    .requiredOption("-f, --filename <file>", "manifest file, or - for standard input")
+    .option("-n, --namespace <ns>", "namespace for documents that name none", "default")
+    .option("--dry-run", "validate only (apply)")
+    .action(
+      run(async (opts: { filename: string; namespace: string; dryRun?: boolean }, cmd: Command) => {
+        const { client, format } = context(cmd);
+        const text = opts.filename === "-" ? fs.readFileSync(0, "utf8") : fs.readFileSync(opts.filename, "utf8");
+        const q = new URLSearchParams({ namespace: opts.namespace, ...(opts.dryRun ? { dry_run: "true" } : {}) });
+        const r = await client.request<{ ok: boolean; results: KubeResult[] }>(method, `/api/v1/kube/apply?${q}`, text);
+        printKube(r.results, format);
+        if (!r.ok) process.exitCode = 1;
+      }),
+    );
+}
+kube
+  .command("get")
+  .description("list Kubernetes objects with their status (kinds: ns, po, svc, ing, netpol, deploy, rc, rs, net-attach-def)")
+  .argument("<kind>", "kind or short name")
+  .option("-n, --namespace <ns>", "only this namespace")
+  .action(
+    run(async (kindArg: string, opts: { namespace?: string }, cmd: Command) => {
+      const { client, format } = context(cmd);
+      const kind = KUBE_KINDS[kindArg.toLowerCase()];
+      if (!kind) throw new UsageError(`unknown kind ${kindArg}: use one of ${Object.keys(KUBE_KINDS).join(", ")}`);
+      const q = new URLSearchParams({ kind, ...(opts.namespace ? { namespace: opts.namespace } : {}) });
+      const r = await client.get<{ objects: { namespace: string; name: string; status: { state: string; message: string }; produced: { type: string }[] }[] }>(`/api/v1/kube/objects?${q}`);
+      if (format !== "table") return out(serialize(r.objects, format));
+      out(table(["NAMESPACE", "NAME", "STATE", "STATUS", "WEFT OBJECTS"], r.objects.map((o) => [o.namespace, o.name, o.status.state, o.status.message, String(o.produced.length)])));
     }),
   );
 

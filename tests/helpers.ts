@@ -1,4 +1,5 @@
 // Real components for tests: an engine on a fresh SQLite file, and the REST API on a real socket.
+import { handleKube } from "../server/rest/kube";
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
@@ -47,6 +48,7 @@ export async function startServer(): Promise<TestServer> {
     const url = new URL(req.url ?? "/", `http://127.0.0.1:${port}`);
     if (url.pathname === "/healthz") void handleHealthz(services, res);
     else if (url.pathname === "/metrics") void handleMetrics(services, res);
+    else if (url.pathname.startsWith("/api/v1/kube/")) void handleKube(services, req, res, url);
     else void handleVnc(services, req, res, url);
   });
   const viewer = { email: "viewer@test.weft", password: "viewer-password-1" };

@@ -218,6 +218,33 @@ virtual-network:
     expect(s.services.engine.config.find(uuid)).toBeUndefined();
   });
 
+  it("kube apply -f / get / delete -f: per-document results, errors with line and field, exit 1", async () => {
+    const manifest = write(
+      "app.yaml",
+      `apiVersion: v1
+kind: Namespace
+metadata: { name: cli-ns, annotations: { opencontrail.org/isolation: "true" } }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: api, namespace: cli-ns }
+spec: { ports: [{ port: 8080 }] }
+`,
+    );
+    const applied = await ok(["kube", "apply", "-f", manifest]);
+    expect(applied).toContain("namespace/cli-ns created (isolated)");
+    expect(applied).toMatch(/service\/api -n cli-ns created \(cluster IP 10\.\d+\.\d+\.\d+\)/);
+    expect(await ok(["kube", "apply", "-f", manifest])).toContain("namespace/cli-ns unchanged");
+    const got = await ok(["kube", "get", "svc", "-n", "cli-ns"]);
+    expect(got).toMatch(/cli-ns\s+api\s+ready\s+cluster IP/);
+    const bad = await weftctl(["kube", "apply", "-f", "-"], {}, "apiVersion: v1\nkind: Service\nmetadata:\n  name: x\nspec:\n  type: Magic\n");
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain("service/x -n default invalid");
+    expect(bad.stderr).toMatch(/line 6: spec\.type: type must be ClusterIP, NodePort, LoadBalancer or ExternalName/);
+    const del = await ok(["kube", "delete", "-f", manifest]);
+    expect(del).toContain("namespace/cli-ns deleted");
+  });
+
   it("refuses a viewer's token with the server's 403 message", async () => {
     const viewer = (await s.services.accounts.actorFromHeaders(
       new Headers({ authorization: `Basic ${Buffer.from(`${s.viewer.email}:${s.viewer.password}`).toString("base64")}` }),

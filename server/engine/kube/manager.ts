@@ -118,7 +118,7 @@ export interface ApplyResult {
   kind: string;
   namespace: string;
   name: string;
-  action: "created" | "configured" | "unchanged" | "deleted" | "not found" | "invalid";
+  action: "created" | "configured" | "unchanged" | "deleted" | "not found" | "invalid" | "not applied" | "valid";
   errors: Issue[];
   warnings: Issue[];
   /** after waiting: the reconcile state and the Weft objects produced */
@@ -349,16 +349,20 @@ export class KubeManager {
       return {
         index: d.index,
         line: d.line,
-        kind: o?.kind ?? "",
-        namespace: ns ?? "",
-        name: o?.metadata.name ?? "",
+        kind: o?.kind ?? d.ref.kind,
+        namespace: ns ?? d.ref.namespace,
+        name: o?.metadata.name ?? d.ref.name,
         action: errors.length ? "invalid" : "unchanged",
         errors,
         warnings: d.warnings,
       };
     });
     const ok = results.every((r) => !r.errors.length);
-    if (!ok || opts.dryRun) return { ok, results };
+    if (!ok || opts.dryRun) {
+      // all or nothing: a valid document of an invalid manifest is not applied either
+      for (const r of results) if (!r.errors.length) r.action = ok ? "valid" : "not applied";
+      return { ok, results };
+    }
     // namespaces first, then networks, then the rest, as kubectl would need them
     const order = (k: string) => ["Namespace", "NetworkAttachmentDefinition"].indexOf(k) + 1 || 9;
     const sorted = docs.map((d, i) => ({ d, i })).sort((a, b) => order(a.d.object!.kind) - order(b.d.object!.kind));
@@ -384,7 +388,7 @@ export class KubeManager {
     const keys: string[] = [];
     for (const d of docs) {
       const o = d.object;
-      const r: ApplyResult = { index: d.index, line: d.line, kind: o?.kind ?? "", namespace: o?.metadata.namespace ?? "", name: o?.metadata.name ?? "", action: "invalid", errors: d.issues, warnings: [] };
+      const r: ApplyResult = { index: d.index, line: d.line, kind: o?.kind ?? d.ref.kind, namespace: o?.metadata.namespace ?? d.ref.namespace, name: o?.metadata.name ?? d.ref.name, action: "invalid", errors: d.issues, warnings: [] };
       results.push(r);
       if (!o) continue;
       r.action = this.remove(o.kind, o.metadata.namespace, o.metadata.name) ? "deleted" : "not found";

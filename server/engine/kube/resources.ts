@@ -184,6 +184,8 @@ export interface ParsedDocument {
   /** 1-based first line of the document in the manifest */
   line: number;
   object: KubeObject | null;
+  /** kind / namespace / name as written, also for an invalid document (to name it in the answer) */
+  ref: { kind: string; namespace: string; name: string };
   issues: Issue[];
   warnings: Issue[];
 }
@@ -269,7 +271,7 @@ export function parseManifest(text: string, defaultNamespace = "default"): Parse
     const start = (doc.contents as { range?: [number, number, number] } | null)?.range?.[0] ?? doc.range?.[0] ?? 0;
     const line = lc.linePos(start).line;
     if (doc.errors.length) {
-      out.push({ index: index++, line, object: null, issues: doc.errors.map((e) => ({ field: "", message: e.message.split("\n")[0], line: lc.linePos(e.pos[0]).line })), warnings: [] });
+      out.push({ index: index++, line, object: null, ref: { kind: "", namespace: "", name: "" }, issues: doc.errors.map((e) => ({ field: "", message: e.message.split("\n")[0], line: lc.linePos(e.pos[0]).line })), warnings: [] });
       continue;
     }
     const js = doc.toJS();
@@ -281,7 +283,13 @@ export function parseManifest(text: string, defaultNamespace = "default"): Parse
         const path = i.field ? i.field.split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : p)) : [];
         i.line = lineOf(doc, lc, path) ?? line;
       }
-      out.push({ index: index++, line, object, issues, warnings });
+      const r = (item ?? {}) as { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } };
+      const ref = {
+        kind: typeof r.kind === "string" ? r.kind : "",
+        namespace: object?.metadata.namespace ?? (typeof r.metadata?.namespace === "string" ? r.metadata.namespace : r.kind === "Namespace" ? "" : defaultNamespace),
+        name: typeof r.metadata?.name === "string" ? r.metadata.name : "",
+      };
+      out.push({ index: index++, line, object, ref, issues, warnings });
     }
   }
   return out;
