@@ -53,6 +53,13 @@ for (const f of files.sort()) {
   } else if (r.bench === "flows") {
     rows.push(["flows", `ingest into DuckDB (${r.records} records)`, num(r.ingest_records_per_s, " records/s"), "≥ 500000/s", at]);
     rows.push(["", "top-N / time series / raw page", `${num(r.topn_ms)} / ${num(r.timeseries_ms)} / ${num(r.raw_page_ms)} ms`, "", ""]);
+  } else if (r.bench === "kube-scale") {
+    const x = r.figures ?? {};
+    rows.push(["kube-scale", `${x.namespaces} namespaces / ${x.pods} pods / ${x.services} services applied: converged`, num(x.convergedSeconds, " s"), "", at]);
+    rows.push(["", "all objects reconciled (config written)", num(x.reconciledSeconds, " s"), "", ""]);
+    rows.push(["", "engine RSS after convergence", num(x.engineRssGiB, " GiB"), "", ""]);
+    rows.push(["", "pod churn, creates + deletes", num(x.churnOpsPerSecond, " ops/s"), "", ""]);
+    rows.push(["", "leaked addresses / routes after churn", `${x.leakedAddresses} / ${x.leakedRoutes}`, "0 / 0", ""]);
   } else if (r.bench === "agent-forwarding") {
     const x = r.figures ?? {};
     rows.push(["agent-forwarding", "local delivery, first packet / established", `${num(x.localFirstPacketPps)} / ${num(x.localEstablishedPps)} pkt/s`, "", at]);
