@@ -296,6 +296,52 @@ metadata: { name: frontend-extra, namespace: petstore, labels: { name: frontend 
   });
 });
 
+describe("seed 004's name/uses labels (weft.io/uses-labels on the namespace)", () => {
+  it("X uses Y: X reaches Y's VIP; what does not use Y is dropped at Y", async () => {
+    const m = `
+apiVersion: v1
+kind: Namespace
+metadata: { name: shop, annotations: { weft.io/uses-labels: "true" } }
+---
+apiVersion: v1
+kind: ReplicationController
+metadata: { name: redis-master, namespace: shop }
+spec: { replicas: 1, template: { metadata: { labels: { name: redis-master } } } }
+---
+apiVersion: v1
+kind: ReplicationController
+metadata: { name: frontend, namespace: shop }
+spec: { replicas: 2, template: { metadata: { labels: { name: frontend, uses: redis-master } } } }
+---
+apiVersion: v1
+kind: ReplicationController
+metadata: { name: load-generator, namespace: shop }
+spec: { replicas: 1, template: { metadata: { labels: { name: load-generator, uses: frontend } } } }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: redis-master, namespace: shop }
+spec: { selector: { name: redis-master }, ports: [{ port: 6379 }] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: frontend, namespace: shop }
+spec: { selector: { name: frontend }, ports: [{ port: 3000 }] }
+`;
+    expect((await engine.kube.apply(m, ADMIN)).ok).toBe(true);
+    await converged();
+    expect(engine.kube.get("Namespace", undefined, "shop")!.details.usesPolicies).toEqual(expect.arrayContaining(["uses-redis-master", "uses-frontend", "uses-load-generator"]));
+    expect(engine.kube.get("NetworkPolicy", "shop", "uses-redis-master")!.owner).toBe("Namespace/shop");
+    const redisVip = engine.kube.get("Service", "shop", "redis-master")!.details.clusterIP as string;
+    const feVip = engine.kube.get("Service", "shop", "frontend")!.details.clusterIP as string;
+    await until("frontend → redis-master allowed", async () => (await send("shop", "frontend-0", redisVip, 6379)).verdict === "delivered");
+    expect((await send("shop", "load-generator-0", feVip, 3000)).verdict).toBe("delivered");
+    const denied = await send("shop", "load-generator-0", redisVip, 6379);
+    expect(denied.verdict).toBe("dropped");
+    expect(denied.hops.map((h) => h.detail).join("\n")).toMatch(/k8s-np-uses-redis-master/);
+  });
+});
+
 describe("deletes", () => {
   it("deleting a namespace removes its pods, ports, addresses, VIPs, security groups and project", async () => {
     const before = engine.config.list("instance-ip").length;

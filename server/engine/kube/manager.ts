@@ -42,6 +42,8 @@ export const ISOLATION = "opencontrail.org/isolation";
 export const NETWORK = "opencontrail.org/network";
 export const FIP_POOL = "opencontrail.org/fip-pool";
 export const CIDR = "opencontrail.org/cidr";
+/** Weft's switch for seed 004's name/uses label convention on a namespace */
+export const USES_LABELS = "weft.io/uses-labels";
 const DOMAIN = "default-domain";
 const DEFAULT_IPAM = [DOMAIN, "default-project", "default-network-ipam"];
 
@@ -530,7 +532,10 @@ export class KubeManager {
       if (p.role === "shared") continue;
       await this.deleteIfExists(p.type, p.uuid, actor);
     }
-    if (e.object.kind === "Pod") this.requeuePeers(ns);
+    if (e.object.kind === "Pod") {
+      this.requeuePeers(ns);
+      if (this.entries.get(keyOf("Namespace", undefined, ns))?.object.metadata.annotations?.[USES_LABELS] === "true") this.queue.add(keyOf("Namespace", undefined, ns));
+    }
     if (e.object.kind === "NetworkPolicy") for (const [k, x] of this.entries) if (x.object.kind === "Pod" && x.object.metadata.namespace === ns) this.queue.add(k);
   }
 
@@ -663,6 +668,40 @@ export class KubeManager {
     }
     // the project goes last on delete (produced is deleted in reverse)
     e.produced = produced;
+    this.reconcileUsesPolicies(ns, e);
+  }
+
+  /**
+   * Seed 004's convention, when a namespace asks for it (weft.io/uses-labels: "true"): pods labelled
+   * name=X take traffic only from pods labelled name=X or uses=X — generated NetworkPolicies
+   * `uses-X`, owned by the namespace and shown like any other.
+   */
+  private reconcileUsesPolicies(ns: string, e: Entry) {
+    const key = keyOf("Namespace", undefined, ns);
+    const on = e.object.metadata.annotations?.[USES_LABELS] === "true";
+    const names = new Set<string>();
+    if (on) for (const x of this.entries.values()) if (x.object.kind === "Pod" && x.object.metadata.namespace === ns && x.object.metadata.labels?.name) names.add(x.object.metadata.labels.name);
+    for (const n of names) {
+      const pol: KubeObject = {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: { name: `uses-${n}`, namespace: ns, ownerReferences: [{ kind: "Namespace", name: ns }] },
+        spec: {
+          podSelector: { matchLabels: { name: n } },
+          policyTypes: ["Ingress"],
+          ingress: [{ from: [{ podSelector: { matchLabels: { name: n } } }, { podSelector: { matchLabels: { uses: n } } }] }],
+        },
+      };
+      const pk = objectKey(pol);
+      const had = this.entries.get(pk);
+      if (had && had.owner !== key) continue; // a user policy of that name wins
+      if (!had || stable(strip(had.object)) !== stable(strip(pol))) {
+        this.put(pol, e.source, e.actor, key);
+        this.changed(pk, had?.object ?? null, pol);
+      }
+    }
+    for (const [, x] of [...this.entries]) if (x.owner === key && x.object.kind === "NetworkPolicy" && !names.has(x.object.metadata.name.replace(/^uses-/, ""))) this.remove("NetworkPolicy", ns, x.object.metadata.name);
+    e.details = { ...e.details, usesLabels: on, usesPolicies: [...names].map((n) => `uses-${n}`) };
   }
 
   private async reconcileNad(e: Entry, actor: Actor) {
@@ -810,6 +849,7 @@ export class KubeManager {
     if (sig !== e.signature) {
       e.signature = sig;
       this.requeuePeers(ns);
+      if (nsEntry?.object.metadata.annotations?.[USES_LABELS] === "true") this.queue.add(keyOf("Namespace", undefined, ns));
     }
   }
 
