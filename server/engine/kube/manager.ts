@@ -44,6 +44,8 @@ export const FIP_POOL = "opencontrail.org/fip-pool";
 export const CIDR = "opencontrail.org/cidr";
 /** Weft's switch for seed 004's name/uses label convention on a namespace */
 export const USES_LABELS = "weft.io/uses-labels";
+/** services and policies re-evaluate their pods this long after a pod changes (coalescing bursts) */
+const PEER_DELAY_MS = 50;
 const DOMAIN = "default-domain";
 const DEFAULT_IPAM = [DOMAIN, "default-project", "default-network-ipam"];
 
@@ -171,7 +173,7 @@ export class KubeManager {
     this.serviceBase = svc.cidr;
     this.log = opts.log ?? (() => {});
     this.queue = new WorkQueue((k) => this.reconcile(k), {
-      concurrency: opts.concurrency ?? 32,
+      concurrency: opts.concurrency ?? 128,
       maxRetries: 6,
       retryMs: (n) => Math.min(200 * 2 ** n, 10_000),
       onError: (key, e, again) => {
@@ -857,8 +859,8 @@ export class KubeManager {
   private requeuePeers(ns: string) {
     for (const [k, x] of this.entries) {
       const kind = x.object.kind;
-      if ((kind === "Service" || kind === "Ingress") && x.object.metadata.namespace === ns) this.queue.add(k);
-      if (kind === "NetworkPolicy") this.queue.add(k);
+      if ((kind === "Service" || kind === "Ingress") && x.object.metadata.namespace === ns) this.queue.addAfter(k, PEER_DELAY_MS);
+      if (kind === "NetworkPolicy") this.queue.addAfter(k, PEER_DELAY_MS);
     }
   }
 

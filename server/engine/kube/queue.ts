@@ -34,13 +34,26 @@ export class WorkQueue {
     this.pump();
   }
 
+  private readonly delayed = new Map<string, NodeJS.Timeout>();
+
+  /** Adds the key after `ms` (coalescing: many changes of a service's pods → one reconcile). */
+  addAfter(key: string, ms: number) {
+    if (this.stopped || this.delayed.has(key) || this.queued.has(key)) return;
+    const t = setTimeout(() => {
+      this.delayed.delete(key);
+      this.add(key);
+    }, ms);
+    t.unref?.();
+    this.delayed.set(key, t);
+  }
+
   get depth() {
-    return this.queued.size + this.running.size + this.retries.size;
+    return this.queued.size + this.running.size + this.retries.size + this.delayed.size;
   }
 
   /** Resolves once `key` is neither queued nor running. */
   settled(key: string): Promise<void> {
-    if (!this.queued.has(key) && !this.running.has(key) && !this.dirty.has(key)) return Promise.resolve();
+    if (!this.queued.has(key) && !this.running.has(key) && !this.dirty.has(key) && !this.delayed.has(key)) return Promise.resolve();
     return new Promise((resolve) => {
       const l = this.keyWaiters.get(key) ?? [];
       l.push(resolve);
@@ -56,6 +69,8 @@ export class WorkQueue {
   stop() {
     this.stopped = true;
     for (const r of this.retries.values()) clearTimeout(r.timer);
+    for (const t of this.delayed.values()) clearTimeout(t);
+    this.delayed.clear();
     this.retries.clear();
     this.queued.clear();
     this.order.length = 0;
