@@ -48,6 +48,25 @@ export class Metrics {
     counter("weft_config_writes_total", "Config changes committed or queued", () => engine.config.stats.writes);
     counter("weft_config_commits_total", "Group commits to the config store", () => engine.config.stats.commits);
     counter("weft_config_validation_failures_total", "Config writes refused by validation", () => engine.config.stats.validationFailures);
+    counter("weft_kube_reconciles_total", "Kubernetes manager reconciles run", () => engine.kube?.counters.reconciles ?? 0);
+    counter("weft_kube_reconcile_errors_total", "Kubernetes manager reconciles that failed (retried with backoff)", () => engine.kube?.counters.errors ?? 0);
+    new Gauge({
+      name: "weft_kube_objects",
+      help: "Kubernetes objects in the kube manager's store, by kind",
+      labelNames: ["kind"],
+      registers: [r],
+      collect() {
+        for (const [kind, n] of Object.entries(engine.kube?.counts() ?? {})) this.set({ kind }, n);
+      },
+    });
+    new Gauge({
+      name: "weft_kube_queue_depth",
+      help: "Kubernetes objects waiting for (or in) a reconcile",
+      registers: [r],
+      collect() {
+        this.set(engine.kube?.queueDepth ?? 0);
+      },
+    });
     new Gauge({
       name: "weft_config_change_seq",
       help: "Sequence number of the last change in the change feed",
