@@ -789,9 +789,17 @@ export class KubeManager {
     if (!vn) throw new WeftError("conflict", `the pod network of namespace ${ns} does not exist yet`);
 
     const vmFq = [`${this.cluster}__${ns}__${name}`];
-    const vm =
-      this.config.getByFqName("virtual-machine", vmFq) ??
-      (await this.config.create("virtual-machine", { fq_name: vmFq, server_type: "container", annotations: this.annotations("Pod", ns, name) }, actor));
+    // The config service validates and applies a write synchronously and only the commit is awaited:
+    // a new pod's VM, port and address go out together and share one group commit.
+    const pending: Promise<unknown>[] = [];
+    const begin = async (type: ObjectType, fq: string[], body: Record<string, unknown>): Promise<ConfigObject> => {
+      const p = this.config.create(type, { fq_name: fq, ...body }, actor);
+      const o = this.config.getByFqName(type, fq);
+      if (!o) return p; // refused by validation: the error surfaces here
+      pending.push(p.catch((e) => e)); // a failed commit rolls back; the next reconcile sees it
+      return o;
+    };
+    const vm = this.config.getByFqName("virtual-machine", vmFq) ?? (await begin("virtual-machine", vmFq, { server_type: "container", annotations: this.annotations("Pod", ns, name) }));
 
     const vmiFq = [...project.fq_name, name];
     let vmi = this.config.getByFqName("virtual-machine-interface", vmiFq);
@@ -822,7 +830,7 @@ export class KubeManager {
       vmi = undefined;
     }
     if (!vmi) {
-      vmi = await this.config.create("virtual-machine-interface", { fq_name: vmiFq, parent_type: "project", annotations: this.annotations("Pod", ns, name, labelPairs(o)), ...wantRefs }, actor);
+      vmi = await begin("virtual-machine-interface", vmiFq, { parent_type: "project", annotations: this.annotations("Pod", ns, name, labelPairs(o)), ...wantRefs });
     } else {
       const cur = {
         virtual_network_refs: refUuids(vmi.virtual_network_refs),
@@ -842,9 +850,8 @@ export class KubeManager {
         vmi = await this.config.update("virtual-machine-interface", vmi.uuid, { annotations: this.annotations("Pod", ns, name, labelPairs(o)), ...wantRefs }, actor);
       }
     }
-    const iip =
-      this.config.getByFqName("instance-ip", iipFq) ??
-      (await this.config.create("instance-ip", { fq_name: iipFq, virtual_network_refs: [{ uuid: vn.uuid }], virtual_machine_interface_refs: [{ uuid: vmi.uuid }] }, actor));
+    const iip = this.config.getByFqName("instance-ip", iipFq) ?? (await begin("instance-ip", iipFq, { virtual_network_refs: [{ uuid: vn.uuid }], virtual_machine_interface_refs: [{ uuid: vmi.uuid }] }));
+    for (const r of await Promise.all(pending)) if (r instanceof Error) throw r;
     e.produced = [prod(vm, "virtual machine"), prod(vmi, "port"), prod(iip, "pod IP"), ...sgs.map((s) => ({ ...prod(s, "security group"), role: "shared" }))];
     e.details = { podIP: iip.instance_ip_address, node: host, network: fqString(vn.fq_name), securityGroups: sgs.map((s) => fqString(s.fq_name)) };
     const sig = stable({ labels: o.metadata.labels ?? {}, ip: iip.instance_ip_address, vmi: vmi.uuid });
