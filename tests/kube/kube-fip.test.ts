@@ -165,6 +165,20 @@ spec: { type: LoadBalancer, selector: { app: web }, ports: [{ port: 80 }] }
     expect(svc("dev", "typo").details.externalIP).toBeNull();
   });
 
+  it("pods deleted while their reconcile is still running leave no VM, port or address behind", async () => {
+    await engine.kube.apply("apiVersion: v1\nkind: Namespace\nmetadata: { name: churn }\n", ADMIN);
+    const before = { vm: engine.config.count("virtual-machine"), vmi: engine.config.count("virtual-machine-interface"), iip: engine.config.count("instance-ip") };
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 40; i++) engine.kube.upsert({ apiVersion: "v1", kind: "Pod", metadata: { name: `churn-${round}-${i}`, namespace: "churn" } }, "manifest", ADMIN);
+      // delete half of them at once, the rest a moment later, mid-reconcile
+      for (let i = 0; i < 20; i++) engine.kube.remove("Pod", "churn", `churn-${round}-${i}`);
+      await new Promise((r) => setTimeout(r, 5));
+      for (let i = 20; i < 40; i++) engine.kube.remove("Pod", "churn", `churn-${round}-${i}`);
+    }
+    await engine.kube.idle();
+    expect({ vm: engine.config.count("virtual-machine"), vmi: engine.config.count("virtual-machine-interface"), iip: engine.config.count("instance-ip") }).toEqual(before);
+  });
+
   it("invalid manifests name the document, line and field, and apply nothing", async () => {
     const before = engine.kube.list().length;
     const r = await engine.kube.apply(

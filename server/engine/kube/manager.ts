@@ -528,7 +528,12 @@ export class KubeManager {
       for (const [, x] of [...this.entries]) if (x.owner === key) this.remove("Pod", ns, x.object.metadata.name);
       return;
     }
-    if (e.object.kind === "Pod") await this.detachFromVips(e);
+    if (e.object.kind === "Pod") {
+      // by name too: a reconcile that failed half-way (or was cut short by the delete) recorded nothing
+      const byName = this.podObjects(ns, e.object.metadata.name);
+      e.produced = [...byName, ...e.produced.filter((p) => !byName.some((b) => b.uuid === p.uuid))];
+      await this.detachFromVips(e);
+    }
     // delete in reverse creation order: floating IPs and addresses first, the project last
     for (const p of [...e.produced].reverse()) {
       if (p.role === "shared") continue;
@@ -872,6 +877,18 @@ export class KubeManager {
   }
 
   /** Takes a pod's port off every service VIP / external IP that has it (before the port goes). */
+  /** A pod's VM, port and address as the manager names them (virtual-machine first). */
+  private podObjects(ns: string, name: string): Produced[] {
+    const out: Produced[] = [];
+    const vm = this.config.getByFqName("virtual-machine", [`${this.cluster}__${ns}__${name}`]);
+    const vmi = this.config.getByFqName("virtual-machine-interface", [...this.projectFq(ns), name]);
+    const iip = this.config.getByFqName("instance-ip", [`${this.cluster}__${ns}__${name}`]);
+    if (vm) out.push(prod(vm, "virtual machine"));
+    if (vmi) out.push(prod(vmi, "port"));
+    if (iip) out.push(prod(iip, "pod IP"));
+    return out;
+  }
+
   private async detachFromVips(e: Entry) {
     const vmi = e.produced.find((p) => p.type === "virtual-machine-interface");
     if (!vmi) return;
