@@ -53,7 +53,10 @@ export function openApiDocument(base: string): Record<string, unknown> {
     schemas[t] = objectSchema(t);
     const wrapped = { type: "object", properties: { [t]: { $ref: `#/components/schemas/${t}` } }, required: [t] };
     const body = { required: true, content: { "application/json": { schema: wrapped } } };
-    const ok = { description: "OK", content: { "application/json": { schema: wrapped } } };
+    // Weft's addition to Contrail's answer: `warnings` next to the object when something is allowed but
+    // probably not what was meant (e.g. a floating IP pool on a network without a route target)
+    const answered = { ...wrapped, properties: { ...wrapped.properties, warnings: { type: "array", items: { type: "string" }, description: "present only when there are warnings" } } };
+    const ok = { description: "OK", content: { "application/json": { schema: answered } } };
     paths[`/${t}s`] = {
       get: {
         summary: `List ${t}s`,
@@ -107,6 +110,37 @@ export function openApiDocument(base: string): Record<string, unknown> {
       },
       responses: { 200: { description: "{uuid}" }, 400: err, 403: err, 404: err },
     },
+  };
+  // the Kubernetes manager (kubectl apply/delete -f); absolute paths: they live outside /vnc
+  const yamlBody = { required: true, content: { "application/yaml": { schema: { type: "string", description: "one or more Kubernetes YAML documents" } } } };
+  const kubeAnswer = {
+    description: "per document: kind, namespace, name, action (created|configured|unchanged|deleted|not found|invalid|not applied|valid), errors [{field, message, line}], warnings, status, produced Weft objects",
+    content: { "application/json": { schema: { type: "object", properties: { ok: { type: "boolean" }, results: { type: "array", items: { type: "object" } } } } } },
+  };
+  const kubeParams = [
+    { name: "namespace", in: "query", schema: { type: "string", default: "default" }, description: "namespace of documents that name none" },
+    { name: "wait", in: "query", schema: { type: "boolean", default: true }, description: "answer after the reconciles ran (status, produced)" },
+    { name: "timeout_ms", in: "query", schema: { type: "integer", default: 30000 } },
+  ];
+  const root = [{ url: "/", description: "the server root (these paths are not under /vnc)" }];
+  paths["/api/v1/kube/apply"] = {
+    servers: root,
+    post: { summary: "Apply a manifest (kubectl apply -f)", tags: ["kubernetes"], parameters: [...kubeParams, { name: "dry_run", in: "query", schema: { type: "boolean" } }], requestBody: yamlBody, responses: { 200: kubeAnswer, 400: kubeAnswer, 401: err, 403: err } },
+    delete: { summary: "Delete what a manifest names (kubectl delete -f)", tags: ["kubernetes"], parameters: kubeParams, requestBody: yamlBody, responses: { 200: kubeAnswer, 401: err, 403: err } },
+  };
+  paths["/api/v1/kube/objects"] = {
+    servers: root,
+    get: {
+      summary: "Kubernetes objects with reconcile status and the Weft objects each produced",
+      tags: ["kubernetes"],
+      parameters: [{ name: "kind", in: "query", schema: { type: "string" } }, { name: "namespace", in: "query", schema: { type: "string" } }],
+      responses: { 200: { description: "{objects: [...]}" }, 401: err },
+    },
+  };
+  paths["/api/v1/kube/settings"] = {
+    servers: root,
+    get: { summary: "Cluster name, global floating IP pool, watch status, counts", tags: ["kubernetes"], responses: { 200: { description: "settings" } } },
+    put: { summary: "Set the global floating IP pool (admin)", tags: ["kubernetes"], requestBody: { content: { "application/json": { schema: { type: "object", properties: { public_fip_pool: { type: ["string", "null"] } } } } } }, responses: { 200: { description: "the pool" }, 400: err, 403: err } },
   };
   cached = {
     openapi: "3.1.0",
