@@ -10,7 +10,7 @@ import type { FlowStore, RetentionPolicy } from "./store";
 export interface CollectorOptions {
   /** store writes at least every … ms (default 250) */
   flushMs?: number;
-  /** rows per store insert (default 50 000) */
+  /** rows per store insert (default 250 000: DuckDB writes appends of at least a row group, 122,880 rows, straight to the file instead of through its WAL) */
   maxInsertRows?: number;
   /** rows waiting for the store before new ones are dropped (default 1 000 000) */
   maxQueueRows?: number;
@@ -67,7 +67,7 @@ export class FlowCollector {
     private readonly opts: CollectorOptions = {},
   ) {
     this.flushMs = opts.flushMs ?? 250;
-    this.maxInsert = opts.maxInsertRows ?? 50_000;
+    this.maxInsert = opts.maxInsertRows ?? 250_000;
     this.maxQueue = opts.maxQueueRows ?? 1_000_000;
   }
 
