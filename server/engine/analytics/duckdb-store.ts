@@ -7,8 +7,12 @@
 //   - addresses are integers: an IPv4 address is its 32-bit number, anything else 2^32 + a name id;
 //   - flow_id "<node>:<n>" is a prefix id (dict 5) plus the number (`flow_num`, -1 = none).
 // Rows are encoded into typed arrays and handed to DuckDB's appender as data chunks of 2048 rows
-// (one copy per column per chunk, no per-value call). Dictionary entries are written before the
-// rows that use them, so a crash never leaves an id without its name. Filters on names compile to
+// (one copy per column per chunk, no per-value call) — into a staging table in an attached
+// in-memory database, which is cheap (no compression, no WAL). A second connection then moves the
+// batch into `flows` with INSERT … SELECT on DuckDB's own threads while JavaScript encodes the
+// next batch; one move is in flight at a time, and every query waits for it (a query sees every
+// insert that returned before it). Dictionary entries are written before the rows that use them,
+// so a crash never leaves an id without its name (it may lose the batch being moved). Filters on names compile to
 // id comparisons (`src_vn = "x"` → `src_vn = 17`, `rule ~ deny` → `rule IN (ids whose name
 // contains "deny")`), so queries never touch text either.
 import fs from "node:fs";
@@ -95,6 +99,11 @@ export class DuckDbFlowStore extends SqlFlowStore {
   private instance: DuckDBInstance | null = null;
   private conn: DuckDBConnection | null = null;
   private writer: DuckDBConnection | null = null;
+  /** moves staged batches into `flows` */
+  private mover: DuckDBConnection | null = null;
+  private moving: Promise<void> | null = null;
+  private moveError: Error | null = null;
+  private stage = 0;
   private chunk: DuckDBDataChunk | null = null;
   /** per column: the batch being encoded, and a 32-bit view of the 64-bit ones */
   private bufs: Buf[] = [];
@@ -140,6 +149,7 @@ export class DuckDbFlowStore extends SqlFlowStore {
     this.instance = await DuckDBInstance.create(this.location, config);
     this.conn = await this.instance.connect();
     this.writer = await this.instance.connect();
+    this.mover = await this.instance.connect();
     // A store written before names became ids (text columns) is not readable as ids: start over.
     const old = await this.select(`SELECT data_type AS t FROM information_schema.columns WHERE table_name = 'flows' AND column_name = 'src_vn'`);
     if (old.length && String(old[0].t) === "VARCHAR") {
@@ -148,6 +158,8 @@ export class DuckDbFlowStore extends SqlFlowStore {
     }
     await this.exec(`CREATE TABLE IF NOT EXISTS flows (${COLUMNS.map((c) => `"${c.name}" ${c.sql}`).join(", ")})`);
     await this.exec(`CREATE TABLE IF NOT EXISTS flow_names (dict UTINYINT, id UINTEGER, s VARCHAR)`);
+    await this.exec(`ATTACH ':memory:' AS weft_stage`);
+    for (const t of ["a", "b"]) await this.exec(`CREATE TABLE weft_stage.${t} (${COLUMNS.map((c) => `"${c.name}" ${c.sql}`).join(", ")})`);
     for (const l of ["flows_1m", "flows_1h"])
       await this.exec(`CREATE TABLE IF NOT EXISTS ${l} (ts BIGINT, ${rollupColumns(sqlType)}, m_bytes BIGINT, m_packets BIGINT, m_flows BIGINT, m_records BIGINT)`);
     const dicts = new Map<number, StringDictionary>([
@@ -161,6 +173,9 @@ export class DuckDbFlowStore extends SqlFlowStore {
   }
 
   async close() {
+    await this.settle().catch(() => undefined);
+    this.mover?.closeSync();
+    this.mover = null;
     this.writer?.closeSync();
     this.conn?.closeSync();
     this.instance?.closeSync();
@@ -169,11 +184,18 @@ export class DuckDbFlowStore extends SqlFlowStore {
     this.chunk = null;
   }
 
+  /** Waits for the batch being moved into `flows` (queries see every insert that returned). */
+  private async settle() {
+    while (this.moving) await this.moving;
+  }
+
   protected async exec(sql: string) {
+    await this.settle();
     await this.conn!.run(sql);
   }
 
   protected async select(sql: string): Promise<Record<string, unknown>[]> {
+    await this.settle();
     const r = await this.conn!.runAndReadAll(sql);
     return r.getRowObjectsJS() as Record<string, unknown>[];
   }
@@ -194,10 +216,18 @@ export class DuckDbFlowStore extends SqlFlowStore {
   async insert(rows: FlowRow[]) {
     const n = rows.length;
     if (n === 0) return;
+    if (this.moveError) {
+      const e = this.moveError;
+      this.moveError = null;
+      throw new Error(`an earlier batch could not be moved into flows: ${e.message}`);
+    }
     this.ensureCapacity(n);
     this.encode(rows);
     await this.persistNames();
-    const a = await this.writer!.createAppender("flows");
+    // the staging table not being moved right now (one move in flight, two tables)
+    const table = this.stage ? "b" : "a";
+    this.stage ^= 1;
+    const a = await this.writer!.createAppender(table, "main", "weft_stage");
     const chunk = this.chunk!;
     const size = duckdb.vector_size();
     try {
@@ -214,6 +244,18 @@ export class DuckDbFlowStore extends SqlFlowStore {
     } finally {
       a.closeSync();
     }
+    await this.settle();
+    const move = this.mover!.run(`INSERT INTO flows SELECT * FROM weft_stage.${table}; DELETE FROM weft_stage.${table}`).then(
+      () => undefined,
+      async (e: Error) => {
+        this.moveError = e;
+        await this.mover!.run(`DELETE FROM weft_stage.${table}`).catch(() => undefined);
+      },
+    );
+    this.moving = move.finally(() => {
+      if (this.moving === tracked) this.moving = null;
+    });
+    const tracked = this.moving;
   }
 
   /** Writes dictionary entries allocated since the last batch (before the rows that use them). */
@@ -283,6 +325,11 @@ export class DuckDbFlowStore extends SqlFlowStore {
     let lastPrefixId = 0;
     const put = (a: Uint32Array, i: number, v: number) => {
       // a 64-bit little-endian integer as two 32-bit words (no BigInt per value)
+      if (v >= 0 && v < IP_BASE) {
+        a[2 * i] = v;
+        a[2 * i + 1] = 0;
+        return;
+      }
       const hi = Math.floor(v / IP_BASE);
       a[2 * i] = v - hi * IP_BASE;
       a[2 * i + 1] = hi;
