@@ -24,8 +24,8 @@ export class FilterError extends WeftError {
     readonly position: number,
     readonly length = 1,
   ) {
+    // keeps name "WeftError": that is how tRPC and REST recognise an engine error (and pass `details` on)
     super("bad_request", `position ${position + 1}: ${reason}`, [{ field: "filter", message: `position ${position + 1}: ${reason}` }], { position, length, reason });
-    this.name = "FilterError";
   }
 }
 
