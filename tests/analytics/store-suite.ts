@@ -30,7 +30,7 @@ export function sampleRows(n = 3000): FlowRow[] {
       src_port: 40000 + (i % 1000),
       dst_port: dstPort,
       action: deny ? "deny" : "pass",
-      reason: deny ? "denied by network-policy default-domain:p:pol rule 1" : "allowed",
+      reason: i % 97 === 3 ? "odd\treason 'quoted' \\ back\nslash" : deny ? "denied by network-policy default-domain:p:pol rule 1" : "allowed",
       rule: deny ? "network-policy default-domain:p:pol rule 1" : "network-policy default-domain:p:pol rule 2",
       rule_acl: "vn:" + sv,
       rule_uuid: deny ? "r1" : "r2",
@@ -117,6 +117,7 @@ export function storeSuite(name: string, make: () => Promise<FlowStore | null>) 
       if (!store) return ctx.skip();
       const want = inRecent.filter((r) => r.src_ip.startsWith("fd00::")).slice(0, 3);
       want.push(...inRecent.filter((r) => r.src_namespace === "shop" && r.action === "deny").slice(0, 3));
+      want.push(...inRecent.filter((r) => r.reason.startsWith("odd\t")).slice(0, 2)); // tab, quote, backslash, newline
       expect(want.length).toBeGreaterThan(3);
       for (const w of want) {
         const p = await store.records({ ...recent, filter: `flow_id = "${w.flow_id}"`, limit: 5 });
