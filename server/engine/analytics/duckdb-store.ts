@@ -95,6 +95,7 @@ export interface DuckDbStoreOptions {
 
 export class DuckDbFlowStore extends SqlFlowStore {
   readonly kind = "duckdb";
+  protected readonly groupingSets = true;
   readonly location: string;
   private instance: DuckDBInstance | null = null;
   private conn: DuckDBConnection | null = null;

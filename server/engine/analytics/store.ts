@@ -189,6 +189,9 @@ export abstract class SqlFlowStore implements FlowStore {
     return out as unknown as FlowRow;
   }
 
+  /** GROUP BY GROUPING SETS is available (DuckDB; ClickHouse 18.16 has none): top-N and total in one scan */
+  protected readonly groupingSets: boolean = false;
+
   /** ts below which each rollup level is complete */
   protected watermarks = new Map<string, number>();
 
@@ -293,13 +296,24 @@ export abstract class SqlFlowStore implements FlowStore {
     const src = this.source(q, filter, dims, span >= 3 * 86_400_000 ? 3_600_000 : 60_000, distinct.some((f) => !(FIELDS[f] as FieldDef).rollup));
     const limit = Math.max(1, Math.min(q.limit ?? 10, 10_000));
     const dsql = distinct.map((f) => `, ${this.d.num(`count(DISTINCT ${this.id(f)})`)} AS ${this.id(`d_${f}`)}`).join("");
-    const totals = await this.select(`SELECT ${this.sums()}${dsql} FROM (${src.sql}) AS s`);
+    const g = q.groupBy.map((f) => this.id(f)).join(", ");
+    let totals: Record<string, unknown>[];
+    let res: Record<string, unknown>[] = [];
+    if (q.groupBy.length > 0 && this.groupingSets) {
+      // one scan for the groups and the total: the grand-total row has every GROUPING bit set
+      const all = await this.select(
+        `SELECT ${g}, ${this.sums()}${dsql}, GROUPING(${g}) AS gid FROM (${src.sql}) AS s GROUP BY GROUPING SETS ((${g}), ()) ORDER BY gid DESC, o_${q.metric} DESC, ${g} LIMIT ${limit + 1}`,
+      );
+      totals = all.filter((r) => Number(r.gid) !== 0);
+      res = all.filter((r) => Number(r.gid) === 0);
+    } else {
+      totals = await this.select(`SELECT ${this.sums()}${dsql} FROM (${src.sql}) AS s`);
+      if (q.groupBy.length > 0) res = await this.select(`SELECT ${g}, ${this.sums()}${dsql} FROM (${src.sql}) AS s GROUP BY ${g} ORDER BY o_${q.metric} DESC, ${g} LIMIT ${limit}`);
+    }
     const tot = this.metrics(totals[0] ?? {});
     const rows: AggregateRow[] = [];
     const rawKeys: unknown[][] = [];
     if (q.groupBy.length > 0) {
-      const g = q.groupBy.map((f) => this.id(f)).join(", ");
-      const res = await this.select(`SELECT ${g}, ${this.sums()}${dsql} FROM (${src.sql}) AS s GROUP BY ${g} ORDER BY o_${q.metric} DESC, ${g} LIMIT ${limit}`);
       for (const r of res) {
         rawKeys.push(q.groupBy.map((f) => r[f]));
         const row: AggregateRow = { key: Object.fromEntries(q.groupBy.map((f) => [f, this.decode(f, r[f])])), ...this.metrics(r) };
