@@ -2,8 +2,9 @@
 // workloads sit on compute-1 and compute-2 and a policy that denies administrative traffic
 // between them (built over the REST API, as a script would); the generator is started from the
 // page and its packets go through the real agents. The dashboard shows the denied flows with their
-// rule; the explorer filters to the denied flows of one network and changes the chart when the
-// group-by changes; the records table opens a flow's drawer with the deciding rule.
+// rule; the explorer's filter bar completes fields, operators and values and shows a bad filter's
+// error at its position; the explorer filters to the denied flows of one network and changes the
+// chart when the group-by changes; the records table opens a flow's drawer with the deciding rule.
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { ADMIN_EMAIL, ADMIN_PASSWORD, login, uniq } from "./helpers";
 
@@ -90,13 +91,51 @@ test("denied flows of one network, with the deciding rule, and a group-by that c
   await page.waitForTimeout(process.env.FLOWS_SHOTS ? 4000 : 0);
   await shot(page, "dashboard");
 
-  // explorer: the denied flows of web-net, grouped by source VN, then by rule
+  // explorer: the filter bar completes fields, operators and values (closed sets, and names the
+  // store has seen), and a bad filter is shown with a caret under the offending text
   await page.getByTestId("tab-explorer").click();
+  const input = page.getByTestId("flow-filter");
+  const suggestions = page.getByTestId("flow-filter-suggestions");
+  const pick = (item: string) => suggestions.getByRole("button", { name: item, exact: true }).click();
+  await input.click();
+  await input.pressSequentially("src_v");
+  await expect(suggestions).toContainText("src_vn");
+  await expect(suggestions).toContainText("src_vmi");
+  await pick("src_vn");
+  await expect(input).toHaveValue("src_vn ");
+  await input.pressSequentially(`= ${name}`);
+  // values of src_vn containing the project's name, from the records the agents exported
+  await expect(suggestions.getByRole("button", { name: webNet, exact: true })).toBeVisible({ timeout: 15_000 });
+  await pick(webNet);
+  await input.pressSequentially("AND act");
+  await pick("action");
+  await input.pressSequentially("= d");
+  await expect(suggestions.getByRole("button")).toHaveText(["deny", "drop"]); // a closed set
+  await pick("deny");
+  await expect(input).toHaveValue(`src_vn = ${webNet} AND action = deny `);
+  await input.press("Enter");
+  const chart = page.getByTestId("explorer-chart");
+  await expect(chart).toHaveAttribute("data-series", webNet);
+  await expect(page.getByTestId("flow-filter-error")).toHaveCount(0);
+
+  await input.fill(`src_vn = "${webNet}" AND action = maybe`);
+  await input.press("Enter");
+  const error = page.getByTestId("flow-filter-error");
+  const at = `src_vn = "${webNet}" AND action = `.length;
+  await expect(error).toContainText(`position ${at + 1}: action is one of pass, deny, drop; "maybe" is not`);
+  // the caret line: the offending word underlined at its position
+  expect(await error.locator(".text-danger").first().textContent()).toBe(`${" ".repeat(at)}^^^^^`);
+  await input.fill("src_vnn = x");
+  await input.press("Enter");
+  await expect(error).toContainText('position 1: unknown field "src_vnn" (did you mean src_vn?)');
+  await shot(page, "filter-error");
+
+  // the denied flows of web-net, grouped by source VN, then by rule
   const filter = `action = deny AND src_vn = "${webNet}"`;
   await page.getByTestId("flow-filter").fill(filter);
   await page.getByTestId("flow-filter").press("Enter");
   await expect(page).toHaveURL(/filter=action/);
-  const chart = page.getByTestId("explorer-chart");
+  await expect(error).toHaveCount(0);
   await expect(chart).toHaveAttribute("data-series", webNet);
   await page.getByTestId("group-src_vn").click();
   await page.getByTestId("group-rule").click();

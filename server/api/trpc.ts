@@ -31,9 +31,10 @@ const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
     const cause = error.cause;
     const issues = isWeftError(cause) ? cause.issues : undefined;
+    // zod's issues carry a path; an engine error's issues are already {field, message}
     const zodIssues =
-      error.code === "BAD_REQUEST" && cause && "issues" in cause && Array.isArray((cause as { issues: unknown }).issues)
-        ? ((cause as { issues: { path: PropertyKey[]; message: string }[] }).issues.map((i) => ({ field: i.path.map(String).join("."), message: i.message })))
+      !issues && error.code === "BAD_REQUEST" && cause && "issues" in cause && Array.isArray((cause as { issues: unknown }).issues)
+        ? (cause as { issues: { path?: PropertyKey[]; message: string }[] }).issues.map((i) => ({ field: (i.path ?? []).map(String).join("."), message: i.message }))
         : undefined;
     return { ...shape, data: { ...shape.data, issues: issues ?? zodIssues ?? [], details: isWeftError(cause) ? cause.details : undefined } };
   },

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { RefInputSchema } from "../engine/model/schemas";
 import { OBJECT_TYPES, TYPES, refField } from "../engine/model/types";
+import { TrafficStartSchema } from "./traffic";
 
 let cached: Record<string, unknown> | null = null;
 
@@ -141,6 +142,35 @@ export function openApiDocument(base: string): Record<string, unknown> {
     servers: root,
     get: { summary: "Cluster name, global floating IP pool, watch status, counts", tags: ["kubernetes"], responses: { 200: { description: "settings" } } },
     put: { summary: "Set the global floating IP pool (admin)", tags: ["kubernetes"], requestBody: { content: { "application/json": { schema: { type: "object", properties: { public_fip_pool: { type: ["string", "null"] } } } } } }, responses: { 200: { description: "the pool" }, 400: err, 403: err } },
+  };
+  schemas.TrafficStatus = {
+    type: "object",
+    description: "the lab traffic generator: whether it runs, at what rate, and what it has sent",
+    properties: {
+      running: { type: "boolean" },
+      rate: { type: "number", description: "new flows per second" },
+      startedAt: { type: ["integer", "null"], description: "ms since epoch" },
+      flows: { type: "integer" },
+      packets: { type: "integer" },
+      bytes: { type: "integer" },
+      unsent: { type: "integer", description: "items an agent was not there to take" },
+      byPattern: { type: "object", additionalProperties: { type: "integer" }, description: "flows sent per pattern (web, db, dns, admin, probe)" },
+    },
+  };
+  const trafficOk = { description: "the generator's status", content: { "application/json": { schema: { $ref: "#/components/schemas/TrafficStatus" } } } };
+  paths["/traffic-generator"] = {
+    get: { summary: "Lab traffic generator status", tags: ["traffic"], responses: { 200: trafficOk, 401: err } },
+  };
+  paths["/traffic-generator/start"] = {
+    post: {
+      summary: "Start (or retune) the lab traffic generator: flows between workloads through the real agents (operator or admin)",
+      tags: ["traffic"],
+      requestBody: { required: false, content: { "application/json": { schema: z.toJSONSchema(TrafficStartSchema, { io: "input", unrepresentable: "any" }) } } },
+      responses: { 200: trafficOk, 400: err, 401: err, 403: err },
+    },
+  };
+  paths["/traffic-generator/stop"] = {
+    post: { summary: "Stop the lab traffic generator (operator or admin)", tags: ["traffic"], responses: { 200: trafficOk, 401: err, 403: err } },
   };
   cached = {
     openapi: "3.1.0",

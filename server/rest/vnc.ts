@@ -10,6 +10,7 @@ import { renderObject } from "../engine/config/view";
 import type { Services } from "../services";
 import { openApiDocument } from "./openapi";
 import { COMPILED_TYPES, compiledFqNameToId, routeCompiled, routingInstanceChildren, testTraffic } from "./compiled";
+import { trafficGenerator } from "./traffic";
 
 const MAX_BODY = 10 * 1024 * 1024;
 const COLLECTIONS = new Map<string, ObjectType>(OBJECT_TYPES.map((t) => [`${t}s`, t]));
@@ -141,6 +142,13 @@ async function route(s: Services, req: IncomingMessage, res: ServerResponse, url
   if (parts.length === 1 && parts[0] === "test-traffic" && method === "POST") {
     return send(res, 200, await testTraffic(s, actor, (await readObject(req)) as Record<string, unknown>));
   }
+
+  const traffic = trafficGenerator(s, actor, method, parts, async () => {
+    // an empty body is a start with the defaults
+    if ((!req.headers["content-length"] || req.headers["content-length"] === "0") && !req.headers["transfer-encoding"]) return {};
+    return readObject(req);
+  });
+  if (traffic) return send(res, 200, await traffic);
 
   if (parts.length === 1 && parts[0] === "fqname-to-id" && method === "POST") {
     const b = (await readObject(req)) as { type?: string; fq_name?: string[] };

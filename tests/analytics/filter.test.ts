@@ -54,3 +54,17 @@ describe("filter language", () => {
     expect(completeAt("action = deny AND ", 18).kind).toBe("field");
   });
 });
+
+it("a filter error is an engine error (tRPC and REST pass its position on as details)", async () => {
+  const { isWeftError } = await import("../../server/engine/model/errors");
+  let e: unknown;
+  try {
+    parseFilter("action = maybe");
+  } catch (x) {
+    e = x;
+  }
+  expect(e).toBeInstanceOf(FilterError);
+  expect(isWeftError(e)).toBe(true);
+  expect((e as FilterError).status).toBe(400);
+  expect((e as FilterError).details).toMatchObject({ position: 9, length: 5 });
+});

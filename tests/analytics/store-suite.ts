@@ -25,12 +25,12 @@ export function sampleRows(n = 3000): FlowRow[] {
       direction: i % 4 === 0 ? "ingress" : "egress",
       vrf: `${sv}:${sv.split(":").pop()}`,
       protocol: dstPort === 53 ? 17 : 6,
-      src_ip: `10.${(i % 3) + 1}.0.${(i % 200) + 1}`,
+      src_ip: i % 50 === 7 ? `fd00::${i}` : `10.${(i % 3) + 1}.0.${(i % 200) + 1}`,
       dst_ip: `10.${((i + 1) % 3) + 1}.0.${(i % 150) + 1}`,
       src_port: 40000 + (i % 1000),
       dst_port: dstPort,
       action: deny ? "deny" : "pass",
-      reason: deny ? "denied by network-policy default-domain:p:pol rule 1" : "allowed",
+      reason: i % 97 === 3 ? "odd\treason 'quoted' \\ back\nslash" : deny ? "denied by network-policy default-domain:p:pol rule 1" : "allowed",
       rule: deny ? "network-policy default-domain:p:pol rule 1" : "network-policy default-domain:p:pol rule 2",
       rule_acl: "vn:" + sv,
       rule_uuid: deny ? "r1" : "r2",
@@ -111,6 +111,53 @@ export function storeSuite(name: string, make: () => Promise<FlowStore | null>) 
         expect(r.total.records, f).toBe(want.length);
         expect(r.total.bytes, f).toBe(sum(want, (x) => x.bytes));
       }
+    });
+
+    it("raw records come back exactly as stored (every field)", async (ctx) => {
+      if (!store) return ctx.skip();
+      const want = inRecent.filter((r) => r.src_ip.startsWith("fd00::")).slice(0, 3);
+      want.push(...inRecent.filter((r) => r.src_namespace === "shop" && r.action === "deny").slice(0, 3));
+      want.push(...inRecent.filter((r) => r.reason.startsWith("odd\t")).slice(0, 2)); // tab, quote, backslash, newline
+      expect(want.length).toBeGreaterThan(3);
+      for (const w of want) {
+        const p = await store.records({ ...recent, filter: `flow_id = "${w.flow_id}"`, limit: 5 });
+        expect(p.rows).toEqual([w]);
+      }
+    });
+
+    it("addresses, flow ids and names: equality, contains, group-by, values", async (ctx) => {
+      if (!store) return ctx.skip();
+      const cases: [string, (r: FlowRow) => boolean][] = [
+        [`src_ip = 10.2.0.5 OR dst_ip IN (10.3.0.9, 10.1.0.1)`, (r) => r.src_ip === "10.2.0.5" || ["10.3.0.9", "10.1.0.1"].includes(r.dst_ip)],
+        [`src_ip ~ "0.1" AND dst_ip !~ ".0.1"`, (r) => r.src_ip.includes("0.1") && !r.dst_ip.includes(".0.1")],
+        [`src_ip ~ "FD00::" AND src_ip != "fd00::57"`, (r) => r.src_ip.startsWith("fd00::") && r.src_ip !== "fd00::57"],
+        [`flow_id ~ "e-2:1" OR flow_id IN ("compute-1:3", "nope:1", "compute-1:x")`, (r) => r.flow_id.includes("e-2:1") || r.flow_id === "compute-1:3"],
+        [`src_workload = w3 AND dst_vn != "never-seen" AND src_vmi NOT IN ("never-seen")`, (r) => r.src_workload === "w3"],
+        [`src_vn = "never-seen" OR rule_uuid ~ "zzz"`, () => false],
+        [`reason ~ "DENIED BY" AND nh_address = 127.0.1.2`, (r) => r.reason.includes("denied by") && r.nh_address === "127.0.1.2"],
+        [`status = active AND encap = MPLSoUDP AND direction != ingress`, (r) => r.direction !== "ingress"],
+      ];
+      for (const [f, pred] of cases) {
+        const want = inRecent.filter(pred);
+        const r = await store.aggregate({ ...recent, filter: f, groupBy: [], metric: "bytes" });
+        expect(r.total.records, f).toBe(want.length);
+        expect(r.total.bytes, f).toBe(sum(want, (x) => x.bytes));
+      }
+      const bySrc = await store.aggregate({ ...recent, groupBy: ["src_ip", "action"], metric: "records", limit: 1000 });
+      const count = new Map<string, number>();
+      for (const x of inRecent) count.set(`${x.src_ip}|${x.action}`, (count.get(`${x.src_ip}|${x.action}`) ?? 0) + 1);
+      expect(bySrc.rows).toHaveLength(count.size);
+      for (const row of bySrc.rows) expect(row.records, `${row.key.src_ip}`).toBe(count.get(`${row.key.src_ip}|${row.key.action}`));
+      const byFlow = await store.aggregate({ ...recent, groupBy: ["flow_id"], metric: "bytes", limit: 3, filter: "node = compute-2" });
+      for (const row of byFlow.rows) expect(inRecent.find((x) => x.flow_id === row.key.flow_id)?.bytes).toBe(row.bytes);
+      expect(await store.values("src_ip", "fd00::5", recent)).toEqual(expect.arrayContaining(["fd00::57"]));
+      expect((await store.values("flow_id", "compute-2:10", recent)).every((v) => v.startsWith("compute-2:10"))).toBe(true);
+      expect(await store.values("action", "", recent)).toEqual(expect.arrayContaining(["pass", "deny"]));
+      const g = await store.series({ ...recent, metric: "records", granularityMs: 60_000, groupBy: ["reverse", "src_ip"], top: 3 });
+      const total = g.series.reduce((a, x) => a + x.total, 0);
+      expect(total).toBe(inRecent.length);
+      expect(g.series[0].key.src_ip).toMatch(/^(10\.|fd00::)/);
+      expect(["true", "false"]).toContain(g.series[0].key.reverse);
     });
 
     it("distinct counts per group", async (ctx) => {

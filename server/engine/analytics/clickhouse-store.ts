@@ -3,6 +3,7 @@
 // Debian's clickhouse-server 18.16 accepts: no query parameters (literals are escaped here),
 // JSONEachRow only, integer-ms time columns, UInt8 booleans, ALTER … DELETE for retention
 // (asynchronous mutations), UNION ALL branches with identical column types.
+import { Readable } from "node:stream";
 import { type ClickHouseClient, createClient } from "@clickhouse/client";
 import { FIELDS, type Field, type FlowRow, ipv4Number } from "./schema";
 import { SqlFlowStore, rollupColumns } from "./store";
@@ -25,6 +26,11 @@ const chType = (f: Field): string => {
       return "String";
   }
 };
+
+/** A TabSeparated field: backslash, tab and newline escaped. */
+function tsv(s: string): string {
+  return /[\\\t\n\r]/.test(s) ? s.replace(/[\\\t\n\r]/g, (c) => (c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r")) : s;
+}
 
 export interface ClickHouseStoreOptions {
   url: string;
@@ -104,11 +110,19 @@ export class ClickHouseFlowStore extends SqlFlowStore {
 
   async insert(rows: FlowRow[]) {
     if (rows.length === 0) return;
-    await this.client!.insert({
-      table: "flows",
-      format: "JSONEachRow",
-      values: rows.map((r) => ({ ...r, reverse: r.reverse ? 1 : 0, first: r.first ? 1 : 0, src_ip4: ipv4Number(r.src_ip), dst_ip4: ipv4Number(r.dst_ip) })),
-    });
+    // TabSeparated: several times cheaper than JSONEachRow for the server to parse (and for us to write)
+    const fields = Object.keys(FIELDS) as (keyof FlowRow)[];
+    const lines: string[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
+      let line = String(r.id);
+      for (const f of fields) {
+        const v = r[f];
+        line += "\t" + (typeof v === "string" ? tsv(v) : typeof v === "boolean" ? (v ? "1" : "0") : String(v));
+      }
+      lines[i] = `${line}\t${ipv4Number(r.src_ip)}\t${ipv4Number(r.dst_ip)}\n`;
+    }
+    await this.client!.insert({ table: "flows", format: "TabSeparated", values: Readable.from([Buffer.from(lines.join(""))], { objectMode: false }) });
   }
 
   /** Drops every table (tests). */

@@ -33,7 +33,8 @@ export function endpointOf(p: Pick<DirectoryPort, "fqName" | "networkFqName">): 
 
 export class Directory {
   private byUuid = new Map<string, Endpoint>();
-  private byAddr = new Map<string, Endpoint>();
+  /** vrf → address → endpoint (nested: no key string built per record) */
+  private byAddr = new Map<string, Map<string, Endpoint>>();
   private byIp = new Map<string, Endpoint | null>();
   private stale = true;
 
@@ -51,7 +52,9 @@ export class Directory {
       const ep = endpointOf(p);
       this.byUuid.set(p.uuid, ep);
       const add = (vrf: string, ip: string) => {
-        this.byAddr.set(`${vrf}|${ip}`, ep);
+        let m = this.byAddr.get(vrf);
+        if (!m) this.byAddr.set(vrf, (m = new Map()));
+        m.set(ip, ep);
         // an address used in two VRFs is ambiguous without the VRF
         this.byIp.set(ip, this.byIp.has(ip) && this.byIp.get(ip) !== ep ? null : ep);
       };
@@ -69,6 +72,6 @@ export class Directory {
   /** The endpoint owning an address, in a VRF first, else anywhere if unambiguous. */
   address(vrf: string, ip: string): Endpoint {
     if (this.stale) this.build();
-    return this.byAddr.get(`${vrf}|${ip}`) ?? this.byIp.get(ip) ?? EMPTY;
+    return this.byAddr.get(vrf)?.get(ip) ?? this.byIp.get(ip) ?? EMPTY;
   }
 }

@@ -1,10 +1,55 @@
 // The embedded flow store: a DuckDB file under <data dir>/flows/ (columnar, fast group-by).
-// Inserts go through DuckDB's appender (one native call per value, no SQL text per row).
+//
+// Ingest is the hot path (goal ≥ 500k records/s on 2 cores), so a stored record holds no text:
+//   - names (VN, project, port, workload, node, VRF, rule, reason, next hop…) are ids into one
+//     dictionary (`flow_names`, dict 0), kept in memory and resolved when a query answers;
+//   - action / direction / encap / status are UTINYINT codes (their own small dictionaries);
+//   - addresses are integers: an IPv4 address is its 32-bit number, anything else 2^32 + a name id;
+//   - flow_id "<node>:<n>" is a prefix id (dict 5) plus the number (`flow_num`, -1 = none).
+// Rows are encoded into typed arrays and handed to DuckDB's appender as data chunks of 2048 rows
+// (one copy per column per chunk, no per-value call) — into a staging table in an attached
+// in-memory database, which is cheap (no compression, no WAL). A second connection then moves the
+// batch into `flows` with INSERT … SELECT on DuckDB's own threads while JavaScript encodes the
+// next batch; one move is in flight at a time, and every query waits for it (a query sees every
+// insert that returned before it). Dictionary entries are written before the rows that use them,
+// so a crash never leaves an id without its name (it may lose the batch being moved). Filters on names compile to
+// id comparisons (`src_vn = "x"` → `src_vn = 17`, `rule ~ deny` → `rule IN (ids whose name
+// contains "deny")`), so queries never touch text either.
 import fs from "node:fs";
 import path from "node:path";
-import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
-import { FIELDS, type Field, type FlowRow, ipv4Number } from "./schema";
-import { SqlFlowStore, rollupColumns } from "./store";
+import duckdb from "@duckdb/node-bindings";
+import { BIGINT, BOOLEAN, type DuckDBConnection, DuckDBDataChunk, DuckDBInstance, type DuckDBType, INTEGER, UINTEGER, UTINYINT } from "@duckdb/node-api";
+import type { CompareOp, Value } from "./filter";
+import { StringDictionary, ipv4Code, ipv4Text } from "./dictionary";
+import { FIELDS, type Field, type FieldDef, type FlowRow } from "./schema";
+import { SqlFlowStore, normalise, rollupColumns } from "./store";
+
+const IP_BASE = 4_294_967_296; // 2^32: addresses at or above are 2^32 + name id
+const FLOW_NUM = /^(0|[1-9]\d{0,14})$/;
+const FLOW_KEY = 10_000_000_000_000_000n; // group key of flow_id: prefix * 10^16 + flow_num + 1
+
+/** Closed-set fields stored as UTINYINT codes (their values first, in order; unknown ones appended up to 255). */
+const ENUM_FIELDS = ["direction", "action", "encap", "status"] as const;
+type EnumField = (typeof ENUM_FIELDS)[number];
+const ENUM_DICT: Record<EnumField, number> = { direction: 1, action: 2, encap: 3, status: 4 };
+const FLOW_DICT = 5;
+
+/** The decimal number at s[from…] (as FLOW_NUM accepts it), or -1. */
+function flowNumber(s: string, from: number): number {
+  const len = s.length - from;
+  if (len < 1 || len > 15 || (len > 1 && s.charCodeAt(from) === 48)) return -1;
+  let n = 0;
+  for (let i = from; i < s.length; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+const isEnum = (f: string): f is EnumField => (ENUM_FIELDS as readonly string[]).includes(f);
+const isName = (f: Field) => (FIELDS[f] as FieldDef).type === "string" && !isEnum(f) && f !== "flow_id";
+const isIp = (f: Field) => (FIELDS[f] as FieldDef).type === "ip";
 
 const sqlType = (f: Field): string => {
   switch (f) {
@@ -12,6 +57,8 @@ const sqlType = (f: Field): string => {
     case "start_ms":
     case "packets":
     case "bytes":
+    case "src_ip":
+    case "dst_ip":
       return "BIGINT";
     case "protocol":
       return "UTINYINT";
@@ -22,40 +69,77 @@ const sqlType = (f: Field): string => {
     case "first":
       return "BOOLEAN";
     default:
-      return "VARCHAR";
+      return isEnum(f) ? "UTINYINT" : "UINTEGER";
   }
 };
 
-const STRINGS = (Object.keys(FIELDS) as Field[]).filter((f) => sqlType(f) === "VARCHAR");
+/** Physical columns of `flows`, in order: id, the fields, then flow_num. */
+const COLUMNS: { name: string; sql: string }[] = [
+  { name: "id", sql: "BIGINT" },
+  ...(Object.keys(FIELDS) as Field[]).map((f) => ({ name: f, sql: sqlType(f) })),
+  { name: "flow_num", sql: "BIGINT" },
+];
+const DUCK_TYPES: Record<string, DuckDBType> = { BIGINT, UINTEGER, UTINYINT, INTEGER, BOOLEAN };
+
+type Buf = BigInt64Array | Uint32Array | Uint8Array | Int32Array;
+const arrayFor = (sql: string, n: number): Buf =>
+  sql === "BIGINT" ? new BigInt64Array(n) : sql === "UINTEGER" ? new Uint32Array(n) : sql === "INTEGER" ? new Int32Array(n) : new Uint8Array(n);
 
 export interface DuckDbStoreOptions {
   /** directory of the store (created); ":memory:" for a throwaway store */
   dir: string;
   threads?: number;
   memoryLimit?: string;
+  log?: (line: string) => void;
 }
 
 export class DuckDbFlowStore extends SqlFlowStore {
   readonly kind = "duckdb";
+  protected readonly groupingSets = true;
   readonly location: string;
   private instance: DuckDBInstance | null = null;
   private conn: DuckDBConnection | null = null;
   private writer: DuckDBConnection | null = null;
-  readonly d = {
-    str: (s: string) => `'${s.replace(/'/g, "''")}'`,
-    bool: (b: boolean) => (b ? "TRUE" : "FALSE"),
-    contains: (col: string, s: string) => `strpos(lower(${col}), ${this.d.str(s.toLowerCase())}) > 0`,
-    ident: (n: string) => `"${n}"`,
-    num: (e: string) => `CAST(${e} AS DOUBLE)`,
-    int: (e: string) => `CAST(${e} AS BIGINT)`,
-    text: (e: string) => `CAST(${e} AS VARCHAR)`,
-    concat: (parts: string[]) => `concat(${parts.join(", ")})`,
-    limitOffset: (limit: number, offset: number) => `LIMIT ${limit} OFFSET ${offset}`,
-  };
+  /** moves staged batches into `flows` */
+  private mover: DuckDBConnection | null = null;
+  private moving: Promise<void> | null = null;
+  private moveError: Error | null = null;
+  private stage = 0;
+  private chunk: DuckDBDataChunk | null = null;
+  /** per column: the batch being encoded, and a 32-bit view of the 64-bit ones */
+  private bufs: Buf[] = [];
+  private words: (Uint32Array | null)[] = [];
+  private capacity = 0;
+  readonly names = new StringDictionary(0);
+  private readonly nameCache: (string | null)[] = new Array(20 << 8).fill(null);
+  private readonly nameCacheIds = new Uint32Array(20 << 8);
+  readonly flowPrefixes = new StringDictionary(FLOW_DICT);
+  readonly enums: Record<EnumField, StringDictionary>;
+  readonly d: SqlFlowStore["d"];
 
   constructor(private readonly opts: DuckDbStoreOptions) {
     super();
     this.location = opts.dir === ":memory:" ? ":memory:" : path.join(opts.dir, "flows.duckdb");
+    this.enums = Object.fromEntries(
+      ENUM_FIELDS.map((f) => {
+        const dict = new StringDictionary(ENUM_DICT[f], 255, 0);
+        for (const v of (FIELDS[f] as FieldDef).values ?? []) dict.idOf(v);
+        return [f, dict];
+      }),
+    ) as Record<EnumField, StringDictionary>;
+    const str = (s: string) => `'${s.replace(/'/g, "''")}'`;
+    this.d = {
+      str,
+      bool: (b: boolean) => (b ? "TRUE" : "FALSE"),
+      contains: (col: string, s: string) => `strpos(lower(${col}), ${str(s.toLowerCase())}) > 0`,
+      ident: (n: string) => `"${n}"`,
+      num: (e: string) => `CAST(${e} AS DOUBLE)`,
+      int: (e: string) => `CAST(${e} AS BIGINT)`,
+      text: (e: string) => `CAST(${e} AS VARCHAR)`,
+      concat: (parts: string[]) => `concat(${parts.join(", ")})`,
+      limitOffset: (limit: number, offset: number) => `LIMIT ${limit} OFFSET ${offset}`,
+      compare: (field: Field, op: CompareOp, values: Value[]) => this.compare(field, op, values),
+    };
   }
 
   async open() {
@@ -66,26 +150,53 @@ export class DuckDbFlowStore extends SqlFlowStore {
     this.instance = await DuckDBInstance.create(this.location, config);
     this.conn = await this.instance.connect();
     this.writer = await this.instance.connect();
-    const cols = (Object.keys(FIELDS) as Field[]).map((f) => `"${f}" ${sqlType(f)}`).join(", ");
-    await this.exec(`CREATE TABLE IF NOT EXISTS flows (id BIGINT, ${cols}, src_ip4 UINTEGER, dst_ip4 UINTEGER)`);
+    this.mover = await this.instance.connect();
+    // A store written before names became ids (text columns) is not readable as ids: start over.
+    const old = await this.select(`SELECT data_type AS t FROM information_schema.columns WHERE table_name = 'flows' AND column_name = 'src_vn'`);
+    if (old.length && String(old[0].t) === "VARCHAR") {
+      (this.opts.log ?? console.warn)(`flow store ${this.location}: records in the old text layout are dropped (names are dictionary ids now)`);
+      for (const t of ["flows", "flows_1m", "flows_1h"]) await this.exec(`DROP TABLE IF EXISTS ${t}`);
+    }
+    await this.exec(`CREATE TABLE IF NOT EXISTS flows (${COLUMNS.map((c) => `"${c.name}" ${c.sql}`).join(", ")})`);
+    await this.exec(`CREATE TABLE IF NOT EXISTS flow_names (dict UTINYINT, id UINTEGER, s VARCHAR)`);
+    await this.exec(`ATTACH ':memory:' AS weft_stage`);
+    for (const t of ["a", "b"]) await this.exec(`CREATE TABLE weft_stage.${t} (${COLUMNS.map((c) => `"${c.name}" ${c.sql}`).join(", ")})`);
     for (const l of ["flows_1m", "flows_1h"])
       await this.exec(`CREATE TABLE IF NOT EXISTS ${l} (ts BIGINT, ${rollupColumns(sqlType)}, m_bytes BIGINT, m_packets BIGINT, m_flows BIGINT, m_records BIGINT)`);
+    const dicts = new Map<number, StringDictionary>([
+      [0, this.names],
+      [FLOW_DICT, this.flowPrefixes],
+      ...ENUM_FIELDS.map((f) => [ENUM_DICT[f], this.enums[f]] as const),
+    ]);
+    for (const r of await this.select(`SELECT dict, id, s FROM flow_names ORDER BY dict, id`)) dicts.get(Number(r.dict))?.load(Number(r.id), String(r.s));
+    this.chunk = DuckDBDataChunk.create(COLUMNS.map((c) => DUCK_TYPES[c.sql]));
     await this.loadWatermarks();
   }
 
   async close() {
+    await this.settle().catch(() => undefined);
+    this.mover?.closeSync();
+    this.mover = null;
     this.writer?.closeSync();
     this.conn?.closeSync();
     this.instance?.closeSync();
     this.writer = this.conn = null;
     this.instance = null;
+    this.chunk = null;
+  }
+
+  /** Waits for the batch being moved into `flows` (queries see every insert that returned). */
+  private async settle() {
+    while (this.moving) await this.moving;
   }
 
   protected async exec(sql: string) {
+    await this.settle();
     await this.conn!.run(sql);
   }
 
   protected async select(sql: string): Promise<Record<string, unknown>[]> {
+    await this.settle();
     const r = await this.conn!.runAndReadAll(sql);
     return r.getRowObjectsJS() as Record<string, unknown>[];
   }
@@ -94,55 +205,314 @@ export class DuckDbFlowStore extends SqlFlowStore {
     await this.exec(`DELETE FROM ${table} WHERE ${where}`);
   }
 
+  // ------------------------------------------------------------------ ingest
+
+  private ensureCapacity(n: number) {
+    if (n <= this.capacity) return;
+    this.capacity = Math.max(n, 4096);
+    this.bufs = COLUMNS.map((c) => arrayFor(c.sql, this.capacity));
+    this.words = this.bufs.map((b) => (b instanceof BigInt64Array ? new Uint32Array(b.buffer) : null));
+  }
+
   async insert(rows: FlowRow[]) {
-    if (rows.length === 0) return;
-    const a: DuckDBAppender = await this.writer!.createAppender("flows");
+    const n = rows.length;
+    if (n === 0) return;
+    if (this.moveError) {
+      const e = this.moveError;
+      this.moveError = null;
+      throw new Error(`an earlier batch could not be moved into flows: ${e.message}`);
+    }
+    this.ensureCapacity(n);
+    this.encode(rows);
+    await this.persistNames();
+    // the staging table not being moved right now (one move in flight, two tables)
+    const table = this.stage ? "b" : "a";
+    this.stage ^= 1;
+    const a = await this.writer!.createAppender(table, "main", "weft_stage");
+    const chunk = this.chunk!;
+    const size = duckdb.vector_size();
     try {
-      for (const r of rows) {
-        a.appendBigInt(BigInt(r.id));
-        a.appendBigInt(BigInt(r.end_ms));
-        a.appendBigInt(BigInt(r.start_ms));
-        a.appendVarchar(r.node);
-        a.appendVarchar(r.direction);
-        a.appendVarchar(r.vrf);
-        a.appendUTinyInt(r.protocol);
-        a.appendVarchar(r.src_ip);
-        a.appendVarchar(r.dst_ip);
-        a.appendInteger(r.src_port);
-        a.appendInteger(r.dst_port);
-        a.appendVarchar(r.action);
-        a.appendVarchar(r.reason);
-        a.appendVarchar(r.rule);
-        a.appendVarchar(r.rule_acl);
-        a.appendVarchar(r.rule_uuid);
-        a.appendVarchar(r.src_vn);
-        a.appendVarchar(r.dst_vn);
-        a.appendVarchar(r.src_project);
-        a.appendVarchar(r.dst_project);
-        a.appendVarchar(r.src_namespace);
-        a.appendVarchar(r.dst_namespace);
-        a.appendVarchar(r.src_workload);
-        a.appendVarchar(r.dst_workload);
-        a.appendVarchar(r.src_vmi);
-        a.appendVarchar(r.dst_vmi);
-        a.appendVarchar(r.nat_src_ip);
-        a.appendVarchar(r.nat_dst_ip);
-        a.appendVarchar(r.nh_node);
-        a.appendVarchar(r.nh_address);
-        a.appendVarchar(r.encap);
-        a.appendBigInt(BigInt(r.packets));
-        a.appendBigInt(BigInt(r.bytes));
-        a.appendBoolean(r.reverse);
-        a.appendBoolean(r.first);
-        a.appendVarchar(r.status);
-        a.appendVarchar(r.flow_id);
-        a.appendUInteger(ipv4Number(r.src_ip));
-        a.appendUInteger(ipv4Number(r.dst_ip));
-        a.endRow();
+      for (let s = 0; s < n; s += size) {
+        const m = Math.min(size, n - s);
+        duckdb.data_chunk_set_size(chunk.chunk, m);
+        for (let c = 0; c < COLUMNS.length; c++) {
+          const b = this.bufs[c];
+          duckdb.copy_data_to_vector(duckdb.data_chunk_get_vector(chunk.chunk, c), 0, b.buffer as ArrayBuffer, b.byteOffset + s * b.BYTES_PER_ELEMENT, m * b.BYTES_PER_ELEMENT);
+        }
+        a.appendDataChunk(chunk);
+        chunk.reset();
       }
     } finally {
       a.closeSync();
     }
+    await this.settle();
+    const move = this.mover!.run(`INSERT INTO flows SELECT * FROM weft_stage.${table}; DELETE FROM weft_stage.${table}`).then(
+      () => undefined,
+      async (e: Error) => {
+        this.moveError = e;
+        await this.mover!.run(`DELETE FROM weft_stage.${table}`).catch(() => undefined);
+      },
+    );
+    this.moving = move.finally(() => {
+      if (this.moving === tracked) this.moving = null;
+    });
+    const tracked = this.moving;
+  }
+
+  /** Writes dictionary entries allocated since the last batch (before the rows that use them). */
+  private async persistNames() {
+    const dicts = [this.names, this.flowPrefixes, ...ENUM_FIELDS.map((f) => this.enums[f])];
+    const pending = dicts.map((d) => d.takePending());
+    if (pending.every((p) => p.length === 0)) return;
+    try {
+      const a = await this.writer!.createAppender("flow_names");
+      try {
+        pending.forEach((p, i) => {
+          for (const [id, s] of p) {
+            a.appendUTinyInt(dicts[i].code);
+            a.appendUInteger(id);
+            a.appendVarchar(s);
+            a.endRow();
+          }
+        });
+      } finally {
+        a.closeSync();
+      }
+    } catch (e) {
+      pending.forEach((p, i) => dicts[i].restorePending(p));
+      throw e;
+    }
+  }
+
+  /** Rows → one typed array per column (the order of COLUMNS). */
+  private encode(rows: FlowRow[]) {
+    const col = (f: string) => COLUMNS.findIndex((c) => c.name === f);
+    const w = (f: string) => this.words[col(f)]!;
+    const u32 = (f: string) => this.bufs[col(f)] as Uint32Array;
+    const u8 = (f: string) => this.bufs[col(f)] as Uint8Array;
+    const i32 = (f: string) => this.bufs[col(f)] as Int32Array;
+    const [id, endMs, startMs, srcIp, dstIp, packets, bytes, flowNum] = ["id", "end_ms", "start_ms", "src_ip", "dst_ip", "packets", "bytes", "flow_num"].map(w);
+    const [node, vrf, reason, rule, ruleAcl, ruleUuid, srcVn, dstVn, srcProject, dstProject, srcNs, dstNs, srcWl, dstWl, srcVmi, dstVmi, natSrc, natDst, nhNode, nhAddr, flowId] = [
+      "node", "vrf", "reason", "rule", "rule_acl", "rule_uuid", "src_vn", "dst_vn", "src_project", "dst_project", "src_namespace", "dst_namespace",
+      "src_workload", "dst_workload", "src_vmi", "dst_vmi", "nat_src_ip", "nat_dst_ip", "nh_node", "nh_address", "flow_id",
+    ].map(u32);
+    const [direction, action, encap, status, protocol, reverse, first] = ["direction", "action", "encap", "status", "protocol", "reverse", "first"].map(u8);
+    const [srcPort, dstPort] = ["src_port", "dst_port"].map(i32);
+    const N = this.names;
+    const E = this.enums;
+    // A small direct-mapped cache per column (slot from the length and last characters): records
+    // repeat a few nodes, VRFs, ACLs and next hops, and comparing with one cached string is cheaper
+    // than hashing a freshly decoded one for the dictionary's Map.
+    const cached = this.nameCache;
+    const cachedId = this.nameCacheIds;
+    const name = (k: number, s: string) => {
+      const len = s.length;
+      const slot = (k << 8) | ((len * 7 + (len ? s.charCodeAt(len - 1) * 31 + s.charCodeAt(len >> 1) : 0)) & 255);
+      if (cached[slot] === s) return cachedId[slot];
+      const id = N.idOf(s);
+      cached[slot] = s;
+      cachedId[slot] = id;
+      return id;
+    };
+    const enumOf = (d: StringDictionary, known: readonly string[], s: string) => {
+      for (let j = 0; j < known.length; j++) if (s === known[j]) return j + 1;
+      return s === "" ? 0 : d.idOf(s);
+    };
+    const DIRS = (FIELDS.direction as FieldDef).values!;
+    const ACTS = (FIELDS.action as FieldDef).values!;
+    const ENCS = ((FIELDS.encap as FieldDef).values ?? []).filter(Boolean);
+    const STATS = (FIELDS.status as FieldDef).values!;
+    let lastPrefix = "\u0000";
+    let lastPrefixId = 0;
+    const put = (a: Uint32Array, i: number, v: number) => {
+      // a 64-bit little-endian integer as two 32-bit words (no BigInt per value)
+      if (v >= 0 && v < IP_BASE) {
+        a[2 * i] = v;
+        a[2 * i + 1] = 0;
+        return;
+      }
+      const hi = Math.floor(v / IP_BASE);
+      a[2 * i] = v - hi * IP_BASE;
+      a[2 * i + 1] = hi;
+    };
+    const ip = (s: string) => {
+      const v = ipv4Code(s);
+      return v >= 0 ? v : IP_BASE + N.idOf(s);
+    };
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
+      put(id, i, r.id);
+      put(endMs, i, r.end_ms);
+      put(startMs, i, r.start_ms);
+      node[i] = name(0, r.node);
+      direction[i] = enumOf(E.direction, DIRS, r.direction);
+      vrf[i] = name(1, r.vrf);
+      protocol[i] = r.protocol;
+      put(srcIp, i, ip(r.src_ip));
+      put(dstIp, i, ip(r.dst_ip));
+      srcPort[i] = r.src_port;
+      dstPort[i] = r.dst_port;
+      action[i] = enumOf(E.action, ACTS, r.action);
+      reason[i] = name(2, r.reason);
+      rule[i] = name(3, r.rule);
+      ruleAcl[i] = name(4, r.rule_acl);
+      ruleUuid[i] = name(5, r.rule_uuid);
+      srcVn[i] = name(6, r.src_vn);
+      dstVn[i] = name(7, r.dst_vn);
+      srcProject[i] = name(8, r.src_project);
+      dstProject[i] = name(9, r.dst_project);
+      srcNs[i] = name(10, r.src_namespace);
+      dstNs[i] = name(11, r.dst_namespace);
+      srcWl[i] = name(12, r.src_workload);
+      dstWl[i] = name(13, r.dst_workload);
+      srcVmi[i] = name(14, r.src_vmi);
+      dstVmi[i] = name(15, r.dst_vmi);
+      natSrc[i] = name(16, r.nat_src_ip);
+      natDst[i] = name(17, r.nat_dst_ip);
+      nhNode[i] = name(18, r.nh_node);
+      nhAddr[i] = name(19, r.nh_address);
+      encap[i] = enumOf(E.encap, ENCS, r.encap);
+      put(packets, i, r.packets);
+      put(bytes, i, r.bytes);
+      reverse[i] = r.reverse ? 1 : 0;
+      first[i] = r.first ? 1 : 0;
+      status[i] = enumOf(E.status, STATS, r.status);
+      // flow_id "<node>:<n>": the number is parsed in place; the prefix is nearly always the last one
+      const f = r.flow_id;
+      const colon = f.lastIndexOf(":");
+      const num = colon >= 0 ? flowNumber(f, colon + 1) : -1;
+      if (num >= 0) {
+        if (colon !== lastPrefix.length || !f.startsWith(lastPrefix)) {
+          lastPrefix = f.slice(0, colon);
+          lastPrefixId = this.flowPrefixes.idOf(lastPrefix);
+        }
+        flowId[i] = lastPrefixId;
+        put(flowNum, i, num);
+      } else {
+        flowId[i] = this.flowPrefixes.idOf(f);
+        put(flowNum, i, -1);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ queries: ids ↔ names
+
+  private dictOf(f: Field): StringDictionary {
+    return isEnum(f) ? this.enums[f] : this.names;
+  }
+
+  /** The stored code of a value, undefined when no record ever had it. */
+  private codeOf(f: Field, v: string): number | undefined {
+    if (isIp(f)) {
+      const n = ipv4Code(v);
+      if (n >= 0) return n;
+      const id = this.names.find(v);
+      return id === undefined ? undefined : IP_BASE + id;
+    }
+    return this.dictOf(f).find(v);
+  }
+
+  /** flow_id = v as SQL (prefix id and number). */
+  private flowIdEquals(v: string): string {
+    const colon = v.lastIndexOf(":");
+    const num = colon >= 0 ? v.slice(colon + 1) : "";
+    const [prefix, n] = colon >= 0 && FLOW_NUM.test(num) ? [v.slice(0, colon), num] : [v, "-1"];
+    const id = this.flowPrefixes.find(prefix);
+    return id === undefined ? "FALSE" : `("flow_id" = ${id} AND "flow_num" = ${n})`;
+  }
+
+  /** The text of flow_id in SQL (for `~`): the prefix dictionary is small (one entry per node). */
+  private flowIdText(): string {
+    const cases: string[] = [];
+    for (let i = 0; i < this.flowPrefixes.size; i++) cases.push(`WHEN ${i} THEN ${this.d.str(this.flowPrefixes.name(i))}`);
+    return `concat(CASE "flow_id" ${cases.join(" ")} ELSE '' END, CASE WHEN "flow_num" >= 0 THEN concat(':', CAST("flow_num" AS VARCHAR)) ELSE '' END)`;
+  }
+
+  private compare(field: Field, op: CompareOp, values: Value[]): string | null {
+    const col = `"${field}"`;
+    const strs = values.map(String);
+    if (field === "flow_id") {
+      switch (op) {
+        case "=":
+          return this.flowIdEquals(strs[0]);
+        case "!=":
+          return `(NOT ${this.flowIdEquals(strs[0])})`;
+        case "in":
+        case "not in": {
+          const any = `(${strs.map((v) => this.flowIdEquals(v)).join(" OR ")})`;
+          return op === "in" ? any : `(NOT ${any})`;
+        }
+        case "~":
+        case "!~": {
+          const c = this.d.contains(this.flowIdText(), strs[0]);
+          return op === "~" ? c : `(NOT ${c})`;
+        }
+        default:
+          return null;
+      }
+    }
+    if (!isName(field) && !isEnum(field) && !isIp(field)) return null;
+    if (op === "<<") {
+      const [lo, hi] = (values[0] as { cidr: [number, number] }).cidr;
+      return `(${col} BETWEEN ${lo} AND ${hi})`;
+    }
+    const known = (vs: string[]) => vs.map((v) => this.codeOf(field, v)).filter((c): c is number => c !== undefined);
+    const inList = (codes: number[]) => (codes.length ? `${col} IN (${codes.join(", ")})` : "FALSE");
+    switch (op) {
+      case "=":
+      case "in":
+        return inList(known(strs));
+      case "!=":
+      case "not in":
+        return `(NOT ${inList(known(strs))})`;
+      case "~":
+      case "!~": {
+        let c: string;
+        if (isIp(field)) {
+          const ids = this.names.containing(strs[0]);
+          const text = `concat(${col} // 16777216, '.', (${col} // 65536) % 256, '.', (${col} // 256) % 256, '.', ${col} % 256)`;
+          c = `((${col} < ${IP_BASE} AND ${this.d.contains(text, strs[0])})${ids.length ? ` OR (${col} - ${IP_BASE}) IN (${ids.join(", ")})` : ""})`;
+        } else c = inList(this.dictOf(field).containing(strs[0]));
+        return op === "~" ? c : `(NOT ${c})`;
+      }
+      default:
+        return null;
+    }
+  }
+
+  protected dimExpr(f: Field): string {
+    return f === "flow_id" ? `(CAST("flow_id" AS HUGEINT) * ${FLOW_KEY} + "flow_num" + 1)` : `"${f}"`;
+  }
+
+  protected decode(f: Field | "id", v: unknown): string | number | boolean {
+    if (f === "id") return normalise(f, v);
+    if (isName(f)) return this.names.name(Number(v));
+    if (isEnum(f)) return this.enums[f].name(Number(v));
+    if (isIp(f)) {
+      const n = Number(v);
+      return n < IP_BASE ? ipv4Text(n) : this.names.name(n - IP_BASE);
+    }
+    if (f === "flow_id") {
+      // a group key (dimExpr): prefix * 10^16 + flow_num + 1
+      const k = BigInt(v as bigint);
+      const prefix = this.flowPrefixes.name(Number(k / FLOW_KEY));
+      const num = k % FLOW_KEY - 1n;
+      return num >= 0n ? `${prefix}:${num}` : prefix;
+    }
+    return normalise(f, v);
+  }
+
+  protected recordColumns(): string {
+    return COLUMNS.map((c) => `"${c.name}"`).join(", ");
+  }
+
+  protected rowOf(r: Record<string, unknown>): FlowRow {
+    const out: Record<string, unknown> = {};
+    for (const k of ["id", ...Object.keys(FIELDS)] as (Field | "id")[]) if (k !== "flow_id") out[k] = this.decode(k, r[k]);
+    const prefix = this.flowPrefixes.name(Number(r.flow_id));
+    const num = Number(r.flow_num);
+    out.flow_id = num >= 0 ? `${prefix}:${num}` : prefix;
+    return out as unknown as FlowRow;
   }
 
   /** Size of the database file (retention by size). */
@@ -154,6 +524,3 @@ export class DuckDbFlowStore extends SqlFlowStore {
     }
   }
 }
-
-/** Column order check: the appender above writes FIELDS in declaration order. */
-export const DUCKDB_STRING_FIELDS = STRINGS;

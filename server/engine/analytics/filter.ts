@@ -24,8 +24,8 @@ export class FilterError extends WeftError {
     readonly position: number,
     readonly length = 1,
   ) {
+    // keeps name "WeftError": that is how tRPC and REST recognise an engine error (and pass `details` on)
     super("bad_request", `position ${position + 1}: ${reason}`, [{ field: "filter", message: `position ${position + 1}: ${reason}` }], { position, length, reason });
-    this.name = "FilterError";
   }
 }
 
@@ -295,6 +295,11 @@ export interface SqlDialect {
   /** case-insensitive "contains" */
   contains(col: string, s: string): string;
   ident(name: string): string;
+  /**
+   * A comparison on a field whose stored form is not its text (the embedded store keeps names as
+   * dictionary ids and addresses as integers); null = the plain SQL below.
+   */
+  compare?(field: Field, op: CompareOp, values: Value[]): string | null;
 }
 
 /** Compiles a parsed filter to a SQL boolean expression ("TRUE" for no filter). */
@@ -307,6 +312,8 @@ export function filterSql(n: FilterNode | null, d: SqlDialect): string {
     case "not":
       return `(NOT ${filterSql(n.item, d)})`;
     case "cmp": {
+      const custom = d.compare?.(n.field, n.op, n.values);
+      if (custom) return custom;
       const col = d.ident(n.field);
       const lit = (v: Value) => (typeof v === "number" ? String(v) : typeof v === "boolean" ? d.bool(v) : typeof v === "string" ? d.str(v) : "NULL");
       switch (n.op) {

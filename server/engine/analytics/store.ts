@@ -169,6 +169,29 @@ export abstract class SqlFlowStore implements FlowStore {
   protected abstract exec(sql: string): Promise<void>;
   protected abstract deleteWhere(table: string, where: string): Promise<void>;
 
+  /** A stored value as queries answer it (the embedded store turns dictionary ids back into names). */
+  protected decode(field: Field | "id", v: unknown): string | number | boolean {
+    return normalise(field, v);
+  }
+
+  /** The SQL giving a field's value as a group key from raw records (a column by default). */
+  protected dimExpr(f: Field): string {
+    return this.id(f);
+  }
+
+  /** The columns a raw record is read from, and how a result row becomes a FlowRow. */
+  protected recordColumns(): string {
+    return ["id", ...Object.keys(FIELDS)].map((c) => this.id(c)).join(", ");
+  }
+  protected rowOf(r: Record<string, unknown>): FlowRow {
+    const out: Record<string, unknown> = {};
+    for (const k of ["id", ...Object.keys(FIELDS)]) out[k] = this.decode(k as Field, r[k]);
+    return out as unknown as FlowRow;
+  }
+
+  /** GROUP BY GROUPING SETS is available (DuckDB; ClickHouse 18.16 has none): top-N and total in one scan */
+  protected readonly groupingSets: boolean = false;
+
   /** ts below which each rollup level is complete */
   protected watermarks = new Map<string, number>();
 
@@ -191,8 +214,9 @@ export abstract class SqlFlowStore implements FlowStore {
   protected source(range: TimeRange, filter: FilterNode | null, dims: Field[], granularityMs: number, needRaw = false): { sql: string; level: string } {
     const where = filterSql(filter, this.d);
     const dimSql = dims.map((f) => this.id(f));
+    const rawDims = dims.map((f) => (this.dimExpr(f) === this.id(f) ? this.id(f) : `${this.dimExpr(f)} AS ${this.id(f)}`));
     const raw = (from: number, to: number) =>
-      `SELECT end_ms AS ts${dimSql.map((c) => `, ${c}`).join("")}, ${this.d.int("bytes")} AS m_bytes, ${this.d.int("packets")} AS m_packets, ${this.d.int(this.id("first"))} AS m_flows, ${this.d.int("1")} AS m_records FROM flows WHERE end_ms >= ${from} AND end_ms < ${to} AND ${where}`;
+      `SELECT end_ms AS ts${rawDims.map((c) => `, ${c}`).join("")}, ${this.d.int("bytes")} AS m_bytes, ${this.d.int("packets")} AS m_packets, ${this.d.int(this.id("first"))} AS m_flows, ${this.d.int("1")} AS m_records FROM flows WHERE end_ms >= ${from} AND end_ms < ${to} AND ${where}`;
     const canRollup = !needRaw && rollupCompatible(filter) && dims.every((f) => (FIELDS[f] as FieldDef).rollup);
     const span = range.to - range.from;
     let level: (typeof LEVELS)[number] | null = null;
@@ -237,12 +261,12 @@ export abstract class SqlFlowStore implements FlowStore {
     if (groupBy.length === 0) {
       return { granularityMs: g, buckets, series: [{ key: {}, label: q.metric, points: totalPoints, total: sum(totalPoints) }], source: src.level, ms: performance.now() - t0 };
     }
-    const top = await this.aggregate({ from: q.from, to: q.to, filter: q.filter, groupBy, metric: q.metric, limit: q.top ?? 5 });
+    const { result: top, rawKeys } = await this.aggregateWithKeys({ from: q.from, to: q.to, filter: q.filter, groupBy, metric: q.metric, limit: q.top ?? 5 });
+    // Groups are matched on their stored values (ids in the embedded store), as text.
     const sep = this.d.str("\u001f");
     const keyExpr = this.d.concat(groupBy.flatMap((f, i) => (i ? [sep, this.d.text(this.id(f))] : [this.d.text(this.id(f))])));
-    const keyOf = (k: Record<string, unknown>) => groupBy.map((f) => String(k[f] ?? "")).join("\u001f");
     const series: Series[] = top.rows.map((r) => ({ key: Object.fromEntries(groupBy.map((f) => [f, String(r.key[f])])), label: groupBy.map((f) => String(r.key[f]) || "—").join(" → "), points: buckets.map(() => 0), total: 0 }));
-    const byKey = new Map(series.map((s, i) => [keyOf(top.rows[i].key), s]));
+    const byKey = new Map(series.map((s, i) => [rawKeys[i].map((v) => String(v ?? "")).join("\u001f"), s]));
     if (series.length > 0) {
       const keys = [...byKey.keys()].map((k) => this.d.str(k)).join(", ");
       const rows = await this.select(`SELECT ${bucketExpr} AS b, ${keyExpr} AS k, ${this.d.num(`sum(${m})`)} AS v FROM (${src.sql}) AS s WHERE ${keyExpr} IN (${keys}) GROUP BY b, k`);
@@ -259,6 +283,11 @@ export abstract class SqlFlowStore implements FlowStore {
   }
 
   async aggregate(q: AggregateQuery): Promise<AggregateResult> {
+    return (await this.aggregateWithKeys(q)).result;
+  }
+
+  /** aggregate(), plus each row's group key as stored (for series to select the same groups). */
+  protected async aggregateWithKeys(q: AggregateQuery): Promise<{ result: AggregateResult; rawKeys: unknown[][] }> {
     const t0 = performance.now();
     const filter = parseOrThrow(q.filter);
     const distinct = q.distinct ?? [];
@@ -267,14 +296,27 @@ export abstract class SqlFlowStore implements FlowStore {
     const src = this.source(q, filter, dims, span >= 3 * 86_400_000 ? 3_600_000 : 60_000, distinct.some((f) => !(FIELDS[f] as FieldDef).rollup));
     const limit = Math.max(1, Math.min(q.limit ?? 10, 10_000));
     const dsql = distinct.map((f) => `, ${this.d.num(`count(DISTINCT ${this.id(f)})`)} AS ${this.id(`d_${f}`)}`).join("");
-    const totals = await this.select(`SELECT ${this.sums()}${dsql} FROM (${src.sql}) AS s`);
+    const g = q.groupBy.map((f) => this.id(f)).join(", ");
+    let totals: Record<string, unknown>[];
+    let res: Record<string, unknown>[] = [];
+    if (q.groupBy.length > 0 && this.groupingSets) {
+      // one scan for the groups and the total: the grand-total row has every GROUPING bit set
+      const all = await this.select(
+        `SELECT ${g}, ${this.sums()}${dsql}, GROUPING(${g}) AS gid FROM (${src.sql}) AS s GROUP BY GROUPING SETS ((${g}), ()) ORDER BY gid DESC, o_${q.metric} DESC, ${g} LIMIT ${limit + 1}`,
+      );
+      totals = all.filter((r) => Number(r.gid) !== 0);
+      res = all.filter((r) => Number(r.gid) === 0);
+    } else {
+      totals = await this.select(`SELECT ${this.sums()}${dsql} FROM (${src.sql}) AS s`);
+      if (q.groupBy.length > 0) res = await this.select(`SELECT ${g}, ${this.sums()}${dsql} FROM (${src.sql}) AS s GROUP BY ${g} ORDER BY o_${q.metric} DESC, ${g} LIMIT ${limit}`);
+    }
     const tot = this.metrics(totals[0] ?? {});
     const rows: AggregateRow[] = [];
+    const rawKeys: unknown[][] = [];
     if (q.groupBy.length > 0) {
-      const g = q.groupBy.map((f) => this.id(f)).join(", ");
-      const res = await this.select(`SELECT ${g}, ${this.sums()}${dsql} FROM (${src.sql}) AS s GROUP BY ${g} ORDER BY o_${q.metric} DESC, ${g} LIMIT ${limit}`);
       for (const r of res) {
-        const row: AggregateRow = { key: Object.fromEntries(q.groupBy.map((f) => [f, normalise(f, r[f])])), ...this.metrics(r) };
+        rawKeys.push(q.groupBy.map((f) => r[f]));
+        const row: AggregateRow = { key: Object.fromEntries(q.groupBy.map((f) => [f, this.decode(f, r[f])])), ...this.metrics(r) };
         if (distinct.length) row.distinct = Object.fromEntries(distinct.map((f) => [f, Number(r[`d_${f}`] ?? 0)]));
         rows.push(row);
       }
@@ -292,7 +334,7 @@ export abstract class SqlFlowStore implements FlowStore {
     }
     const total: AggregateResult["total"] = { ...tot };
     if (distinct.length) total.distinct = Object.fromEntries(distinct.map((f) => [f, Number(totals[0]?.[`d_${f}`] ?? 0)]));
-    return { rows, other, total, source: src.level, ms: performance.now() - t0 };
+    return { result: { rows, other, total, source: src.level, ms: performance.now() - t0 }, rawKeys };
   }
 
   private metrics(r: Record<string, unknown>) {
@@ -309,22 +351,26 @@ export abstract class SqlFlowStore implements FlowStore {
       if (!m) throw new FilterError(`bad cursor "${q.cursor}"`, 0);
       cursor = ` AND (end_ms < ${m[1]} OR (end_ms = ${m[1]} AND id < ${m[2]}))`;
     }
-    const cols = ["id", ...Object.keys(FIELDS)].map((c) => this.id(c)).join(", ");
     const res = await this.select(
-      `SELECT ${cols} FROM flows WHERE end_ms >= ${q.from} AND end_ms < ${q.to} AND ${filterSql(filter, this.d)}${cursor} ORDER BY end_ms DESC, id DESC LIMIT ${limit + 1}`,
+      `SELECT ${this.recordColumns()} FROM flows WHERE end_ms >= ${q.from} AND end_ms < ${q.to} AND ${filterSql(filter, this.d)}${cursor} ORDER BY end_ms DESC, id DESC LIMIT ${limit + 1}`,
     );
-    const rows = res.slice(0, limit).map(toRow);
+    const rows = res.slice(0, limit).map((r) => this.rowOf(r));
     const last = rows[rows.length - 1];
     return { rows, nextCursor: res.length > limit && last ? `${last.end_ms}:${last.id}` : null, ms: performance.now() - t0 };
   }
 
   async values(field: Field, prefix: string, range: TimeRange, limit = 20): Promise<string[]> {
     const col = this.id(field);
-    const p = prefix ? ` AND ${this.d.contains(this.d.text(col), prefix)}` : "";
+    const type = (FIELDS[field] as FieldDef).type;
+    const p = !prefix
+      ? ""
+      : type === "string" || type === "ip"
+        ? ` AND ${filterSql({ kind: "cmp", field, op: "~", values: [prefix], pos: 0 }, this.d)}`
+        : ` AND ${this.d.contains(this.d.text(col), prefix)}`;
     const res = await this.select(
-      `SELECT ${this.d.text(col)} AS v, count(*) AS n FROM flows WHERE end_ms >= ${range.from} AND end_ms < ${range.to}${p} GROUP BY v ORDER BY n DESC LIMIT ${Math.min(limit, 200)}`,
+      `SELECT ${this.dimExpr(field)} AS v, count(*) AS n FROM flows WHERE end_ms >= ${range.from} AND end_ms < ${range.to}${p} GROUP BY v ORDER BY n DESC LIMIT ${Math.min(limit, 200)}`,
     );
-    return res.map((r) => String(r.v)).filter((v) => v !== "");
+    return res.map((r) => String(this.decode(field, r.v))).filter((v) => v !== "");
   }
 
   async rollup(now = Date.now(), lagMs = 120_000): Promise<void> {
@@ -388,7 +434,7 @@ export abstract class SqlFlowStore implements FlowStore {
 
 const NUMERIC = new Set(["id", "end_ms", "start_ms", "protocol", "src_port", "dst_port", "packets", "bytes"]);
 
-function normalise(f: string, v: unknown): string | number | boolean {
+export function normalise(f: string, v: unknown): string | number | boolean {
   if (NUMERIC.has(f)) return Number(v);
   if (f === "reverse" || f === "first") return v === true || v === 1 || v === "1" || v === "true";
   return v === null || v === undefined ? "" : String(v);
