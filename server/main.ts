@@ -29,7 +29,7 @@ async function main() {
       return;
     }
     if (p === "/healthz") return handleHealthz(services, res);
-    if (p === "/events") return handleEvents(services, req, res);
+    if (p === "/events") return handleEvents(services, req, res, url);
     if (p === "/metrics") return handleMetrics(services, res);
     const started = process.hrtime.bigint();
     res.on("finish", () => {

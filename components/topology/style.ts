@@ -48,7 +48,14 @@ export function readPalette(): Palette {
 
 const FONT = "Inter, ui-sans-serif, system-ui, sans-serif";
 
-export function stylesheet(p: Palette, opts: { large: boolean }): cytoscape.StylesheetJson {
+export interface StyleOptions {
+  /** thousands of elements: haystack edges without labels, arrows or dashes; labels only when zoomed in */
+  large: boolean;
+  /** groups are frames (plain nodes behind their members, class "frame") or tree nodes, not compound nodes */
+  flat?: boolean;
+}
+
+export function stylesheet(p: Palette, opts: StyleOptions): cytoscape.StylesheetJson {
   const tone = (t: string) => ({ ok: p.ok, warn: p.warn, danger: p.danger, accent: p.accent })[t] ?? p.faint;
   const toneSoft = (t: string) => ({ ok: p.okSoft, warn: p.warnSoft, danger: p.dangerSoft, accent: p.accentSoft })[t] ?? p.surface2;
   return [
@@ -113,6 +120,7 @@ export function stylesheet(p: Palette, opts: { large: boolean }): cytoscape.Styl
       style: { shape: "round-rectangle", width: 70, height: 30, "border-style": "double", "border-width": 3, "text-valign": "center", "text-margin-y": 0, "font-size": 10 },
     },
     { selector: 'node[kind = "floating-ip-pool"]', style: { shape: "hexagon", width: 30, height: 26, "background-color": p.warnSoft, "border-color": p.warn } },
+    { selector: 'node[kind = "service"]', style: { shape: "diamond", width: 34, height: 34, "background-color": p.accentSoft, "border-color": p.accent } },
     { selector: 'node[kind = "any-network"]', style: { shape: "octagon", width: 34, height: 34, "border-style": "dashed", "border-color": p.muted, "background-color": p.surface } },
     // ------------------------------------------------------------------------- infrastructure
     {
@@ -199,12 +207,39 @@ export function stylesheet(p: Palette, opts: { large: boolean }): cytoscape.Styl
           { selector: 'edge[kind = "flow"]', style: { label: "data(label)" } },
         ]
       : []),
+    // flat drawing: frames behind edges behind nodes (cytoscape orders plain nodes above edges)
+    ...(opts.flat
+      ? [
+          { selector: "node", style: { "z-index-compare": "manual", "z-index": 3 } },
+          { selector: "edge", style: { "z-index-compare": "manual", "z-index": 2 } },
+          {
+            selector: "node.frame",
+            style: {
+              shape: "round-rectangle",
+              width: "data(w)",
+              height: "data(h)",
+              "z-index": 0,
+              "text-valign": "top",
+              "text-margin-y": 18,
+              "font-weight": 600,
+              "font-size": 12,
+              "background-opacity": 0.55,
+              "border-width": 1,
+              label: "data(label)",
+            },
+          },
+          { selector: "node.frame[owner]", style: { "z-index": 1 } },
+          { selector: 'node.frame[kind = "project"]', style: { "background-opacity": 1 } },
+          { selector: 'edge[kind = "member"]', style: { width: 1, "line-color": p.line, "target-arrow-shape": "none", "source-arrow-shape": "none", label: "", "curve-style": opts.large ? "haystack" : "straight" } },
+        ]
+      : []),
+    ...(opts.large ? [{ selector: "edge", style: { "curve-style": "haystack", "haystack-radius": 0 } }, { selector: 'edge[kind = "flow"]', style: { "curve-style": "bezier" } }] : []),
     // ------------------------------------------------------------------------- interaction
     { selector: "node:selected", style: { "border-color": p.accent, "border-width": 3, "underlay-color": p.accent, "underlay-opacity": 0.18, "underlay-padding": 6 } },
     { selector: "edge:selected", style: { width: 4, "underlay-color": p.accent, "underlay-opacity": 0.2, "underlay-padding": 4 } },
     { selector: ".match", style: { "underlay-color": p.warn, "underlay-opacity": 0.22, "underlay-padding": 7, "border-color": p.warn, "border-width": 3, "z-index": 30 } },
     { selector: "node:parent.match", style: { "underlay-opacity": 0, "border-width": 3 } },
     { selector: ".faded", style: { opacity: 0.18 } },
-    { selector: "node.faded:parent", style: { opacity: 0.45 } },
+    { selector: "node.faded:parent, node.faded.frame", style: { opacity: 0.45 } },
   ] as cytoscape.StylesheetJson;
 }

@@ -1,0 +1,153 @@
+// The live topology: one cached whole model per view, rebuilt when the engine says something it
+// draws changed (config change feed, route changes, agent sessions, BGP sessions), and the
+// difference to the previous version handed to listeners (the console's live channel). Queries are
+// answered from the cache (cut to a project / folded by shapeTopology), so a page load or a refetch
+// never rebuilds the model, and every answer carries the version live diffs continue from.
+//
+// Rebuild + diff of the 5,000-node bench model costs ~100 ms; changes arriving meanwhile are
+// coalesced into the next rebuild (at most one every REBUILD_MS).
+import type { Engine } from "./engine";
+import { bgpRouters } from "./views";
+import { type TopologyModel, type TopologyView, TOPOLOGY_VIEWS, buildWholeTopology } from "./topology";
+import { type TopologyDiff, isEmptyTopologyDiff, slimEdge, slimNode } from "./topology-wire";
+
+const REBUILD_MS = 40;
+const POLL_MS = 1000;
+
+interface Cached {
+  model: TopologyModel;
+  version: number;
+  /** JSON of each node / edge, to tell what changed */
+  nodeJson: Map<string, string>;
+  edgeJson: Map<string, string>;
+  dirty: boolean;
+}
+
+export type TopologyListener = (d: TopologyDiff) => void;
+
+export class TopologyFeed {
+  private cache = new Map<TopologyView, Cached>();
+  private listeners = new Map<TopologyListener, TopologyView | null>();
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private poll: ReturnType<typeof setInterval> | null = null;
+  private off: (() => void)[] = [];
+  private fingerprint = "";
+  private version = 0;
+
+  constructor(private readonly engine: Engine) {}
+
+  /** The whole model of a view at its current version (rebuilt first if the engine changed since). */
+  current(view: TopologyView): { model: TopologyModel; version: number } {
+    let c = this.cache.get(view);
+    // without listeners nothing marks the cache stale (no engine subscriptions): build afresh
+    if (!c || c.dirty || this.listeners.size === 0) c = this.rebuild(view).cached;
+    return { model: c.model, version: c.version };
+  }
+
+  /** Diffs of one view (or of every view with `null`) as the engine changes; returns the unsubscribe. */
+  subscribe(view: TopologyView | null, l: TopologyListener): () => void {
+    this.listeners.set(l, view);
+    if (this.listeners.size === 1) this.start();
+    for (const v of view ? [view] : TOPOLOGY_VIEWS) this.current(v);
+    return () => {
+      this.listeners.delete(l);
+      if (this.listeners.size === 0) this.stop();
+    };
+  }
+
+  /** Something the views draw changed: rebuild the views that are looked at, soon. */
+  markDirty(views: readonly TopologyView[] = TOPOLOGY_VIEWS) {
+    for (const v of views) {
+      const c = this.cache.get(v);
+      if (c) c.dirty = true;
+    }
+    if (this.listeners.size) this.timer ??= setTimeout(() => this.flush(), REBUILD_MS);
+  }
+
+  private flush() {
+    this.timer = null;
+    const watched = new Set<TopologyView>();
+    for (const v of this.listeners.values()) for (const x of v ? [v] : TOPOLOGY_VIEWS) watched.add(x);
+    for (const view of watched) {
+      const c = this.cache.get(view);
+      if (!c?.dirty) continue;
+      const { diff } = this.rebuild(view);
+      if (!diff) continue;
+      for (const [l, v] of this.listeners) {
+        if (v && v !== view) continue;
+        try {
+          l(diff);
+        } catch {
+          // a listener that throws (a closed socket) must not stop the others
+        }
+      }
+    }
+  }
+
+  private rebuild(view: TopologyView): { cached: Cached; diff: TopologyDiff | null } {
+    const prev = this.cache.get(view);
+    const model = buildWholeTopology(this.engine, view);
+    const nodeJson = new Map<string, string>();
+    const edgeJson = new Map<string, string>();
+    for (const n of model.nodes) nodeJson.set(n.id, JSON.stringify(n));
+    for (const e of model.edges) edgeJson.set(e.id, JSON.stringify(e));
+    if (!prev) {
+      const cached: Cached = { model, version: ++this.version, nodeJson, edgeJson, dirty: false };
+      this.cache.set(view, cached);
+      return { cached, diff: null };
+    }
+    const d: TopologyDiff = { view, from: prev.version, to: prev.version, nodes: [], edges: [], removeNodes: [], removeEdges: [] };
+    // new and changed nodes in model order: a parent comes before its members
+    for (const n of model.nodes) if (prev.nodeJson.get(n.id) !== nodeJson.get(n.id)) d.nodes.push(slimNode(n));
+    for (const id of prev.nodeJson.keys()) if (!nodeJson.has(id)) d.removeNodes.push(id);
+    for (const e of model.edges) if (prev.edgeJson.get(e.id) !== edgeJson.get(e.id)) d.edges.push(slimEdge(e));
+    for (const id of prev.edgeJson.keys()) if (!edgeJson.has(id)) d.removeEdges.push(id);
+    const changed = !isEmptyTopologyDiff(d);
+    const cached: Cached = { model, version: changed ? ++this.version : prev.version, nodeJson, edgeJson, dirty: false };
+    this.cache.set(view, cached);
+    if (!changed) return { cached, diff: null };
+    d.to = cached.version;
+    return { cached, diff: d };
+  }
+
+  private start() {
+    const e = this.engine;
+    this.off.push(e.config.subscribe(() => this.markDirty()));
+    this.off.push(e.control.onRoutes(() => this.markDirty()));
+    // agent sessions and BGP sessions have no change events of their own: compare a fingerprint
+    this.poll = setInterval(() => {
+      const agents = [...e.control.agents.values()].map((a) => `${a.name}:${a.state}:${a.lastResync}:${a.announced}:${a.subscriptions.size}`).join("|");
+      let peers = "";
+      try {
+        peers = bgpRouters(e).map((r) => `${r.uuid}:${(r.session as { state?: string; received?: number; advertised?: number }).state}:${(r.session as { received?: number }).received ?? ""}:${(r.session as { advertised?: number }).advertised ?? ""}`).join("|");
+      } catch {
+        // no BGP speaker
+      }
+      const now = `${agents}#${peers}`;
+      if (now !== this.fingerprint) {
+        this.fingerprint = now;
+        this.markDirty();
+      }
+    }, POLL_MS);
+    this.poll.unref?.();
+  }
+
+  private stop() {
+    for (const off of this.off) off();
+    this.off = [];
+    if (this.poll) clearInterval(this.poll);
+    this.poll = null;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}
+
+// one feed per engine, kept on the engine object itself: the Next.js route handlers run their own
+// bundled copy of this module (STACK.md), and they must share the feed the live channel uses
+const KEY = Symbol.for("weft.topology.feed");
+
+export function topologyFeed(e: Engine): TopologyFeed {
+  const holder = e as unknown as Record<symbol, TopologyFeed | undefined>;
+  holder[KEY] ??= new TopologyFeed(e);
+  return holder[KEY]!;
+}
