@@ -16,7 +16,7 @@ import { useEffect, useRef } from "react";
 import { type EdgeData, type ElementSet, type NodeData, diffElements, isEmptyDiff } from "./elements";
 import { type LayoutNode, type Rect, fitViewport, frameBoxes, groupedLayout, hierarchicalLayout } from "./layout";
 import { type Positions, clearPositions, loadPositions, savePositions } from "./positions";
-import { readPalette, stylesheet } from "./style";
+import { lookClasses, readPalette, stylesheet } from "./style";
 import { graphSvg } from "./svg";
 
 export type LayoutName = "fcose" | "concentric" | "grouped" | "hierarchical";
@@ -51,7 +51,9 @@ export const LARGE_NODES = 1200;
 
 declare global {
   interface Window {
-    __weftTopology?: { cy: cytoscape.Core; applied: number; lastApplyMs: number; lastBatchMs: number; lastAppliedAt: number; layoutRuns: number };
+    __weftTopology?: { cy: cytoscape.Core; applied: number; lastApplyMs: number; lastBatchMs: number; lastAppliedAt: number; layoutRuns: number; firstFrameAt?: number };
+    /** performance.now() of the first load's steps (model received, decoded, elements built), for the bench */
+    __weftTopologyMarks?: Record<string, number>;
   }
 }
 
@@ -72,13 +74,18 @@ function depthSorted(nodes: NodeData[]): NodeData[] {
 const memberEdgeId = (parent: string, id: string) => `member~${parent}~${id}`;
 
 /** cytoscape's definition of a node: compound (data.parent) or flat (data.owner; groups are frames unless hierarchical) */
-function nodeDef(n: NodeData, flat: boolean, hier: boolean, position?: { x: number; y: number }): cytoscape.ElementDefinition {
+function nodeDef(n: NodeData, flat: boolean, hier: boolean, large: boolean, position?: { x: number; y: number }): cytoscape.ElementDefinition {
   if (!flat) return { group: "nodes", data: n as unknown as cytoscape.NodeDataDefinition, ...(position ? { position } : {}) };
   const { parent, ...rest } = n;
   const data = { ...rest, ...(parent ? { owner: parent } : {}) } as unknown as cytoscape.NodeDataDefinition;
   const frame = !hier && n.group && !n.collapsed;
-  return { group: "nodes", data, classes: frame ? "frame" : "", ...(position ? { position } : {}) };
+  const classes = [frame ? "frame" : "", large ? lookClasses(n) : ""].filter(Boolean).join(" ");
+  return { group: "nodes", data, classes, ...(position ? { position } : {}) };
 }
+
+/** large graphs style by class (style.ts leanStylesheet) */
+const edgeDef = (e: EdgeData, large: boolean): cytoscape.ElementDefinition => ({ group: "edges", data: e as unknown as cytoscape.EdgeDataDefinition, ...(large ? { classes: lookClasses(e) } : {}) });
+const memberEdge = (parent: string, id: string): cytoscape.ElementDefinition => ({ group: "edges", data: { id: memberEdgeId(parent, id), source: parent, target: id, kind: "member" }, classes: "k-member" });
 
 /** a flat node's data as NodeData again (owner → parent), for the layouts */
 const layoutNodeOf = (n: cytoscape.NodeSingular, flat: boolean): LayoutNode => ({ id: n.id(), parent: (flat ? n.data("owner") : n.data("parent")) as string | undefined, kind: n.data("kind") as string, collapsed: n.data("collapsed") as boolean | undefined });
@@ -95,6 +102,7 @@ export default function Graph(props: GraphProps) {
   const saveTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   // fixed for the life of the canvas (the page re-creates it when this changes)
   const flat = props.flat;
+  const largeRef = useRef(false);
   const hier = () => latest.current.layout === "hierarchical";
 
   const isLarge = () => (cyRef.current?.nodes().length ?? 0) > LARGE_NODES;
@@ -149,7 +157,7 @@ export default function Graph(props: GraphProps) {
   const fitAll = (extent: Rect | null) => {
     const cy = cyRef.current;
     if (!cy) return;
-    if (!extent || !box.current) {
+    if (!extent || !box.current || !box.current.clientWidth || !box.current.clientHeight) {
       cy.fit(undefined, 30);
       return;
     }
@@ -233,7 +241,9 @@ export default function Graph(props: GraphProps) {
       registered = true;
     }
     const initial = latest.current.elements;
-    const large = initial.nodes.length > LARGE_NODES || initial.edges.length > 2 * LARGE_NODES;
+    // the lean, class-based look is for flat drawings (large graphs are always drawn flat)
+    const large = flat && (initial.nodes.length > LARGE_NODES || initial.edges.length > 2 * LARGE_NODES);
+    largeRef.current = large;
     const cy = cytoscape({
       container: box.current,
       style: stylesheet(readPalette(), { large, flat }),
@@ -250,6 +260,13 @@ export default function Graph(props: GraphProps) {
     } as cytoscape.CytoscapeOptions);
     cyRef.current = cy;
     window.__weftTopology = { cy, ...stats.current };
+    // the first frame with the graph in it (the bench's breakdown)
+    const onRender = () => {
+      if (!cy.elements().length || !window.__weftTopology) return;
+      window.__weftTopology.firstFrameAt = Math.round(performance.now());
+      cy.off("render", onRender);
+    };
+    cy.on("render", onRender);
     cy.on("tap", (e) => {
       if (e.target === cy) latest.current.onSelect(null);
       else latest.current.onSelect({ group: e.target.isNode() ? "nodes" : "edges", id: e.target.id() });
@@ -258,6 +275,41 @@ export default function Graph(props: GraphProps) {
       const n = e.target as cytoscape.NodeSingular;
       if (n.data("group")) latest.current.onToggle(n.id());
     });
+    if (large) {
+      // level of detail: captions only on the nodes in view, once they are big enough to read
+      let labelled = cy.collection();
+      let t: ReturnType<typeof setTimeout> | null = null;
+      const relabel = () => {
+        t = null;
+        if (cy.destroyed()) return;
+        const readable = cy.zoom() * 11 >= 7;
+        const ext = cy.extent();
+        const mx = (ext.x2 - ext.x1) * 0.15;
+        const my = (ext.y2 - ext.y1) * 0.15;
+        const inView = readable
+          ? cy.nodes().filter((n) => {
+              const p = n.position();
+              return p.x >= ext.x1 - mx && p.x <= ext.x2 + mx && p.y >= ext.y1 - my && p.y <= ext.y2 + my;
+            })
+          : cy.collection();
+        const off = labelled.difference(inView);
+        const on = inView.difference(labelled);
+        if (off.nonempty() || on.nonempty())
+          cy.batch(() => {
+            off.removeClass("lbl");
+            on.addClass("lbl");
+          });
+        labelled = inView;
+        box.current?.setAttribute("data-labelled", String(inView.length));
+      };
+      cy.on("viewport", () => {
+        if (t) clearTimeout(t);
+        t = setTimeout(relabel, 120);
+      });
+      cy.on("add", () => {
+        t ??= setTimeout(relabel, 120);
+      });
+    }
     cy.on("dragfree", "node", () => {
       if (flat) updateFrames();
       rememberSoon();
@@ -359,15 +411,15 @@ export default function Graph(props: GraphProps) {
     for (const n of els.nodes) {
       const f = frames.get(n.id);
       const p = f ? { x: (f.x1 + f.x2) / 2, y: (f.y1 + f.y2) / 2 } : pos.get(n.id);
-      const d = nodeDef(n, true, h, p);
+      const d = nodeDef(n, true, h, largeRef.current, p);
       if (f) (d.data as Record<string, unknown>).w = Math.round(f.x2 - f.x1);
       if (f) (d.data as Record<string, unknown>).h = Math.round(f.y2 - f.y1);
       defs.push(d);
       const r = f ?? (p ? { x1: p.x - 80, y1: p.y - 40, x2: p.x + 80, y2: p.y + 40 } : null);
       if (r) extent = extent ? { x1: Math.min(extent.x1, r.x1), y1: Math.min(extent.y1, r.y1), x2: Math.max(extent.x2, r.x2), y2: Math.max(extent.y2, r.y2) } : { ...r };
     }
-    for (const e of els.edges) defs.push({ group: "edges", data: e as unknown as cytoscape.EdgeDataDefinition });
-    if (h) for (const n of els.nodes) if (n.parent) defs.push({ group: "edges", data: { id: memberEdgeId(n.parent, n.id), source: n.parent, target: n.id, kind: "member" } });
+    for (const e of els.edges) defs.push(edgeDef(e, largeRef.current));
+    if (h) for (const n of els.nodes) if (n.parent) defs.push(memberEdge(n.parent, n.id));
     cy.batch(() => {
       cy.add(defs);
     });
@@ -383,6 +435,7 @@ export default function Graph(props: GraphProps) {
     if (!cy) return;
     const t0 = performance.now();
     const first = drawn.current.nodes.length === 0;
+    if (first) (window.__weftTopologyMarks ??= {}).drawStart = Math.round(t0);
     if (first && props.elements.nodes.length && firstDraw(props.elements)) {
       finish(cy, t0, performance.now(), props.elements);
       return;
@@ -422,6 +475,11 @@ export default function Graph(props: GraphProps) {
         // keys that went away (the state word of a group that is expanded again, …)
         for (const k of Object.keys(el.data())) if (!(k in u) && k !== "parent" && k !== "source" && k !== "target" && k !== "owner" && k !== "w" && k !== "h") el.removeData(k);
         if (flat && el.isNode()) el.toggleClass("frame", !h && !!(u as NodeData).group && !(u as NodeData).collapsed);
+        if (largeRef.current) {
+          // the look classes follow the data (keep frame / search / selection classes)
+          const keep = el.classes().filter((c: string) => !/^(k-|t-|a-)/.test(c) && c !== "idle" && c !== "denied" && c !== "collapsed" && c !== "external");
+          el.classes([...keep, lookClasses(u as NodeData & EdgeData)].join(" "));
+        }
       }
       for (const r of diff.reparent) {
         const el = cy.$id(r.id);
@@ -435,7 +493,7 @@ export default function Graph(props: GraphProps) {
         else el.removeData("owner");
         if (h) {
           if (old) cy.remove(cy.$id(memberEdgeId(old, r.id)));
-          if (r.parent && cy.$id(r.parent).nonempty()) cy.add({ group: "edges", data: { id: memberEdgeId(r.parent, r.id), source: r.parent, target: r.id, kind: "member" } });
+          if (r.parent && cy.$id(r.parent).nonempty()) cy.add(memberEdge(r.parent, r.id));
         }
       }
       const adds: cytoscape.ElementDefinition[] = [];
@@ -452,10 +510,10 @@ export default function Graph(props: GraphProps) {
         if (!pos && !first) pos = besideOf(cy, n, props.elements.edges, nextById);
         if (!pos && n.collapsed) pos = collapsedAt.current.get(n.id);
         if (!pos) unplaced++;
-        adds.push(nodeDef(n, flat, h, pos));
-        if (flat && h && n.parent) adds.push({ group: "edges", data: { id: memberEdgeId(n.parent, n.id), source: n.parent, target: n.id, kind: "member" } });
+        adds.push(nodeDef(n, flat, h, largeRef.current, pos));
+        if (flat && h && n.parent) adds.push(memberEdge(n.parent, n.id));
       }
-      for (const e of diff.addEdges) adds.push({ group: "edges", data: e as unknown as cytoscape.EdgeDataDefinition });
+      for (const e of diff.addEdges) adds.push(edgeDef(e, largeRef.current));
       // member edges whose group arrived after the member (cytoscape refuses edges to missing nodes)
       const addedIds = new Set(adds.filter((d) => d.group === "nodes").map((d) => d.data.id as string));
       const there = (id: unknown) => addedIds.has(id as string) || cy.$id(id as string).nonempty();

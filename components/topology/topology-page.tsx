@@ -34,7 +34,8 @@ const LARGE_NODES = 1200;
 const LAYOUTS: LayoutName[] = ["fcose", "concentric", "grouped", "hierarchical"];
 import { positionsKey } from "./positions";
 
-const Graph = dynamic(() => import("./graph"), { ssr: false, loading: () => <div className="p-6 text-sm text-muted">Loading the graph…</div> });
+const loadGraph = () => import("./graph");
+const Graph = dynamic(loadGraph, { ssr: false, loading: () => <div className="p-6 text-sm text-muted">Loading the graph…</div> });
 
 const KIND_LABEL: Record<string, string> = {
   project: "Project",
@@ -121,12 +122,16 @@ export function TopologyPage() {
   const sel = get("sel", "") || null;
   const expand = useMemo(() => get("expand", "").split(",").filter(Boolean), [get]);
   // the hierarchical layout draws another picture: its positions are remembered apart
-  const storageKey = positionsKey(view, project) + (layout === "hierarchical" ? ":hierarchical" : "");
+  const baseKey = positionsKey(view, project);
+  const storageKey = baseKey + (layout === "hierarchical" ? ":hierarchical" : "");
 
+  // fetch the canvas's code (cytoscape) while the model loads, not after
+  useEffect(() => void loadGraph(), []);
   const queryClient = useQueryClient();
   const graphInput = { view, project: project || null, expand };
   const graph = useQuery({
-    ...trpc.topology.graph.queryOptions(graphInput),
+    // alone, not batched behind the shell's other calls
+    ...trpc.topology.graph.queryOptions(graphInput, { trpc: { context: { skipBatch: true } } }),
     // keep the picture while an expanded group loads; never show another view's model
     placeholderData: (prev, prevQuery) => {
       const input = (prevQuery?.queryKey[1] as { input?: { view?: string; project?: string | null } } | undefined)?.input;
@@ -138,7 +143,14 @@ export function TopologyPage() {
   const flows = useQuery({ ...trpc.topology.flows.queryOptions({ view, last: overlay === "off" ? "15m" : overlay, level }), enabled: overlay !== "off", refetchInterval: 10_000, placeholderData: keepPreviousData });
 
   // the model drawn: the last fetched one, moved forward by the live diffs
-  const fetched = useMemo(() => (graph.data && graph.data.view === view ? decodeModel(graph.data) : null), [graph.data, view]);
+  const fetched = useMemo(() => {
+    if (!graph.data || graph.data.view !== view) return null;
+    const marks = typeof window !== "undefined" ? (window.__weftTopologyMarks ??= {}) : {};
+    marks.received ??= Math.round(performance.now());
+    const m = decodeModel(graph.data);
+    marks.decoded ??= Math.round(performance.now());
+    return m;
+  }, [graph.data, view]);
   const [live, setLive] = useState<SlimModel | null>(null);
   const liveRef = useRef<SlimModel | null>(null);
   const setModel = useCallback((m: SlimModel | null) => {
@@ -173,11 +185,12 @@ export function TopologyPage() {
   }, [view, setModel, refetchGraph]);
 
   const [collapsed, setCollapsed] = useState<Set<string>>(() => new Set());
-  useEffect(() => setCollapsed(loadCollapsed(storageKey)), [storageKey]);
+  // what is collapsed is the same whatever the layout
+  useEffect(() => setCollapsed(loadCollapsed(baseKey)), [baseKey]);
   const updateCollapsed = (next: Set<string>) => {
     setCollapsed(next);
     try {
-      localStorage.setItem(`weft.topology.collapsed.v1:${storageKey}`, JSON.stringify([...next]));
+      localStorage.setItem(`weft.topology.collapsed.v1:${baseKey}`, JSON.stringify([...next]));
     } catch {
       // not remembered
     }
@@ -190,7 +203,12 @@ export function TopologyPage() {
   };
 
   const overlayEdges = overlay !== "off" && flows.data ? flows.data : undefined;
-  const elements = useMemo(() => (model ? toElements(model, collapsed, overlayEdges) : { nodes: [], edges: [] }), [model, collapsed, overlayEdges]);
+  const elements = useMemo(() => {
+    if (!model) return { nodes: [], edges: [] };
+    const els = toElements(model, collapsed, overlayEdges);
+    if (typeof window !== "undefined") (window.__weftTopologyMarks ??= {}).elements ??= Math.round(performance.now());
+    return els;
+  }, [model, collapsed, overlayEdges]);
 
   // --------------------------------------------------------------------------- search & focus
   const handle = useRef<GraphHandle | null>(null);
