@@ -182,7 +182,17 @@ export interface ElementDiff {
   reparent: { id: string; parent: string | null }[];
 }
 
-const same = (a: object, b: object) => JSON.stringify(a) === JSON.stringify(b);
+/** the same element data: element data holds only primitives (no allocation, unlike comparing JSON) */
+function same(a: object, b: object, skip?: string): boolean {
+  let n = 0;
+  for (const k in a) {
+    if (k === skip) continue;
+    n++;
+    if ((a as Record<string, unknown>)[k] !== (b as Record<string, unknown>)[k]) return false;
+  }
+  for (const k in b) if (k !== skip) n--;
+  return n === 0;
+}
 
 /** What changes from `prev` (what is drawn) to `next`; edges whose ends changed are replaced. */
 export function diffElements(prev: ElementSet, next: ElementSet): ElementDiff {
@@ -203,9 +213,7 @@ export function diffElements(prev: ElementSet, next: ElementSet): ElementDiff {
       continue;
     }
     if ((p.parent ?? null) !== (n.parent ?? null)) out.reparent.push({ id: n.id, parent: n.parent ?? null });
-    const { parent: _a, ...pa } = p;
-    const { parent: _b, ...na } = n;
-    if (!same(pa, na)) out.update.push(n);
+    if (!same(p, n, "parent")) out.update.push(n);
   }
   for (const e of next.edges) {
     const p = pe.get(e.id);

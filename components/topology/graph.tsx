@@ -141,8 +141,13 @@ export default function Graph(props: GraphProps) {
       cy.nodes().forEach((n) => {
         const f = frames.get(n.id());
         if (f) {
-          n.data({ w: Math.round(f.x2 - f.x1), h: Math.round(f.y2 - f.y1) });
-          n.position({ x: (f.x1 + f.x2) / 2, y: (f.y1 + f.y2) / 2 });
+          // only frames that changed: every change redraws the canvas layer the frame is on
+          const w = Math.round(f.x2 - f.x1);
+          const h = Math.round(f.y2 - f.y1);
+          if (n.data("w") !== w || n.data("h") !== h) n.data({ w, h });
+          const c = { x: (f.x1 + f.x2) / 2, y: (f.y1 + f.y2) / 2 };
+          const p = n.position();
+          if (Math.abs(p.x - c.x) > 0.5 || Math.abs(p.y - c.y) > 0.5) n.position(c);
           grow(f);
         } else if (!n.hasClass("frame")) {
           const p = n.position();

@@ -277,7 +277,11 @@ export function TopologyPage() {
   // large graphs and the hierarchical layout draw groups as frames / tree nodes (graph.tsx)
   const flat = layout === "hierarchical" || elements.nodes.length > LARGE_NODES;
 
-  const groups = useMemo(() => (model ? model.nodes.filter((n) => n.kind === "project" || (n.kind === "virtual-network" && childrenOf(model).has(n.id))).map((n) => n.id) : []), [model]);
+  const groups = useMemo(() => {
+    if (!model) return [];
+    const kids = childrenOf(model);
+    return model.nodes.filter((n) => n.kind === "project" || (n.kind === "virtual-network" && kids.has(n.id))).map((n) => n.id);
+  }, [model]);
 
   return (
     <div className="flex min-h-0 flex-1 flex-col" data-testid="topology-page">

@@ -4,23 +4,44 @@
 // answered from the cache (cut to a project / folded by shapeTopology), so a page load or a refetch
 // never rebuilds the model, and every answer carries the version live diffs continue from.
 //
-// Rebuild + diff of the 5,000-node bench model costs ~100 ms; changes arriving meanwhile are
-// coalesced into the next rebuild (at most one every REBUILD_MS).
+// Rebuild + diff of the 5,000-node bench model costs ~150 ms. The first change after a quiet spell
+// is rebuilt at once (in a microtask: after the change's other listeners, before the compiler's
+// follow-up work, which can hold the event loop for a few hundred ms after a policy change);
+// changes arriving after that are coalesced, at most one rebuild every REBUILD_GAP_MS.
 import type { Engine } from "./engine";
 import { bgpRouters } from "./views";
-import { type TopologyModel, type TopologyView, TOPOLOGY_VIEWS, buildWholeTopology } from "./topology";
+import { type TopologyEdge, type TopologyModel, type TopologyNode, type TopologyView, TOPOLOGY_VIEWS, buildWholeTopology } from "./topology";
 import { type TopologyDiff, isEmptyTopologyDiff, slimEdge, slimNode } from "./topology-wire";
 
-const REBUILD_MS = 40;
+const REBUILD_GAP_MS = 100;
 const POLL_MS = 1000;
 
 interface Cached {
   model: TopologyModel;
   version: number;
-  /** JSON of each node / edge, to tell what changed */
-  nodeJson: Map<string, string>;
-  edgeJson: Map<string, string>;
+  /** each node / edge by id, to tell what changed */
+  nodeById: Map<string, TopologyNode>;
+  edgeById: Map<string, TopologyEdge>;
   dirty: boolean;
+}
+
+/** Same element: the same keys with the same values, one level into plain objects (`fields`). */
+export function sameElement(a: object, b: object): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) {
+    const x = (a as Record<string, unknown>)[k];
+    const y = (b as Record<string, unknown>)[k];
+    if (x === y) continue;
+    if (x && y && typeof x === "object" && typeof y === "object") {
+      const kx = Object.keys(x);
+      if (kx.length !== Object.keys(y).length) return false;
+      for (const j of kx) if ((x as Record<string, unknown>)[j] !== (y as Record<string, unknown>)[j]) return false;
+      continue;
+    }
+    return false;
+  }
+  return true;
 }
 
 export type TopologyListener = (d: TopologyDiff) => void;
@@ -29,6 +50,8 @@ export class TopologyFeed {
   private cache = new Map<TopologyView, Cached>();
   private listeners = new Map<TopologyListener, TopologyView | null>();
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private queued = false;
+  private lastFlush = 0;
   private poll: ReturnType<typeof setInterval> | null = null;
   private off: (() => void)[] = [];
   private fingerprint = "";
@@ -61,11 +84,20 @@ export class TopologyFeed {
       const c = this.cache.get(v);
       if (c) c.dirty = true;
     }
-    if (this.listeners.size) this.timer ??= setTimeout(() => this.flush(), REBUILD_MS);
+    if (!this.listeners.size || this.timer || this.queued) return;
+    const wait = this.lastFlush + REBUILD_GAP_MS - performance.now();
+    if (wait > 0) {
+      this.timer = setTimeout(() => this.flush(), wait);
+      return;
+    }
+    this.queued = true;
+    queueMicrotask(() => this.flush());
   }
 
   private flush() {
     this.timer = null;
+    this.queued = false;
+    this.lastFlush = performance.now();
     const watched = new Set<TopologyView>();
     for (const v of this.listeners.values()) for (const x of v ? [v] : TOPOLOGY_VIEWS) watched.add(x);
     for (const view of watched) {
@@ -87,23 +119,29 @@ export class TopologyFeed {
   private rebuild(view: TopologyView): { cached: Cached; diff: TopologyDiff | null } {
     const prev = this.cache.get(view);
     const model = buildWholeTopology(this.engine, view);
-    const nodeJson = new Map<string, string>();
-    const edgeJson = new Map<string, string>();
-    for (const n of model.nodes) nodeJson.set(n.id, JSON.stringify(n));
-    for (const e of model.edges) edgeJson.set(e.id, JSON.stringify(e));
+    const nodeById = new Map<string, TopologyNode>();
+    const edgeById = new Map<string, TopologyEdge>();
+    for (const n of model.nodes) nodeById.set(n.id, n);
+    for (const e of model.edges) edgeById.set(e.id, e);
     if (!prev) {
-      const cached: Cached = { model, version: ++this.version, nodeJson, edgeJson, dirty: false };
+      const cached: Cached = { model, version: ++this.version, nodeById, edgeById, dirty: false };
       this.cache.set(view, cached);
       return { cached, diff: null };
     }
     const d: TopologyDiff = { view, from: prev.version, to: prev.version, nodes: [], edges: [], removeNodes: [], removeEdges: [] };
     // new and changed nodes in model order: a parent comes before its members
-    for (const n of model.nodes) if (prev.nodeJson.get(n.id) !== nodeJson.get(n.id)) d.nodes.push(slimNode(n));
-    for (const id of prev.nodeJson.keys()) if (!nodeJson.has(id)) d.removeNodes.push(id);
-    for (const e of model.edges) if (prev.edgeJson.get(e.id) !== edgeJson.get(e.id)) d.edges.push(slimEdge(e));
-    for (const id of prev.edgeJson.keys()) if (!edgeJson.has(id)) d.removeEdges.push(id);
+    for (const n of model.nodes) {
+      const p = prev.nodeById.get(n.id);
+      if (!p || !sameElement(p, n)) d.nodes.push(slimNode(n));
+    }
+    for (const id of prev.nodeById.keys()) if (!nodeById.has(id)) d.removeNodes.push(id);
+    for (const e of model.edges) {
+      const p = prev.edgeById.get(e.id);
+      if (!p || !sameElement(p, e)) d.edges.push(slimEdge(e));
+    }
+    for (const id of prev.edgeById.keys()) if (!edgeById.has(id)) d.removeEdges.push(id);
     const changed = !isEmptyTopologyDiff(d);
-    const cached: Cached = { model, version: changed ? ++this.version : prev.version, nodeJson, edgeJson, dirty: false };
+    const cached: Cached = { model, version: changed ? ++this.version : prev.version, nodeById, edgeById, dirty: false };
     this.cache.set(view, cached);
     if (!changed) return { cached, diff: null };
     d.to = cached.version;
@@ -139,6 +177,7 @@ export class TopologyFeed {
     this.poll = null;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.queued = false;
   }
 }
 
