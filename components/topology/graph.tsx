@@ -9,7 +9,8 @@
 // dragging it drags them) or, in the hierarchical layout, a node linked to its members. A large
 // graph is drawn in one batch at positions computed before it is added (remembered ones, or the
 // linear grouped / hierarchical layouts), the viewport is fitted from those numbers rather than by
-// measuring every element, edges are haystack lines, labels appear only when zoomed in.
+// measuring every element, the style is lean and class-based, edges are haystack lines, captions
+// are given only to the nodes in view once zoomed in far enough to read them.
 import cytoscape from "cytoscape";
 import fcose from "cytoscape-fcose";
 import { useEffect, useRef } from "react";
@@ -257,7 +258,6 @@ export default function Graph(props: GraphProps) {
       maxZoom: 4,
       boxSelectionEnabled: false,
       textureOnViewport: large,
-      hideEdgesOnViewport: large,
       motionBlur: false,
       pixelRatio: large ? 1 : "auto",
       // cytoscape's WebGL renderer (preview in 3.3x): ?renderer=webgl

@@ -11,7 +11,6 @@
 // element's fields. View, search, filter, layout, overlay and selection live in the URL.
 import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ChevronsDownUp, ChevronsUpDown, Download, Maximize2, RefreshCw, Search } from "lucide-react";
-import dynamic from "next/dynamic";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
@@ -34,8 +33,9 @@ const LARGE_NODES = 1200;
 const LAYOUTS: LayoutName[] = ["fcose", "concentric", "grouped", "hierarchical"];
 import { positionsKey } from "./positions";
 
-const loadGraph = () => import("./graph");
-const Graph = dynamic(loadGraph, { ssr: false, loading: () => <div className="p-6 text-sm text-muted">Loading the graph…</div> });
+// a static import: cytoscape comes with the page's own code, loaded while the model is fetched (it
+// is created only in an effect, so the server render never runs it)
+import Graph from "./graph";
 
 const KIND_LABEL: Record<string, string> = {
   project: "Project",
@@ -125,8 +125,6 @@ export function TopologyPage() {
   const baseKey = positionsKey(view, project);
   const storageKey = baseKey + (layout === "hierarchical" ? ":hierarchical" : "");
 
-  // fetch the canvas's code (cytoscape) while the model loads, not after
-  useEffect(() => void loadGraph(), []);
   const queryClient = useQueryClient();
   const graphInput = { view, project: project || null, expand };
   const graph = useQuery({
