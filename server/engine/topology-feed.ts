@@ -55,7 +55,9 @@ export class TopologyFeed {
   private poll: ReturnType<typeof setInterval> | null = null;
   private off: (() => void)[] = [];
   private fingerprint = "";
-  private version = 0;
+  // versions start from the clock, so a restarted server's versions are newer than any a page
+  // still holds (it then refetches instead of ignoring the diffs as old)
+  private version = Date.now();
 
   constructor(private readonly engine: Engine) {}
 
