@@ -123,9 +123,9 @@ export default function Graph(props: GraphProps) {
     for (const [id, p] of Object.entries(prev)) if (!cy.$id(id).nonempty() && !(id in out)) out[id] = p;
     savePositions(latest.current.storageKey, out);
   };
-  const rememberSoon = () => {
+  const rememberSoon = (ms = 400) => {
     if (saveTimer.current) clearTimeout(saveTimer.current);
-    saveTimer.current = setTimeout(remember, 400);
+    saveTimer.current = setTimeout(remember, ms);
   };
 
   /** flat drawing: size and place every frame around its members (innermost first); returns the drawing's extent */
@@ -430,7 +430,8 @@ export default function Graph(props: GraphProps) {
     });
     fitAll(extent);
     box.current?.setAttribute("data-layout", h ? "hierarchical" : "grouped");
-    if (!restorable) rememberSoon();
+    // not while the first frames are drawn
+    if (!restorable) rememberSoon(2500);
     return true;
   };
 
