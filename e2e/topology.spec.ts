@@ -188,7 +188,8 @@ test("logical view: search a network, expand it, see its workloads, live updates
 
   // traffic overlay: start the lab's generator, edges weighted by bytes between the networks
   await page.goto("/monitor/flows?range=5m");
-  const toggle = page.getByTestId("traffic-toggle");
+  // while the page streams in, Next keeps a hidden copy of it for a moment: the visible one
+  const toggle = page.getByTestId("traffic-toggle").filter({ visible: true });
   await expect(toggle).toBeVisible();
   if (!/Traffic \d/.test((await toggle.textContent()) ?? "")) await toggle.click();
   await expect(toggle).toHaveText(/Traffic \d/);
@@ -234,7 +235,7 @@ test("logical view: search a network, expand it, see its workloads, live updates
     expect(decodeURIComponent(new URL(page.url()).searchParams.get("filter") ?? "")).toMatch(/^src_vmi = "default-domain:[^"]+" AND dst_vmi = "default-domain:[^"]+"$/);
   } finally {
     await page.goto("/monitor/flows?range=5m");
-    const t = page.getByTestId("traffic-toggle");
+    const t = page.getByTestId("traffic-toggle").filter({ visible: true });
     if (/Traffic \d/.test((await t.textContent()) ?? "")) await t.click();
   }
 });
