@@ -533,7 +533,9 @@ export default function Graph(props: GraphProps) {
     } else if (unplaced > Math.max(20, cy.nodes().length * 0.3)) {
       runLayout(props.layout, { fit: false });
     } else {
-      if (flat) updateFrames();
+      // frames follow their members: only node changes can move or resize them (a policy flip
+      // touches edges alone)
+      if (flat && (diff.addNodes.length || diff.remove.length || diff.reparent.length || diff.update.some((u) => !("source" in u)))) updateFrames();
       if (diff.addNodes.length || diff.remove.length) rememberSoon();
     }
     finish(cy, t0, tBatch, props.elements);
@@ -564,10 +566,15 @@ export default function Graph(props: GraphProps) {
   }, [props.layout]);
 
   // ------------------------------------------------------------------------------ search highlight
+  const highlighted = useRef(false);
   useEffect(() => {
     const cy = cyRef.current;
     if (!cy) return;
     const q = props.search.trim().toLowerCase();
+    // no search and nothing highlighted: nothing to do (a live update of a large graph must not
+    // scan every element)
+    if (!q && !highlighted.current) return;
+    highlighted.current = !!q;
     cy.batch(() => {
       cy.$(".match, .faded, .near").removeClass("match faded near");
       if (!q) return;
@@ -593,13 +600,15 @@ export default function Graph(props: GraphProps) {
   }, [props.search, props.elements]);
 
   // ------------------------------------------------------------------------------ selection from the URL
+  const selectedOnce = useRef(false);
   useEffect(() => {
     const cy = cyRef.current;
     if (!cy) return;
-    const cur = cy.$(":selected");
-    if (props.selected && cur.length === 1 && cur.id() === props.selected) return;
-    cur.unselect();
+    // already so: nothing to scan (live updates of a large graph come here too)
+    if (props.selected ? cy.$id(props.selected).selected() : !selectedOnce.current) return;
+    cy.$(":selected").unselect();
     if (props.selected) cy.$id(props.selected).select();
+    selectedOnce.current = !!props.selected;
   }, [props.selected, props.elements]);
 
   // cytoscape makes its container position: relative: the absolute box is a wrapper around it
