@@ -53,7 +53,7 @@ export class TopologyFeed {
   private queued = false;
   private lastFlush = 0;
   private poll: ReturnType<typeof setInterval> | null = null;
-  private off: (() => void)[] = [];
+  private watching = false;
   private fingerprint = "";
   // versions start from the clock, so a restarted server's versions are newer than any a page
   // still holds (it then refetches instead of ignoring the diffs as old)
@@ -63,9 +63,11 @@ export class TopologyFeed {
 
   /** The whole model of a view at its current version (rebuilt first if the engine changed since). */
   current(view: TopologyView): { model: TopologyModel; version: number } {
+    this.watchEngine();
+    // without listeners the sessions are not polled: look now
+    if (this.listeners.size === 0) this.checkSessions();
     let c = this.cache.get(view);
-    // without listeners nothing marks the cache stale (no engine subscriptions): build afresh
-    if (!c || c.dirty || this.listeners.size === 0) c = this.rebuild(view).cached;
+    if (!c || c.dirty) c = this.rebuild(view).cached;
     return { model: c.model, version: c.version };
   }
 
@@ -150,31 +152,42 @@ export class TopologyFeed {
     return { cached, diff: d };
   }
 
-  private start() {
+  /**
+   * From the first use on, config and route changes mark the cached models stale (cheap: nothing is
+   * rebuilt until a listener or a query wants the model), so a page load after a quiet spell is
+   * answered from the cache.
+   */
+  private watchEngine() {
+    if (this.watching) return;
+    this.watching = true;
+    this.engine.config.subscribe(() => this.markDirty());
+    this.engine.control.onRoutes(() => this.markDirty());
+  }
+
+  /** agent sessions and BGP sessions have no change events of their own: compare a fingerprint */
+  private checkSessions() {
     const e = this.engine;
-    this.off.push(e.config.subscribe(() => this.markDirty()));
-    this.off.push(e.control.onRoutes(() => this.markDirty()));
-    // agent sessions and BGP sessions have no change events of their own: compare a fingerprint
-    this.poll = setInterval(() => {
-      const agents = [...e.control.agents.values()].map((a) => `${a.name}:${a.state}:${a.lastResync}:${a.announced}:${a.subscriptions.size}`).join("|");
-      let peers = "";
-      try {
-        peers = bgpRouters(e).map((r) => `${r.uuid}:${(r.session as { state?: string; received?: number; advertised?: number }).state}:${(r.session as { received?: number }).received ?? ""}:${(r.session as { advertised?: number }).advertised ?? ""}`).join("|");
-      } catch {
-        // no BGP speaker
-      }
-      const now = `${agents}#${peers}`;
-      if (now !== this.fingerprint) {
-        this.fingerprint = now;
-        this.markDirty();
-      }
-    }, POLL_MS);
+    const agents = [...e.control.agents.values()].map((a) => `${a.name}:${a.state}:${a.lastResync}:${a.announced}:${a.subscriptions.size}`).join("|");
+    let peers = "";
+    try {
+      peers = bgpRouters(e).map((r) => `${r.uuid}:${(r.session as { state?: string; received?: number; advertised?: number }).state}:${(r.session as { received?: number }).received ?? ""}:${(r.session as { advertised?: number }).advertised ?? ""}`).join("|");
+    } catch {
+      // no BGP speaker
+    }
+    const now = `${agents}#${peers}`;
+    if (now !== this.fingerprint) {
+      this.fingerprint = now;
+      this.markDirty();
+    }
+  }
+
+  private start() {
+    this.watchEngine();
+    this.poll = setInterval(() => this.checkSessions(), POLL_MS);
     this.poll.unref?.();
   }
 
   private stop() {
-    for (const off of this.off) off();
-    this.off = [];
     if (this.poll) clearInterval(this.poll);
     this.poll = null;
     if (this.timer) clearTimeout(this.timer);

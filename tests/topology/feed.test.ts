@@ -101,6 +101,16 @@ describe("topology feed", () => {
     }
   });
 
+  it("without listeners, answers from the cache until the engine changes", async () => {
+    const feed = topologyFeed(engine);
+    const a = feed.current("logical");
+    expect(feed.current("logical").model).toBe(a.model); // nothing changed: not rebuilt
+    const vn = await engine.config.create("virtual-network", vnBody(P, "later", "10.13.0.0/24"), ADMIN);
+    const b = feed.current("logical");
+    expect(b.version).toBeGreaterThan(a.version);
+    expect(b.model.nodes.some((n) => n.id === nodeIds.network(vn.uuid))).toBe(true);
+  });
+
   it("the wire form round-trips what the canvas draws, in a fraction of the size", () => {
     const m = buildWholeTopology(engine, "logical");
     const w = encodeModel(m, 7, true);
