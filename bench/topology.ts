@@ -111,7 +111,10 @@ async function firstRender(context: BrowserContext, url: string, keepPositions: 
   const info = await page.evaluate(() => {
     const w = window.__weftTopology!;
     const api = (window.performance.getEntriesByType("resource") as PerformanceResourceTiming[]).find((e) => e.name.includes("topology.graph"));
-    return { nodes: w.cy.nodes().length, edges: w.cy.edges().length, applyMs: w.lastApplyMs, layoutRuns: w.layoutRuns, zoom: w.cy.zoom(), graphApi: api ? { start: Math.round(api.startTime), end: Math.round(api.responseEnd), kib: Math.round(api.encodedBodySize / 1024) } : null };
+    // where the time went: model received / decoded / elements built / drawing started / applied / first frame
+    const m = window.__weftTopologyMarks ?? {};
+    const steps = { received: m.received, decoded: m.decoded, elements: m.elements, drawStart: m.drawStart, applied: w.lastAppliedAt, firstFrame: w.firstFrameAt };
+    return { nodes: w.cy.nodes().length, edges: w.cy.edges().length, applyMs: w.lastApplyMs, layoutRuns: w.layoutRuns, zoom: w.cy.zoom(), steps, graphApi: api ? { start: Math.round(api.startTime), end: Math.round(api.responseEnd), kib: Math.round(api.encodedBodySize / 1024), rawKib: Math.round(api.decodedBodySize / 1024) } : null };
   });
   return { page, ms, ...info };
 }
@@ -213,7 +216,7 @@ async function main() {
     const cold = [];
     for (let i = 0; i < RUNS; i++) {
       const r = await firstRender(context, url, false);
-      cold.push({ ms: r.ms, applyMs: r.applyMs, nodes: r.nodes, edges: r.edges, graphApi: r.graphApi });
+      cold.push({ ms: r.ms, applyMs: r.applyMs, nodes: r.nodes, edges: r.edges, graphApi: r.graphApi, steps: r.steps });
       if (i < RUNS - 1) await r.page.close();
       else {
         // positions are now remembered: a reload restores them instead of laying out

@@ -2,10 +2,13 @@
 // a policy between them and workloads on the lab's compute nodes (built over the REST API, as a
 // script would); search finds a network and focuses it, expanding the collapsed group shows its
 // workloads, a new workload appears live without a reload and without moving what is drawn, the
-// traffic overlay draws an edge that leads to the flows explorer. Infrastructure view: the lab's
+// traffic overlay draws an edge that leads to the flows explorer (between networks, and between
+// workloads); the hierarchical layout puts the project above its networks above their workloads;
+// the SVG export has them all. Infrastructure view: the lab's
 // two compute nodes Up, and a BGP peer (a real gobgpd) goes from Established to down when the
 // daemon stops, without a reload. Screenshots go into the test report.
 import { spawnSync } from "node:child_process";
+import fs from "node:fs";
 import { expect, test, type APIRequestContext, type Page, type TestInfo } from "@playwright/test";
 import { Gobgpd } from "../tests/bgp/daemons";
 import { ADMIN_EMAIL, ADMIN_PASSWORD, login, selectProject, uniq } from "./helpers";
@@ -153,9 +156,40 @@ test("logical view: search a network, expand it, see its workloads, live updates
   await expect(page.getByTestId("topology-search")).toHaveValue("web-net");
   await expect(page.getByTestId("node-detail")).toBeVisible();
 
+  // hierarchical layout: the project above its networks above their workloads, groups linked to
+  // their members; the view stays the same (what is collapsed, the selection)
+  await page.getByTestId("topology-layout").selectOption("hierarchical");
+  await expect(page).toHaveURL(/layout=hierarchical/);
+  await expect(page.getByTestId("topology-canvas")).toHaveAttribute("data-layout", "hierarchical");
+  await canvasReady(page);
+  await expect.poll(() => drawn(page, `port:${web1.uuid}`)).toMatchObject({ visible: true });
+  const top = (await drawn(page, `project:${project.uuid}`))!;
+  const mid = (await drawn(page, vnId))!;
+  const low = (await drawn(page, `port:${web1.uuid}`))!;
+  expect(top.y!).toBeLessThan(mid.y!);
+  expect(mid.y!).toBeLessThan(low.y!);
+  expect(await drawn(page, `member~${vnId}~port:${web1.uuid}`)).toMatchObject({ kind: "member", source: vnId });
+  await expect.poll(policyEdges).toEqual(["deny <> Deny", "pass <> Pass"]);
+  await shot(page, testInfo, "hierarchical");
+
+  // SVG export: the whole graph as a drawing, with the networks and workloads named
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-svg").click()]);
+  expect(download.suggestedFilename()).toBe("weft-topology-logical.svg");
+  const svg = fs.readFileSync((await download.path())!, "utf8");
+  expect(svg.startsWith("<svg")).toBe(true);
+  expect(svg).toContain("web-net");
+  expect(svg).toContain(`${name}-web-1`);
+  expect(svg).toContain(`data-id="${vnId}"`);
+  expect((svg.match(/<line /g) ?? []).length).toBeGreaterThanOrEqual(3); // policy rules + member links
+  await testInfo.attach("topology.svg", { body: svg, contentType: "image/svg+xml" });
+  await page.getByTestId("topology-layout").selectOption("fcose");
+  await expect(page).not.toHaveURL(/layout=hierarchical/);
+  await canvasReady(page);
+
   // traffic overlay: start the lab's generator, edges weighted by bytes between the networks
   await page.goto("/monitor/flows?range=5m");
-  const toggle = page.getByTestId("traffic-toggle");
+  // while the page streams in, Next keeps a hidden copy of it for a moment: the visible one
+  const toggle = page.getByTestId("traffic-toggle").filter({ visible: true });
   await expect(toggle).toBeVisible();
   if (!/Traffic \d/.test((await toggle.textContent()) ?? "")) await toggle.click();
   await expect(toggle).toHaveText(/Traffic \d/);
@@ -179,9 +213,29 @@ test("logical view: search a network, expand it, see its workloads, live updates
     await expect(page).toHaveURL(/\/monitor\/flows\?tab=explorer/);
     expect(decodeURIComponent(new URL(page.url()).searchParams.get("filter") ?? "")).toBe(`src_vn = "${P.join(":")}:web-net" AND dst_vn = "${P.join(":")}:db-net"`);
     await expect(page.getByTestId("flows-explorer")).toBeVisible();
+
+    // between workloads: edges from port to port, each leading to the explorer filtered to the pair
+    await page.goto(`/monitor/topology?project=${project.uuid}&traffic=5m&tlevel=workload`);
+    await canvasReady(page);
+    await expect(page.getByTestId("traffic-level")).toHaveValue("workload");
+    const portFlows = () =>
+      page.evaluate(() =>
+        window.__weftTopology!.cy
+          .edges('[kind = "flow"]')
+          .filter((e) => String(e.data("source")).startsWith("port:") && String(e.data("target")).startsWith("port:") && Number(e.data("bytes")) > 0)
+          .map((e) => e.id()),
+      );
+    await expect.poll(async () => (await portFlows()).length, { timeout: 45_000, intervals: [1000] }).toBeGreaterThan(0);
+    const portFlow = (await portFlows())[0];
+    await page.goto(`/monitor/topology?project=${project.uuid}&traffic=5m&tlevel=workload&sel=${encodeURIComponent(portFlow)}`);
+    await expect(page.getByTestId("edge-detail")).toHaveAttribute("data-id", portFlow);
+    await shot(page, testInfo, "traffic-overlay-workloads");
+    await page.getByTestId("open-flows").click();
+    await expect(page).toHaveURL(/\/monitor\/flows\?tab=explorer/);
+    expect(decodeURIComponent(new URL(page.url()).searchParams.get("filter") ?? "")).toMatch(/^src_vmi = "default-domain:[^"]+" AND dst_vmi = "default-domain:[^"]+"$/);
   } finally {
     await page.goto("/monitor/flows?range=5m");
-    const t = page.getByTestId("traffic-toggle");
+    const t = page.getByTestId("traffic-toggle").filter({ visible: true });
     if (/Traffic \d/.test((await t.textContent()) ?? "")) await t.click();
   }
 });

@@ -31,7 +31,7 @@ async function main() {
     }
     if (p.startsWith("/api/v1/kube/")) return handleKube(services, req, res, url);
     if (p === "/healthz") return handleHealthz(services, res);
-    if (p === "/events") return handleEvents(services, req, res);
+    if (p === "/events") return handleEvents(services, req, res, url);
     if (p === "/metrics") return handleMetrics(services, res);
     const started = process.hrtime.bigint();
     res.on("finish", () => {

@@ -38,9 +38,8 @@ export function LiveChannelProvider({ children }: { children: ReactNode }) {
         if (kind === "routing") void queryClient.invalidateQueries({ queryKey: trpc.routing.pathKey() });
         if (kind === "infra") void queryClient.invalidateQueries({ queryKey: trpc.infra.pathKey() });
       }
-      // the topology graph draws config, routes and agent sessions: any of them redraws it (the
-      // page applies the difference, positions stay)
-      if (pending.size) void queryClient.invalidateQueries({ queryKey: trpc.topology.graph.pathKey() });
+      // the topology graph is not refetched here: its page listens to the topology stream of this
+      // channel (/events?topology=<view>), which carries the graph's diffs themselves
       pending.clear();
     };
     const queue = (kind: "config" | "routing" | "infra") => {

@@ -5,7 +5,14 @@
 // - the flow overlay adds traffic edges between the same nodes;
 // - diffElements tells what to add, remove, update and re-parent, so a live update never resets
 //   the positions of the nodes that stay.
-import type { FlowEdge, TopologyEdge, TopologyModel, TopologyNode } from "../../server/engine/topology";
+import type { FlowEdge, TopologyEdge, TopologyNode } from "../../server/engine/topology";
+import type { SlimEdge, SlimNode } from "../../server/engine/topology-wire";
+
+/** what toElements needs of a model: the server's whole model or its slim wire form */
+export interface ModelLike {
+  nodes: SlimNode[];
+  edges: SlimEdge[];
+}
 
 export interface NodeData {
   id: string;
@@ -17,7 +24,6 @@ export interface NodeData {
   state?: string;
   tone?: string;
   detail?: string;
-  href?: string;
   fqName?: string;
   external?: boolean;
   /** a group that has members in the model */
@@ -32,14 +38,13 @@ export interface EdgeData {
   id: string;
   source: string;
   target: string;
-  kind: TopologyEdge["kind"] | "flow";
+  kind: TopologyEdge["kind"] | "flow" | "member";
   label?: string;
   state?: string;
   tone?: string;
   action?: string;
   direction?: string;
   attached?: boolean;
-  href?: string;
   /** edges merged into this one (collapsed groups) */
   merged?: number;
   /** flow overlay */
@@ -68,8 +73,8 @@ export function formatBytes(n: number): string {
 }
 
 /** Members of each group (direct children) in a model. */
-export function childrenOf(model: Pick<TopologyModel, "nodes">): Map<string, TopologyNode[]> {
-  const out = new Map<string, TopologyNode[]>();
+export function childrenOf<N extends Pick<TopologyNode, "id" | "parent">>(model: { nodes: N[] }): Map<string, N[]> {
+  const out = new Map<string, N[]>();
   for (const n of model.nodes) {
     if (!n.parent) continue;
     const list = out.get(n.parent);
@@ -79,7 +84,7 @@ export function childrenOf(model: Pick<TopologyModel, "nodes">): Map<string, Top
   return out;
 }
 
-export function toElements(model: TopologyModel, collapsed: ReadonlySet<string> = new Set(), overlay: FlowEdge[] = []): ElementSet {
+export function toElements(model: ModelLike, collapsed: ReadonlySet<string> = new Set(), overlay: FlowEdge[] = []): ElementSet {
   const byId = new Map(model.nodes.map((n) => [n.id, n]));
   const kids = childrenOf(model);
   // the node an id is drawn as: itself, or its outermost collapsed ancestor
@@ -111,7 +116,6 @@ export function toElements(model: TopologyModel, collapsed: ReadonlySet<string> 
     if (n.state) d.state = n.state;
     if (n.tone) d.tone = n.tone;
     if (n.detail) d.detail = n.detail;
-    if (n.href) d.href = n.href;
     if (n.fqName) d.fqName = n.fqName;
     if (n.external) d.external = true;
     if (n.count !== undefined) d.count = n.count;
@@ -155,7 +159,6 @@ export function toElements(model: TopologyModel, collapsed: ReadonlySet<string> 
     if (e.action) d.action = e.action;
     if (e.direction) d.direction = e.direction;
     if (e.attached !== undefined) d.attached = e.attached;
-    if (e.href) d.href = e.href;
     addEdge(d);
   }
   for (const f of overlay) {
@@ -179,7 +182,17 @@ export interface ElementDiff {
   reparent: { id: string; parent: string | null }[];
 }
 
-const same = (a: object, b: object) => JSON.stringify(a) === JSON.stringify(b);
+/** the same element data: element data holds only primitives (no allocation, unlike comparing JSON) */
+function same(a: object, b: object, skip?: string): boolean {
+  let n = 0;
+  for (const k in a) {
+    if (k === skip) continue;
+    n++;
+    if ((a as Record<string, unknown>)[k] !== (b as Record<string, unknown>)[k]) return false;
+  }
+  for (const k in b) if (k !== skip) n--;
+  return n === 0;
+}
 
 /** What changes from `prev` (what is drawn) to `next`; edges whose ends changed are replaced. */
 export function diffElements(prev: ElementSet, next: ElementSet): ElementDiff {
@@ -200,9 +213,7 @@ export function diffElements(prev: ElementSet, next: ElementSet): ElementDiff {
       continue;
     }
     if ((p.parent ?? null) !== (n.parent ?? null)) out.reparent.push({ id: n.id, parent: n.parent ?? null });
-    const { parent: _a, ...pa } = p;
-    const { parent: _b, ...na } = n;
-    if (!same(pa, na)) out.update.push(n);
+    if (!same(p, n, "parent")) out.update.push(n);
   }
   for (const e of next.edges) {
     const p = pe.get(e.id);

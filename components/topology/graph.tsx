@@ -2,22 +2,32 @@
 // The cytoscape canvas. Loaded only in the browser (topology-page imports it with next/dynamic,
 // ssr: false) and cytoscape is created in an effect. Every new element set is applied as a diff
 // in one batch: nodes that stay keep their positions, new ones appear beside their group or a
-// neighbour, positions are remembered per view in localStorage. Large graphs get the linear
-// "grouped" layout, straight edges, viewport textures while panning and labels only when zoomed in.
+// neighbour, positions are remembered per view in localStorage.
+// Two ways of drawing groups: small graphs use cytoscape compound nodes (fCoSE lays them out);
+// large graphs and the hierarchical layout draw "flat" — no compound nodes, whose bookkeeping costs
+// seconds at 5,000 nodes: a group is a frame (a plain node sized around its members, behind them,
+// dragging it drags them) or, in the hierarchical layout, a node linked to its members. A large
+// graph is drawn in one batch at positions computed before it is added (remembered ones, or the
+// linear grouped / hierarchical layouts), the viewport is fitted from those numbers rather than by
+// measuring every element, the style is lean and class-based, edges are haystack lines, captions
+// are given only to the nodes in view once zoomed in far enough to read them.
 import cytoscape from "cytoscape";
 import fcose from "cytoscape-fcose";
 import { useEffect, useRef } from "react";
 import { type EdgeData, type ElementSet, type NodeData, diffElements, isEmptyDiff } from "./elements";
-import { groupedLayout } from "./layout";
+import { type LayoutNode, type Rect, fitViewport, frameBoxes, groupedLayout, hierarchicalLayout } from "./layout";
 import { type Positions, clearPositions, loadPositions, savePositions } from "./positions";
-import { readPalette, stylesheet } from "./style";
+import { lookClasses, readPalette, stylesheet } from "./style";
+import { graphSvg } from "./svg";
 
-export type LayoutName = "fcose" | "concentric" | "grouped";
+export type LayoutName = "fcose" | "concentric" | "grouped" | "hierarchical";
 
 export interface GraphHandle {
   fit(): void;
   relayout(): void;
   pngBlob(): Promise<Blob>;
+  /** the whole graph as an SVG document (shapes, lines and captions as drawn now) */
+  svg(): string;
   focus(id: string): boolean;
   /** current position of every drawn node, for the test hook and the bench */
   cy(): cytoscape.Core;
@@ -32,19 +42,23 @@ export interface GraphProps {
   onSelect(sel: { group: "nodes" | "edges"; id: string } | null): void;
   onToggle(id: string): void;
   onReady(h: GraphHandle): void;
+  /** draw groups as frames / tree nodes instead of compound nodes (large graphs, hierarchical layout) */
+  flat: boolean;
 }
 
 let registered = false;
-/** above this, the graph is "large": grouped layout, straight edges, textures while panning */
+/** above this, the graph is "large": drawn flat, grouped layout, haystack edges, textures while panning */
 export const LARGE_NODES = 1200;
 
 declare global {
   interface Window {
-    __weftTopology?: { cy: cytoscape.Core; applied: number; lastApplyMs: number; lastBatchMs: number; lastAppliedAt: number; layoutRuns: number };
+    __weftTopology?: { cy: cytoscape.Core; applied: number; lastApplyMs: number; lastBatchMs: number; lastAppliedAt: number; layoutRuns: number; firstFrameAt?: number };
+    /** performance.now() of the first load's steps (model received, decoded, elements built), for the bench */
+    __weftTopologyMarks?: Record<string, number>;
   }
 }
 
-function depthSorted(nodes: NodeData[], known: (id: string) => boolean): NodeData[] {
+function depthSorted(nodes: NodeData[]): NodeData[] {
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const depth = (n: NodeData): number => {
     let d = 0;
@@ -55,9 +69,27 @@ function depthSorted(nodes: NodeData[], known: (id: string) => boolean): NodeDat
     }
     return d;
   };
-  void known;
   return nodes.map((n) => [depth(n), n] as const).sort((a, b) => a[0] - b[0]).map(([, n]) => n);
 }
+
+const memberEdgeId = (parent: string, id: string) => `member~${parent}~${id}`;
+
+/** cytoscape's definition of a node: compound (data.parent) or flat (data.owner; groups are frames unless hierarchical) */
+function nodeDef(n: NodeData, flat: boolean, hier: boolean, large: boolean, position?: { x: number; y: number }): cytoscape.ElementDefinition {
+  if (!flat) return { group: "nodes", data: n as unknown as cytoscape.NodeDataDefinition, ...(position ? { position } : {}) };
+  const { parent, ...rest } = n;
+  const data = { ...rest, ...(parent ? { owner: parent } : {}) } as unknown as cytoscape.NodeDataDefinition;
+  const frame = !hier && n.group && !n.collapsed;
+  const classes = [frame ? "frame" : "", large ? lookClasses(n) : ""].filter(Boolean).join(" ");
+  return { group: "nodes", data, classes, ...(position ? { position } : {}) };
+}
+
+/** large graphs style by class (style.ts leanStylesheet) */
+const edgeDef = (e: EdgeData, large: boolean): cytoscape.ElementDefinition => ({ group: "edges", data: e as unknown as cytoscape.EdgeDataDefinition, ...(large ? { classes: lookClasses(e) } : {}) });
+const memberEdge = (parent: string, id: string): cytoscape.ElementDefinition => ({ group: "edges", data: { id: memberEdgeId(parent, id), source: parent, target: id, kind: "member" }, classes: "k-member" });
+
+/** a flat node's data as NodeData again (owner → parent), for the layouts */
+const layoutNodeOf = (n: cytoscape.NodeSingular, flat: boolean): LayoutNode => ({ id: n.id(), parent: (flat ? n.data("owner") : n.data("parent")) as string | undefined, kind: n.data("kind") as string, collapsed: n.data("collapsed") as boolean | undefined });
 
 export default function Graph(props: GraphProps) {
   const box = useRef<HTMLDivElement>(null);
@@ -69,8 +101,13 @@ export default function Graph(props: GraphProps) {
   latest.current = props;
   const stats = useRef({ applied: 0, lastApplyMs: 0, lastBatchMs: 0, lastAppliedAt: 0, layoutRuns: 0 });
   const saveTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  // fixed for the life of the canvas (the page re-creates it when this changes)
+  const flat = props.flat;
+  const largeRef = useRef(false);
+  const hier = () => latest.current.layout === "hierarchical";
 
   const isLarge = () => (cyRef.current?.nodes().length ?? 0) > LARGE_NODES;
+  const isGroupNode = (n: cytoscape.NodeSingular) => n.isParent() || n.hasClass("frame");
 
   const remember = () => {
     const cy = cyRef.current;
@@ -79,16 +116,65 @@ export default function Graph(props: GraphProps) {
     cy.nodes().forEach((n) => {
       const p = n.position();
       memo.current.set(n.id(), { x: p.x, y: p.y });
-      if (!n.isParent()) out[n.id()] = [Math.round(p.x), Math.round(p.y)];
+      if (!isGroupNode(n)) out[n.id()] = [Math.round(p.x), Math.round(p.y)];
     });
     // keep what is remembered for nodes hidden in collapsed groups
     const prev = loadPositions(latest.current.storageKey);
     for (const [id, p] of Object.entries(prev)) if (!cy.$id(id).nonempty() && !(id in out)) out[id] = p;
     savePositions(latest.current.storageKey, out);
   };
-  const rememberSoon = () => {
+  const rememberSoon = (ms = 400) => {
     if (saveTimer.current) clearTimeout(saveTimer.current);
-    saveTimer.current = setTimeout(remember, 400);
+    saveTimer.current = setTimeout(remember, ms);
+  };
+
+  /** flat drawing: size and place every frame around its members (innermost first); returns the drawing's extent */
+  const updateFrames = (): Rect | null => {
+    const cy = cyRef.current;
+    if (!cy || !flat) return null;
+    const nodes: LayoutNode[] = cy.nodes().map((n) => layoutNodeOf(n, true));
+    const frames = hier() ? new Map<string, Rect>() : frameBoxes(nodes, (id) => cy.$id(id).position());
+    let extent: Rect | null = null;
+    const grow = (r: Rect) => {
+      extent = extent ? { x1: Math.min(extent.x1, r.x1), y1: Math.min(extent.y1, r.y1), x2: Math.max(extent.x2, r.x2), y2: Math.max(extent.y2, r.y2) } : { ...r };
+    };
+    cy.batch(() => {
+      cy.nodes().forEach((n) => {
+        const f = frames.get(n.id());
+        if (f) {
+          // only frames that changed: every change redraws the canvas layer the frame is on
+          const w = Math.round(f.x2 - f.x1);
+          const h = Math.round(f.y2 - f.y1);
+          if (n.data("w") !== w || n.data("h") !== h) n.data({ w, h });
+          const c = { x: (f.x1 + f.x2) / 2, y: (f.y1 + f.y2) / 2 };
+          const p = n.position();
+          if (Math.abs(p.x - c.x) > 0.5 || Math.abs(p.y - c.y) > 0.5) n.position(c);
+          grow(f);
+        } else if (!n.hasClass("frame")) {
+          const p = n.position();
+          grow({ x1: p.x - 80, y1: p.y - 40, x2: p.x + 80, y2: p.y + 40 });
+        }
+      });
+    });
+    return extent;
+  };
+
+  /** the viewport that shows everything: from the frames and positions (no measuring of each element) */
+  const fitAll = (extent: Rect | null) => {
+    const cy = cyRef.current;
+    if (!cy) return;
+    if (!extent || !box.current || !box.current.clientWidth || !box.current.clientHeight) {
+      cy.fit(undefined, 30);
+      return;
+    }
+    cy.viewport(fitViewport(extent, box.current.clientWidth, box.current.clientHeight, 30, { min: cy.minZoom(), max: Math.min(cy.maxZoom(), 1.5) }));
+  };
+
+  /** positions of a pure layout, for the flat drawing or the compound one */
+  const pureLayout = (name: "grouped" | "hierarchical") => {
+    const cy = cyRef.current!;
+    const nodes = cy.nodes().map((n) => layoutNodeOf(n, flat));
+    return name === "hierarchical" ? hierarchicalLayout(nodes) : groupedLayout(nodes);
   };
 
   const runLayout = (name: LayoutName, opts: { fit?: boolean } = {}) => {
@@ -97,28 +183,32 @@ export default function Graph(props: GraphProps) {
     stats.current.layoutRuns++;
     box.current?.setAttribute("data-layout-running", "true");
     const done = () => {
+      const extent = updateFrames();
+      if (opts.fit !== false) fitAll(flat ? extent : null);
       box.current?.setAttribute("data-layout-running", "false");
+      box.current?.setAttribute("data-layout", name);
       rememberSoon();
     };
     const large = isLarge();
-    const layoutName = name === "fcose" && large ? "grouped" : name;
-    if (layoutName === "grouped") {
-      const pos = groupedLayout(cy.nodes().map((n) => ({ id: n.id(), parent: n.data("parent") as string | undefined, kind: n.data("kind") as string })));
+    // fCoSE lays out compound graphs; flat and large ones get the linear grouped layout instead
+    const layoutName = name === "fcose" && (large || flat) ? "grouped" : name;
+    if (layoutName === "grouped" || layoutName === "hierarchical") {
+      const pos = pureLayout(layoutName);
       cy.batch(() => {
         cy.nodes().forEach((n) => {
-          if (n.isParent()) return;
+          if (isGroupNode(n)) return;
           const p = pos.get(n.id());
           if (p) n.position(p);
         });
       });
-      if (opts.fit !== false) cy.fit(undefined, 30);
       done();
       return;
     }
-    const common = { fit: opts.fit !== false, padding: 30, animate: false } as const;
+    const common = { fit: false, padding: 30, animate: false } as const;
+    const eles = flat ? cy.elements().not(".frame") : cy.elements();
     const l =
       layoutName === "fcose"
-        ? cy.layout({
+        ? eles.layout({
             name: "fcose",
             ...common,
             quality: "default",
@@ -135,14 +225,17 @@ export default function Graph(props: GraphProps) {
             tilingPaddingVertical: 14,
             tilingPaddingHorizontal: 14,
           } as cytoscape.LayoutOptions)
-        : cy.layout({
+        : eles.layout({
             name: "concentric",
             ...common,
             minNodeSpacing: 26,
             concentric: (n: cytoscape.NodeSingular) => ({ "control-node": 6, "bgp-router": 5, "compute-node": 4, "virtual-network": 4, "floating-ip-pool": 3, "any-network": 3, "routing-instance": 2 })[n.data("kind") as string] ?? 1,
             levelWidth: () => 1,
           } as cytoscape.LayoutOptions);
-    l.one("layoutstop", done);
+    l.one("layoutstop", () => {
+      done();
+      if (opts.fit !== false && !flat) cy.fit(undefined, 30);
+    });
     l.run();
   };
 
@@ -154,10 +247,12 @@ export default function Graph(props: GraphProps) {
       registered = true;
     }
     const initial = latest.current.elements;
-    const large = initial.nodes.length > LARGE_NODES || initial.edges.length > 2 * LARGE_NODES;
+    // the lean, class-based look is for flat drawings (large graphs are always drawn flat)
+    const large = flat && (initial.nodes.length > LARGE_NODES || initial.edges.length > 2 * LARGE_NODES);
+    largeRef.current = large;
     const cy = cytoscape({
       container: box.current,
-      style: stylesheet(readPalette(), { large }),
+      style: stylesheet(readPalette(), { large, flat }),
       elements: [],
       minZoom: 0.02,
       maxZoom: 4,
@@ -169,8 +264,14 @@ export default function Graph(props: GraphProps) {
       ...(new URLSearchParams(window.location.search).get("renderer") === "webgl" ? { webgl: true } : {}),
     } as cytoscape.CytoscapeOptions);
     cyRef.current = cy;
-    const uninstall = large ? installCheapDirtying(cy) : null;
     window.__weftTopology = { cy, ...stats.current };
+    // the first frame with the graph in it (the bench's breakdown)
+    const onRender = () => {
+      if (!cy.elements().length || !window.__weftTopology) return;
+      window.__weftTopology.firstFrameAt = Math.round(performance.now());
+      cy.off("render", onRender);
+    };
+    cy.on("render", onRender);
     cy.on("tap", (e) => {
       if (e.target === cy) latest.current.onSelect(null);
       else latest.current.onSelect({ group: e.target.isNode() ? "nodes" : "edges", id: e.target.id() });
@@ -179,16 +280,77 @@ export default function Graph(props: GraphProps) {
       const n = e.target as cytoscape.NodeSingular;
       if (n.data("group")) latest.current.onToggle(n.id());
     });
-    cy.on("dragfree", "node", rememberSoon);
+    if (large) {
+      // level of detail: captions only on the nodes in view, once they are big enough to read
+      let labelled = cy.collection();
+      let t: ReturnType<typeof setTimeout> | null = null;
+      const relabel = () => {
+        t = null;
+        if (cy.destroyed()) return;
+        const readable = cy.zoom() * 11 >= 7;
+        const ext = cy.extent();
+        const mx = (ext.x2 - ext.x1) * 0.15;
+        const my = (ext.y2 - ext.y1) * 0.15;
+        const inView = readable
+          ? cy.nodes().filter((n) => {
+              const p = n.position();
+              return p.x >= ext.x1 - mx && p.x <= ext.x2 + mx && p.y >= ext.y1 - my && p.y <= ext.y2 + my;
+            })
+          : cy.collection();
+        const off = labelled.difference(inView);
+        const on = inView.difference(labelled);
+        if (off.nonempty() || on.nonempty())
+          cy.batch(() => {
+            off.removeClass("lbl");
+            on.addClass("lbl");
+          });
+        labelled = inView;
+        box.current?.setAttribute("data-labelled", String(inView.length));
+      };
+      cy.on("viewport", () => {
+        if (t) clearTimeout(t);
+        t = setTimeout(relabel, 120);
+      });
+      cy.on("add", () => {
+        t ??= setTimeout(relabel, 120);
+      });
+    }
+    cy.on("dragfree", "node", () => {
+      if (flat) updateFrames();
+      rememberSoon();
+    });
+    if (flat) {
+      // a frame carries its members along
+      let dragging: { frame: string; at: { x: number; y: number }; members: cytoscape.NodeCollection } | null = null;
+      cy.on("grab", "node.frame", (e) => {
+        const f = e.target as cytoscape.NodeSingular;
+        const inside = new Set([f.id()]);
+        const members = cy.nodes().filter((n) => {
+          for (let o = n.data("owner") as string | undefined, d = 0; o && d < 8; o = cy.$id(o).data("owner") as string | undefined, d++) if (inside.has(o)) return true;
+          return false;
+        });
+        dragging = { frame: f.id(), at: { ...f.position() }, members };
+      });
+      cy.on("drag", "node.frame", (e) => {
+        const f = e.target as cytoscape.NodeSingular;
+        if (!dragging || dragging.frame !== f.id()) return;
+        const p = f.position();
+        const dx = p.x - dragging.at.x;
+        const dy = p.y - dragging.at.y;
+        dragging.at = { ...p };
+        cy.batch(() => dragging!.members.shift({ x: dx, y: dy }));
+      });
+      cy.on("free", "node.frame", () => {
+        dragging = null;
+      });
+    }
     // theme switch: restyle from the new tokens
     let palette = JSON.stringify(readPalette());
     const mo = new MutationObserver(() => {
       const next = readPalette();
       if (JSON.stringify(next) === palette) return; // a class change that is not the theme
       palette = JSON.stringify(next);
-      const restore = large ? cheapStyleDirtying(cy) : null;
-      cy.style(stylesheet(next, { large }));
-      restore?.();
+      cy.style(stylesheet(next, { large, flat }));
     });
     mo.observe(document.documentElement, { attributes: true, attributeFilter: ["class"] });
     latest.current.onReady({
@@ -198,13 +360,14 @@ export default function Graph(props: GraphProps) {
         runLayout(latest.current.layout);
       },
       pngBlob: () => cy.png({ output: "blob-promise", bg: readPalette().surface, full: true, scale: large ? 1 : 2, maxWidth: 8000, maxHeight: 8000 }),
+      svg: () => graphSvg(cy, readPalette()),
       focus: (id) => {
         const n = cy.$id(id);
         if (n.empty()) return false;
         cy.$(":selected").unselect();
         n.select();
         cy.stop();
-        cy.animate({ center: { eles: n }, zoom: Math.min(2, Math.max(cy.zoom(), n.isParent() ? 0.9 : 1.3)) }, { duration: large ? 0 : 250 });
+        cy.animate({ center: { eles: n }, zoom: Math.min(2, Math.max(cy.zoom(), isGroupNode(n) ? 0.9 : 1.3)) }, { duration: large ? 0 : 250 });
         box.current?.setAttribute("data-focused", id);
         return true;
       },
@@ -212,7 +375,6 @@ export default function Graph(props: GraphProps) {
     });
     return () => {
       mo.disconnect();
-      uninstall?.();
       if (saveTimer.current) clearTimeout(saveTimer.current);
       cy.destroy();
       cyRef.current = null;
@@ -221,14 +383,72 @@ export default function Graph(props: GraphProps) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [props.storageKey]);
 
+  // ------------------------------------------------------------------------------ first draw
+  /**
+   * Everything at once, at known positions: remembered ones when most nodes have one, else the
+   * linear grouped / hierarchical layout computed before adding (no layout pass over cytoscape).
+   * Returns false when the graph is small and compound: the general path below draws it and runs
+   * the chosen layout.
+   */
+  const firstDraw = (els: ElementSet): boolean => {
+    const cy = cyRef.current!;
+    if (!flat) return false;
+    const h = hier();
+    const saved = loadPositions(latest.current.storageKey);
+    const leaves = els.nodes.filter((n) => h || !n.group || n.collapsed);
+    const restorable = leaves.length > 0 && leaves.filter((n) => saved[n.id]).length / leaves.length >= 0.7;
+    let pos: Map<string, { x: number; y: number }>;
+    if (restorable) {
+      pos = new Map();
+      for (const n of leaves) if (saved[n.id]) pos.set(n.id, { x: saved[n.id][0], y: saved[n.id][1] });
+      // the few without a remembered place: where the layout would put them
+      if (pos.size < leaves.length) {
+        const fill = h ? hierarchicalLayout(els.nodes) : groupedLayout(els.nodes);
+        for (const n of leaves) if (!pos.has(n.id) && fill.get(n.id)) pos.set(n.id, fill.get(n.id)!);
+      }
+    } else {
+      stats.current.layoutRuns++;
+      pos = h ? hierarchicalLayout(els.nodes) : groupedLayout(els.nodes);
+    }
+    const frames = h ? new Map<string, Rect>() : frameBoxes(els.nodes, (id) => pos.get(id));
+    const defs: cytoscape.ElementDefinition[] = [];
+    let extent: Rect | null = null;
+    for (const n of els.nodes) {
+      const f = frames.get(n.id);
+      const p = f ? { x: (f.x1 + f.x2) / 2, y: (f.y1 + f.y2) / 2 } : pos.get(n.id);
+      const d = nodeDef(n, true, h, largeRef.current, p);
+      if (f) (d.data as Record<string, unknown>).w = Math.round(f.x2 - f.x1);
+      if (f) (d.data as Record<string, unknown>).h = Math.round(f.y2 - f.y1);
+      defs.push(d);
+      const r = f ?? (p ? { x1: p.x - 80, y1: p.y - 40, x2: p.x + 80, y2: p.y + 40 } : null);
+      if (r) extent = extent ? { x1: Math.min(extent.x1, r.x1), y1: Math.min(extent.y1, r.y1), x2: Math.max(extent.x2, r.x2), y2: Math.max(extent.y2, r.y2) } : { ...r };
+    }
+    for (const e of els.edges) defs.push(edgeDef(e, largeRef.current));
+    if (h) for (const n of els.nodes) if (n.parent) defs.push(memberEdge(n.parent, n.id));
+    cy.batch(() => {
+      cy.add(defs);
+    });
+    fitAll(extent);
+    box.current?.setAttribute("data-layout", h ? "hierarchical" : "grouped");
+    // not while the first frames are drawn
+    if (!restorable) rememberSoon(2500);
+    return true;
+  };
+
   // ------------------------------------------------------------------------------ apply diffs
   useEffect(() => {
     const cy = cyRef.current;
     if (!cy) return;
     const t0 = performance.now();
     const first = drawn.current.nodes.length === 0;
+    if (first) (window.__weftTopologyMarks ??= {}).drawStart = Math.round(t0);
+    if (first && props.elements.nodes.length && firstDraw(props.elements)) {
+      finish(cy, t0, performance.now(), props.elements);
+      return;
+    }
     const diff = diffElements(drawn.current, props.elements);
     if (isEmptyDiff(diff)) return;
+    const h = hier();
     cy.nodes().forEach((n) => {
       const p = n.position();
       memo.current.set(n.id(), { x: p.x, y: p.y });
@@ -238,19 +458,13 @@ export default function Graph(props: GraphProps) {
     const leaves = props.elements.nodes.filter((n) => !n.group || n.collapsed);
     const restorable = first && leaves.length > 0 && leaves.filter((n) => saved[n.id]).length / leaves.length >= 0.7;
     let unplaced = 0;
-    // cytoscape dirties every ancestor, descendant and their edges for each style property it
-    // applies when the graph has compound nodes: quadratic on a large first load (seconds at
-    // 5,000 nodes). Everything added here is new and unstyled, so dirtying the element alone is
-    // enough; the caches of all elements are cleared once afterwards.
-    const bulk = diff.addNodes.length + diff.addEdges.length > 300;
-    const restoreDirty = bulk ? cheapStyleDirtying(cy) : null;
     cy.batch(() => {
       // groups being collapsed: remember where their members were, to come back there
       for (const u of diff.update) {
         if ("source" in u) continue;
         const n = u as NodeData;
         const el = cy.$id(n.id);
-        if (n.collapsed && el.nonempty() && el.isParent()) {
+        if (n.collapsed && el.nonempty() && isGroupNode(el)) {
           const c = el.boundingBox({ includeLabels: false });
           collapsedAt.current.set(n.id, { x: (c.x1 + c.x2) / 2, y: (c.y1 + c.y2) / 2 });
         }
@@ -262,16 +476,34 @@ export default function Graph(props: GraphProps) {
       for (const u of diff.update) {
         const el = cy.$id(u.id);
         if (el.empty()) continue;
-        el.data(u as unknown as Record<string, unknown>);
+        const { parent: _p, ...data } = u as NodeData;
+        el.data(flat ? data : (u as unknown as Record<string, unknown>));
         // keys that went away (the state word of a group that is expanded again, …)
-        for (const k of Object.keys(el.data())) if (!(k in u) && k !== "parent" && k !== "source" && k !== "target") el.removeData(k);
+        for (const k of Object.keys(el.data())) if (!(k in u) && k !== "parent" && k !== "source" && k !== "target" && k !== "owner" && k !== "w" && k !== "h") el.removeData(k);
+        if (flat && el.isNode()) el.toggleClass("frame", !h && !!(u as NodeData).group && !(u as NodeData).collapsed);
+        if (largeRef.current) {
+          // the look classes follow the data (keep frame / search / selection classes)
+          const keep = el.classes().filter((c: string) => !/^(k-|t-|a-)/.test(c) && c !== "idle" && c !== "denied" && c !== "collapsed" && c !== "external");
+          el.classes([...keep, lookClasses(u as NodeData & EdgeData)].join(" "));
+        }
       }
       for (const r of diff.reparent) {
         const el = cy.$id(r.id);
-        if (el.nonempty() && (r.parent === null || cy.$id(r.parent).nonempty())) el.move({ parent: r.parent });
+        if (el.empty()) continue;
+        if (!flat) {
+          if (r.parent === null || cy.$id(r.parent).nonempty()) el.move({ parent: r.parent });
+          continue;
+        }
+        const old = el.data("owner") as string | undefined;
+        if (r.parent) el.data("owner", r.parent);
+        else el.removeData("owner");
+        if (h) {
+          if (old) cy.remove(cy.$id(memberEdgeId(old, r.id)));
+          if (r.parent && cy.$id(r.parent).nonempty()) cy.add(memberEdge(r.parent, r.id));
+        }
       }
       const adds: cytoscape.ElementDefinition[] = [];
-      for (const n of depthSorted(diff.addNodes, (id) => cy.$id(id).nonempty())) {
+      for (const n of depthSorted(diff.addNodes)) {
         let pos: { x: number; y: number } | undefined;
         if (restorable && saved[n.id]) pos = { x: saved[n.id][0], y: saved[n.id][1] };
         else if (!first) pos = memo.current.get(n.id);
@@ -284,23 +516,34 @@ export default function Graph(props: GraphProps) {
         if (!pos && !first) pos = besideOf(cy, n, props.elements.edges, nextById);
         if (!pos && n.collapsed) pos = collapsedAt.current.get(n.id);
         if (!pos) unplaced++;
-        adds.push({ group: "nodes", data: n as unknown as cytoscape.NodeDataDefinition, ...(pos ? { position: pos } : {}) });
+        adds.push(nodeDef(n, flat, h, largeRef.current, pos));
+        if (flat && h && n.parent) adds.push(memberEdge(n.parent, n.id));
       }
-      for (const e of diff.addEdges) adds.push({ group: "edges", data: e as unknown as cytoscape.EdgeDataDefinition });
-      if (adds.length) cy.add(adds);
+      for (const e of diff.addEdges) adds.push(edgeDef(e, largeRef.current));
+      // member edges whose group arrived after the member (cytoscape refuses edges to missing nodes)
+      const addedIds = new Set(adds.filter((d) => d.group === "nodes").map((d) => d.data.id as string));
+      const there = (id: unknown) => addedIds.has(id as string) || cy.$id(id as string).nonempty();
+      if (adds.length) cy.add(adds.filter((d) => d.group === "nodes" || (there(d.data.source) && there(d.data.target))));
     });
-    restoreDirty?.();
     const tBatch = performance.now();
     for (const u of diff.update) if (!("source" in u) && !(u as NodeData).collapsed) collapsedAt.current.delete(u.id);
-    drawn.current = props.elements;
     if (first) {
       if (restorable) cy.fit(undefined, 30);
       else runLayout(props.layout);
     } else if (unplaced > Math.max(20, cy.nodes().length * 0.3)) {
       runLayout(props.layout, { fit: false });
-    } else if (diff.addNodes.length || diff.remove.length) {
-      rememberSoon();
+    } else {
+      // frames follow their members: only node changes can move or resize them (a policy flip
+      // touches edges alone)
+      if (flat && (diff.addNodes.length || diff.remove.length || diff.reparent.length || diff.update.some((u) => !("source" in u)))) updateFrames();
+      if (diff.addNodes.length || diff.remove.length) rememberSoon();
     }
+    finish(cy, t0, tBatch, props.elements);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [props.elements]);
+
+  function finish(cy: cytoscape.Core, t0: number, tBatch: number, els: ElementSet) {
+    drawn.current = els;
     stats.current.applied++;
     stats.current.lastApplyMs = Math.round(performance.now() - t0);
     stats.current.lastBatchMs = Math.round(tBatch - t0);
@@ -309,8 +552,7 @@ export default function Graph(props: GraphProps) {
     box.current?.setAttribute("data-nodes", String(cy.nodes().length));
     box.current?.setAttribute("data-edges", String(cy.edges().length));
     box.current?.setAttribute("data-applied", String(stats.current.applied));
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [props.elements]);
+  }
 
   // ------------------------------------------------------------------------------ layout choice
   const firstLayout = useRef(true);
@@ -324,11 +566,15 @@ export default function Graph(props: GraphProps) {
   }, [props.layout]);
 
   // ------------------------------------------------------------------------------ search highlight
+  const highlighted = useRef(false);
   useEffect(() => {
     const cy = cyRef.current;
     if (!cy) return;
     const q = props.search.trim().toLowerCase();
-    const restore = cy.elements().length > 2000 ? cheapStyleDirtying(cy) : null;
+    // no search and nothing highlighted: nothing to do (a live update of a large graph must not
+    // scan every element)
+    if (!q && !highlighted.current) return;
+    highlighted.current = !!q;
     cy.batch(() => {
       cy.$(".match, .faded, .near").removeClass("match faded near");
       if (!q) return;
@@ -340,66 +586,42 @@ export default function Graph(props: GraphProps) {
       hits.addClass("match");
       hits.connectedEdges().addClass("near");
       const keep = hits.union(hits.ancestors()).union(hits.descendants()).union(hits.connectedEdges()).union(hits.connectedEdges().connectedNodes());
-      cy.elements().not(keep).not(keep.ancestors()).addClass("faded");
+      // flat drawing: the frames around a hit stay too
+      const ownerIds = new Set<string>();
+      if (flat)
+        keep.nodes().forEach((n) => {
+          for (let o = n.data("owner") as string | undefined, d = 0; o && d < 8 && !ownerIds.has(o); o = cy.$id(o).data("owner") as string | undefined, d++) ownerIds.add(o);
+        });
+      const owners = cy.nodes().filter((n) => ownerIds.has(n.id()));
+      cy.elements().not(keep).not(keep.ancestors()).not(owners).addClass("faded");
     });
-    restore?.();
     box.current?.setAttribute("data-matches", String(cy.$(".match").length));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [props.search, props.elements]);
 
   // ------------------------------------------------------------------------------ selection from the URL
+  const selectedOnce = useRef(false);
   useEffect(() => {
     const cy = cyRef.current;
     if (!cy) return;
-    const cur = cy.$(":selected");
-    if (props.selected && cur.length === 1 && cur.id() === props.selected) return;
-    cur.unselect();
+    // already so: nothing to scan (live updates of a large graph come here too)
+    if (props.selected ? cy.$id(props.selected).selected() : !selectedOnce.current) return;
+    cy.$(":selected").unselect();
     if (props.selected) cy.$id(props.selected).select();
+    selectedOnce.current = !!props.selected;
   }, [props.selected, props.elements]);
 
   // cytoscape makes its container position: relative: the absolute box is a wrapper around it
   return (
     <div className="absolute inset-0">
-      <div ref={box} data-testid="topology-canvas" className="h-full w-full" />
+      <div ref={box} data-testid="topology-canvas" data-flat={flat ? "true" : "false"} className="h-full w-full" />
     </div>
   );
 }
 
-/**
- * Swaps the collections' dirtyStyleCache (which, with compound nodes, clears the caches of every
- * ancestor, descendant and their edges for each property applied) for a per-element one. Our
- * stylesheet has no selector that depends on another element's data, so this is safe here.
- * Returns the restore function.
- */
-function installCheapDirtying(cy: cytoscape.Core): () => void {
-  const proto = Object.getPrototypeOf(cy.collection()) as { dirtyStyleCache: (this: cytoscape.Collection) => unknown };
-  const orig = proto.dirtyStyleCache;
-  proto.dirtyStyleCache = function (this: cytoscape.Collection) {
-    for (let i = 0; i < this.length; i++) (this[i] as unknown as { _private: { styleCache: unknown } })._private.styleCache = null;
-    return this;
-  };
-  return () => {
-    proto.dirtyStyleCache = orig;
-  };
-}
-
-/** installCheapDirtying for one bulk change: the returned function styles everything, restores and clears every cache. */
-function cheapStyleDirtying(cy: cytoscape.Core): () => void {
-  const proto = Object.getPrototypeOf(cy.collection()) as { dirtyStyleCache: (this: cytoscape.Collection) => unknown };
-  const orig = proto.dirtyStyleCache;
-  installCheapDirtying(cy);
-  return () => {
-    // cytoscape styles lazily: style everything now, while dirtying is still cheap
-    cy.elements().forEach((e) => void (e as unknown as { pstyle(p: string): unknown }).pstyle("display"));
-    proto.dirtyStyleCache = orig;
-    cy.elements().forEach((e) => {
-      (e as unknown as { _private: { styleCache: unknown } })._private.styleCache = null;
-    });
-  };
-}
-
 /** Free space for a new node near `at`: the first spot on growing rings that overlaps nothing drawn. */
 function freeSpotNear(cy: cytoscape.Core, at: { x: number; y: number }, w = 170, h = 80): { x: number; y: number } {
-  const boxes = cy.nodes().slice(0, 3000).map((n) => n.boundingBox({ includeLabels: true }));
+  const boxes = cy.nodes().not(".frame").slice(0, 3000).map((n) => n.boundingBox({ includeLabels: true }));
   const clear = (x: number, y: number) => boxes.every((b) => x + w / 2 < b.x1 || x - w / 2 > b.x2 || y + h / 2 < b.y1 || y - h / 2 > b.y2);
   for (let r = 140; r <= 1400; r += 90) {
     for (let k = 0; k < 16; k++) {
@@ -421,6 +643,12 @@ function besideOf(cy: cytoscape.Core, n: NodeData, edges: EdgeData[], byId: Map<
       if (p.isParent()) {
         const b = p.boundingBox({ includeLabels: false });
         return { x: b.x2 + 10 + jitter(), y: (b.y1 + b.y2) / 2 + jitter() };
+      }
+      if (p.hasClass("frame")) {
+        // inside the frame, right of its members (the frame grows around it)
+        const w = Number(p.data("w")) || 100;
+        const at = p.position();
+        return { x: at.x + w / 2 + 40 + jitter(), y: at.y + jitter() };
       }
       const at = p.position();
       return { x: at.x + jitter(), y: at.y + 70 };

@@ -48,7 +48,15 @@ export function readPalette(): Palette {
 
 const FONT = "Inter, ui-sans-serif, system-ui, sans-serif";
 
-export function stylesheet(p: Palette, opts: { large: boolean }): cytoscape.StylesheetJson {
+export interface StyleOptions {
+  /** thousands of elements: haystack edges without labels, arrows or dashes; labels only when zoomed in */
+  large: boolean;
+  /** groups are frames (plain nodes behind their members, class "frame") or tree nodes, not compound nodes */
+  flat?: boolean;
+}
+
+export function stylesheet(p: Palette, opts: StyleOptions): cytoscape.StylesheetJson {
+  if (opts.large) return leanStylesheet(p);
   const tone = (t: string) => ({ ok: p.ok, warn: p.warn, danger: p.danger, accent: p.accent })[t] ?? p.faint;
   const toneSoft = (t: string) => ({ ok: p.okSoft, warn: p.warnSoft, danger: p.dangerSoft, accent: p.accentSoft })[t] ?? p.surface2;
   return [
@@ -113,6 +121,7 @@ export function stylesheet(p: Palette, opts: { large: boolean }): cytoscape.Styl
       style: { shape: "round-rectangle", width: 70, height: 30, "border-style": "double", "border-width": 3, "text-valign": "center", "text-margin-y": 0, "font-size": 10 },
     },
     { selector: 'node[kind = "floating-ip-pool"]', style: { shape: "hexagon", width: 30, height: 26, "background-color": p.warnSoft, "border-color": p.warn } },
+    { selector: 'node[kind = "service"]', style: { shape: "diamond", width: 34, height: 34, "background-color": p.accentSoft, "border-color": p.accent } },
     { selector: 'node[kind = "any-network"]', style: { shape: "octagon", width: 34, height: 34, "border-style": "dashed", "border-color": p.muted, "background-color": p.surface } },
     // ------------------------------------------------------------------------- infrastructure
     {
@@ -199,12 +208,126 @@ export function stylesheet(p: Palette, opts: { large: boolean }): cytoscape.Styl
           { selector: 'edge[kind = "flow"]', style: { label: "data(label)" } },
         ]
       : []),
+    // flat drawing: frames behind edges behind nodes (cytoscape orders plain nodes above edges)
+    ...(opts.flat
+      ? [
+          { selector: "node", style: { "z-index-compare": "manual", "z-index": 3 } },
+          { selector: "edge", style: { "z-index-compare": "manual", "z-index": 2 } },
+          {
+            selector: "node.frame",
+            style: {
+              shape: "round-rectangle",
+              width: "data(w)",
+              height: "data(h)",
+              "z-index": 0,
+              "text-valign": "top",
+              "text-margin-y": 18,
+              "font-weight": 600,
+              "font-size": 12,
+              "background-opacity": 0.55,
+              "border-width": 1,
+              label: "data(label)",
+            },
+          },
+          { selector: "node.frame[owner]", style: { "z-index": 1 } },
+          { selector: 'node.frame[kind = "project"]', style: { "background-opacity": 1 } },
+          { selector: 'edge[kind = "member"]', style: { width: 1, "line-color": p.line, "target-arrow-shape": "none", "source-arrow-shape": "none", label: "", "curve-style": opts.large ? "haystack" : "straight" } },
+        ]
+      : []),
+    ...(opts.large ? [{ selector: "edge", style: { "curve-style": "haystack", "haystack-radius": 0 } }, { selector: 'edge[kind = "flow"]', style: { "curve-style": "bezier" } }] : []),
     // ------------------------------------------------------------------------- interaction
     { selector: "node:selected", style: { "border-color": p.accent, "border-width": 3, "underlay-color": p.accent, "underlay-opacity": 0.18, "underlay-padding": 6 } },
     { selector: "edge:selected", style: { width: 4, "underlay-color": p.accent, "underlay-opacity": 0.2, "underlay-padding": 4 } },
     { selector: ".match", style: { "underlay-color": p.warn, "underlay-opacity": 0.22, "underlay-padding": 7, "border-color": p.warn, "border-width": 3, "z-index": 30 } },
     { selector: "node:parent.match", style: { "underlay-opacity": 0, "border-width": 3 } },
     { selector: ".faded", style: { opacity: 0.18 } },
-    { selector: "node.faded:parent", style: { opacity: 0.45 } },
+    { selector: "node.faded:parent, node.faded.frame", style: { opacity: 0.45 } },
+  ] as cytoscape.StylesheetJson;
+}
+
+/**
+ * The classes a large graph's element carries for the lean stylesheet: its kind, tone, action and
+ * whether a policy is attached, prefixed so they never clash with interaction classes.
+ */
+export function lookClasses(d: { kind: string; tone?: string; action?: string; attached?: boolean; denied?: boolean; collapsed?: boolean; external?: boolean }): string {
+  const c = [`k-${d.kind}`];
+  if (d.tone) c.push(`t-${d.tone}`);
+  if (d.action) c.push(`a-${d.action}`);
+  if (d.attached === false) c.push("idle");
+  if (d.denied) c.push("denied");
+  if (d.collapsed) c.push("collapsed");
+  if (d.external) c.push("external");
+  return c.join(" ");
+}
+
+/**
+ * Large graphs (thousands of elements): cytoscape's cost per element grows with the number of
+ * style properties that apply to it, so this sheet sets few, by class (lookClasses) instead of
+ * data selectors: haystack edges in their colour only (label, arrow and dashes come back on the
+ * selected edge and the search's neighbourhood), nodes with their shape, colour and a caption drawn
+ * only when zoomed in. Groups are frames (flat drawing): behind edges, edges behind nodes.
+ */
+function leanStylesheet(p: Palette): cytoscape.StylesheetJson {
+  const tone: Record<string, string> = { ok: p.ok, warn: p.warn, danger: p.danger, accent: p.accent };
+  const soft: Record<string, string> = { ok: p.okSoft, warn: p.warnSoft, danger: p.dangerSoft, accent: p.accentSoft };
+  return [
+    {
+      selector: "node",
+      style: {
+        // no caption until zoomed in: measuring 5,000 captions costs more than drawing the graph
+        // (graph.tsx gives the nodes in view the class "lbl" once they are readable); the caption's
+        // properties are set there too, not on every node
+        "background-color": p.surface,
+        "border-width": 1.5,
+        "border-color": p.lineStrong,
+        width: 22,
+        height: 22,
+      },
+    },
+    { selector: "node.lbl, node:selected, node.match", style: { label: "data(caption)", "font-size": 11, "min-zoomed-font-size": 9, "text-valign": "bottom", "text-wrap": "wrap", "text-max-width": "150px", color: p.fg } },
+    { selector: "node.k-virtual-network, node.k-compute-node, node.k-control-node, node.k-bgp-router", style: { shape: "round-rectangle", width: 140, height: 46 } },
+    { selector: "node.lbl.k-virtual-network, node.lbl.k-compute-node, node.lbl.k-control-node, node.lbl.k-bgp-router, node.lbl.k-project, node.lbl.k-aggregate", style: { "text-valign": "center", "font-weight": 600 } },
+    { selector: "node.k-virtual-network", style: { "background-color": p.accentSoft, "border-color": p.accent } },
+    { selector: "node.k-control-node", style: { "background-color": p.accent, "border-color": p.accent, color: p.surface } },
+    { selector: "node.k-routing-instance", style: { shape: "tag", width: 24, height: 18, "border-color": p.accent } },
+    { selector: "node.k-project", style: { shape: "round-rectangle", width: 150, height: 56, "background-color": p.surface2 } },
+    { selector: "node.k-floating-ip-pool", style: { shape: "hexagon", "background-color": p.warnSoft, "border-color": p.warn } },
+    { selector: "node.k-any-network", style: { shape: "octagon", width: 34, height: 34, "border-color": p.muted } },
+    { selector: "node.k-service", style: { shape: "diamond", width: 34, height: 34, "background-color": p.accentSoft, "border-color": p.accent } },
+    { selector: "node.k-aggregate", style: { shape: "round-rectangle", width: 70, height: 30 } },
+    { selector: "node.collapsed, node.external", style: { "border-style": "double", "border-width": 3 } },
+    ...Object.keys(tone).map((t) => ({ selector: `node.t-${t}`, style: { "border-color": tone[t] } })),
+    ...Object.keys(tone).map((t) => ({ selector: `node.k-port.t-${t}`, style: { "background-color": tone[t] } })),
+    ...Object.keys(tone).map((t) => ({ selector: `node.k-compute-node.t-${t}, node.k-bgp-router.t-${t}, node.k-aggregate.t-${t}`, style: { "background-color": soft[t] } })),
+    {
+      selector: "node.frame",
+      // under everything else (any element can be put at the bottom, not only compound nodes)
+      style: { shape: "round-rectangle", width: "data(w)", height: "data(h)", "z-compound-depth": "bottom", "background-color": p.surface2, "border-width": 1 },
+    },
+    { selector: "node.frame.lbl, node.frame:selected, node.frame.match", style: { label: "data(label)", "text-valign": "top", "text-margin-y": 18, "font-size": 12 } },
+    { selector: "node.frame.k-virtual-network", style: { "background-color": p.accentSoft, "background-opacity": 0.55, "border-color": p.accent } },
+    { selector: "node.frame.k-compute-node", style: { "background-opacity": 0.5 } },
+    { selector: "node.frame[owner]", style: { "z-index": 1 } },
+    { selector: "edge", style: { width: 1.5, "line-color": p.lineStrong, "curve-style": "haystack" } },
+    { selector: "edge.a-pass", style: { "line-color": p.ok } },
+    { selector: "edge.a-deny", style: { "line-color": p.danger } },
+    { selector: "edge.idle", style: { "line-color": p.faint } },
+    { selector: "edge.k-rt-import", style: { "line-color": p.accent } },
+    { selector: "edge.k-fip-pool, edge.k-floating-ip", style: { "line-color": p.warn } },
+    { selector: "edge.k-member", style: { width: 1, "line-color": p.line } },
+    ...Object.keys(tone).map((t) => ({ selector: `edge.k-agent-session.t-${t}, edge.k-bgp-session.t-${t}`, style: { "line-color": tone[t], width: 2.5 } })),
+    // the traffic overlay and what the user points at: labels, arrows and curves again
+    {
+      selector: "edge.k-flow",
+      style: { "curve-style": "bezier", width: "data(width)", "line-color": p.accent, opacity: 0.75, "target-arrow-shape": "triangle", "target-arrow-color": p.accent, label: "data(label)", "font-size": 9, color: p.accent, "min-zoomed-font-size": 10, "z-index": 20 },
+    },
+    { selector: "edge.k-flow.denied", style: { "line-color": p.danger, "target-arrow-color": p.danger, "line-style": "dashed", color: p.danger } },
+    { selector: "edge:selected, edge.near", style: { "curve-style": "straight", label: "data(label)", "font-size": 9, "target-arrow-shape": "triangle", "target-arrow-color": p.muted, "text-background-color": p.surface, "text-background-opacity": 0.9 } },
+    { selector: "edge.a-deny:selected, edge.a-deny.near", style: { "line-style": "dashed", "target-arrow-shape": "tee" } },
+    { selector: "node:selected", style: { "border-color": p.accent, "border-width": 3, "underlay-color": p.accent, "underlay-opacity": 0.18, "underlay-padding": 6 } },
+    { selector: "edge:selected", style: { width: 4 } },
+    { selector: ".match", style: { "underlay-color": p.warn, "underlay-opacity": 0.22, "underlay-padding": 7, "border-color": p.warn, "border-width": 3, "z-index": 30 } },
+    { selector: ".faded", style: { opacity: 0.18 } },
+    { selector: "node.faded.frame", style: { opacity: 0.45 } },
   ] as cytoscape.StylesheetJson;
 }

@@ -4,16 +4,18 @@
 // agents, BGP peers and their sessions), drawn with cytoscape from the engine's graph model.
 // Search focuses and highlights a node; groups collapse and expand (double-click, or the panel);
 // the traffic overlay weights edges by bytes from flow analytics and links to the flows explorer.
-// Live: every change on the live channel refetches the model and the canvas applies the
-// difference without moving what the user arranged. View, search, filter, layout, overlay and
-// selection live in the URL.
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
+// Live: the page listens to the live channel's topology stream (/events?topology=<view>), which
+// carries the graph's diffs themselves; the canvas applies them without moving what the user
+// arranged. A filtered or folded model (or a missed version) is refetched instead. The model
+// arrives in a compact wire form (what the canvas draws); the side panel fetches a selected
+// element's fields. View, search, filter, layout, overlay and selection live in the URL.
+import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ChevronsDownUp, ChevronsUpDown, Download, Maximize2, RefreshCw, Search } from "lucide-react";
-import dynamic from "next/dynamic";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import type { TopologyModel, TopologyNode, TopologyView } from "../../server/engine/topology";
+import type { TopologyView } from "../../server/engine/topology";
+import { type SlimModel, type SlimNode, type TopologyDiff, applyTopologyDiff, decodeModel } from "../../server/engine/topology-wire";
 import { useTRPC } from "../../lib/trpc";
 import { useProject } from "../project-context";
 import { PageHeader } from "../objects/page-header";
@@ -25,9 +27,15 @@ import { Spinner } from "../ui/spinner";
 import { Tabs } from "../ui/tabs";
 import { type EdgeData, type NodeData, childrenOf, formatBytes, toElements } from "./elements";
 import type { GraphHandle, LayoutName } from "./graph";
+
+/** above this many nodes the canvas draws groups as frames (graph.tsx LARGE_NODES; not imported: graph.tsx loads cytoscape) */
+const LARGE_NODES = 1200;
+const LAYOUTS: LayoutName[] = ["fcose", "concentric", "grouped", "hierarchical"];
 import { positionsKey } from "./positions";
 
-const Graph = dynamic(() => import("./graph"), { ssr: false, loading: () => <div className="p-6 text-sm text-muted">Loading the graph…</div> });
+// a static import: cytoscape comes with the page's own code, loaded while the model is fetched (it
+// is created only in an effect, so the server render never runs it)
+import Graph from "./graph";
 
 const KIND_LABEL: Record<string, string> = {
   project: "Project",
@@ -47,6 +55,9 @@ const KIND_LABEL: Record<string, string> = {
   "agent-session": "Agent session (XMPP-like)",
   "bgp-session": "BGP session",
   flow: "Traffic",
+  service: "Service",
+  "service-backend": "Service backend",
+  member: "Member",
 };
 
 const RANGES = ["off", "5m", "15m", "1h", "24h"];
@@ -78,10 +89,10 @@ function loadCollapsed(key: string): Set<string> {
 }
 
 /** The best search hit: exact name, then prefix, then anywhere in name / FQ name / detail. */
-function searchHits(nodes: TopologyNode[], q: string): TopologyNode[] {
+function searchHits(nodes: SlimNode[], q: string): SlimNode[] {
   const s = q.trim().toLowerCase();
   if (!s) return [];
-  const score = (n: TopologyNode) => {
+  const score = (n: SlimNode) => {
     const l = n.label.toLowerCase();
     if (l === s) return 0;
     if (l.startsWith(s)) return 1;
@@ -104,32 +115,80 @@ export function TopologyPage() {
   // the top bar's project selector filters the logical view (?project=<uuid>|all)
   const { projectUuid } = useProject();
   const project = view === "logical" ? (projectUuid ?? "") : "";
-  const layout = (["fcose", "concentric", "grouped"].includes(get("layout", "")) ? get("layout", "") : "fcose") as LayoutName;
+  const layout = (LAYOUTS.includes(get("layout", "") as LayoutName) ? get("layout", "") : "fcose") as LayoutName;
   const overlay = RANGES.includes(get("traffic", "off")) ? get("traffic", "off") : "off";
+  const level = get("tlevel", "") === "workload" ? "workload" : "group";
   const q = get("q", "");
   const sel = get("sel", "") || null;
   const expand = useMemo(() => get("expand", "").split(",").filter(Boolean), [get]);
-  const storageKey = positionsKey(view, project);
+  // the hierarchical layout draws another picture: its positions are remembered apart
+  const baseKey = positionsKey(view, project);
+  const storageKey = baseKey + (layout === "hierarchical" ? ":hierarchical" : "");
 
+  const queryClient = useQueryClient();
+  const graphInput = { view, project: project || null, expand };
   const graph = useQuery({
-    ...trpc.topology.graph.queryOptions({ view, project: project || null, expand }),
+    // alone, not batched behind the shell's other calls
+    ...trpc.topology.graph.queryOptions(graphInput, { trpc: { context: { skipBatch: true } } }),
     // keep the picture while an expanded group loads; never show another view's model
     placeholderData: (prev, prevQuery) => {
       const input = (prevQuery?.queryKey[1] as { input?: { view?: string; project?: string | null } } | undefined)?.input;
       return input?.view === view && (input?.project ?? "") === project ? prev : undefined;
     },
-    // BGP session states have no event of their own on the live channel: poll them
-    refetchInterval: view === "infrastructure" ? 2000 : false,
+    // the live stream below keeps it fresh
+    staleTime: Infinity,
   });
-  const flows = useQuery({ ...trpc.topology.flows.queryOptions({ view, last: overlay === "off" ? "15m" : overlay }), enabled: overlay !== "off", refetchInterval: 10_000, placeholderData: keepPreviousData });
-  const model = graph.data && graph.data.view === view ? (graph.data as TopologyModel) : null;
+  const flows = useQuery({ ...trpc.topology.flows.queryOptions({ view, last: overlay === "off" ? "15m" : overlay, level }), enabled: overlay !== "off", refetchInterval: 10_000, placeholderData: keepPreviousData });
+
+  // the model drawn: the last fetched one, moved forward by the live diffs
+  const fetched = useMemo(() => {
+    if (!graph.data || graph.data.view !== view) return null;
+    const marks = typeof window !== "undefined" ? (window.__weftTopologyMarks ??= {}) : {};
+    marks.received ??= Math.round(performance.now());
+    const m = decodeModel(graph.data);
+    marks.decoded ??= Math.round(performance.now());
+    return m;
+  }, [graph.data, view]);
+  const [live, setLive] = useState<SlimModel | null>(null);
+  const liveRef = useRef<SlimModel | null>(null);
+  const setModel = useCallback((m: SlimModel | null) => {
+    liveRef.current = m;
+    setLive(m);
+  }, []);
+  useEffect(() => {
+    const cur = liveRef.current;
+    // a newer fetch (or another view / filter) replaces what diffs built
+    if (!fetched) setModel(null);
+    else if (!cur || cur.view !== fetched.view || !cur.whole || !fetched.whole || fetched.version >= cur.version) setModel(fetched);
+  }, [fetched, setModel]);
+  const model = live && live.view === view ? live : null;
+  const refetchGraph = useCallback(() => void queryClient.invalidateQueries({ queryKey: trpc.topology.graph.pathKey() }), [queryClient, trpc]);
+  useEffect(() => {
+    if (typeof EventSource === "undefined") return;
+    const es = new EventSource(`/events?topology=${view}`);
+    es.addEventListener("topology", (ev) => {
+      const d = JSON.parse((ev as MessageEvent<string>).data) as TopologyDiff;
+      const cur = liveRef.current;
+      if (!cur || cur.view !== d.view || cur.version >= d.to) return;
+      const next = applyTopologyDiff(cur, d);
+      if (next) setModel(next);
+      else refetchGraph(); // filtered / folded model, or a version was missed
+    });
+    es.addEventListener("topology-version", (ev) => {
+      const { version } = JSON.parse((ev as MessageEvent<string>).data) as { version: number };
+      const cur = liveRef.current;
+      if (cur && cur.version < version) refetchGraph();
+    });
+    return () => es.close();
+  }, [view, setModel, refetchGraph]);
 
   const [collapsed, setCollapsed] = useState<Set<string>>(() => new Set());
-  useEffect(() => setCollapsed(loadCollapsed(storageKey)), [storageKey]);
+  // what is collapsed is the same whatever the layout
+  useEffect(() => setCollapsed(loadCollapsed(baseKey)), [baseKey]);
   const updateCollapsed = (next: Set<string>) => {
     setCollapsed(next);
     try {
-      localStorage.setItem(`weft.topology.collapsed.v1:${storageKey}`, JSON.stringify([...next]));
+      localStorage.setItem(`weft.topology.collapsed.v1:${baseKey}`, JSON.stringify([...next]));
     } catch {
       // not remembered
     }
@@ -142,7 +201,12 @@ export function TopologyPage() {
   };
 
   const overlayEdges = overlay !== "off" && flows.data ? flows.data : undefined;
-  const elements = useMemo(() => (model ? toElements(model, collapsed, overlayEdges) : { nodes: [], edges: [] }), [model, collapsed, overlayEdges]);
+  const elements = useMemo(() => {
+    if (!model) return { nodes: [], edges: [] };
+    const els = toElements(model, collapsed, overlayEdges);
+    if (typeof window !== "undefined") (window.__weftTopologyMarks ??= {}).elements ??= Math.round(performance.now());
+    return els;
+  }, [model, collapsed, overlayEdges]);
 
   // --------------------------------------------------------------------------- search & focus
   const handle = useRef<GraphHandle | null>(null);
@@ -193,17 +257,29 @@ export function TopologyPage() {
     focusNode(hits[i].id);
   };
 
-  const exportPng = async () => {
-    const blob = await handle.current?.pngBlob();
-    if (!blob) return;
+  const download = (blob: Blob, name: string) => {
     const a = document.createElement("a");
     a.href = URL.createObjectURL(blob);
-    a.download = `weft-topology-${view}.png`;
+    a.download = name;
     a.click();
     setTimeout(() => URL.revokeObjectURL(a.href), 5000);
   };
+  const exportPng = async () => {
+    const blob = await handle.current?.pngBlob();
+    if (blob) download(blob, `weft-topology-${view}.png`);
+  };
+  const exportSvg = () => {
+    const svg = handle.current?.svg();
+    if (svg) download(new Blob([svg], { type: "image/svg+xml" }), `weft-topology-${view}.svg`);
+  };
+  // large graphs and the hierarchical layout draw groups as frames / tree nodes (graph.tsx)
+  const flat = layout === "hierarchical" || elements.nodes.length > LARGE_NODES;
 
-  const groups = useMemo(() => (model ? model.nodes.filter((n) => n.kind === "project" || (n.kind === "virtual-network" && childrenOf(model).has(n.id))).map((n) => n.id) : []), [model]);
+  const groups = useMemo(() => {
+    if (!model) return [];
+    const kids = childrenOf(model);
+    return model.nodes.filter((n) => n.kind === "project" || (n.kind === "virtual-network" && kids.has(n.id))).map((n) => n.id);
+  }, [model]);
 
   return (
     <div className="flex min-h-0 flex-1 flex-col" data-testid="topology-page">
@@ -216,8 +292,14 @@ export function TopologyPage() {
               Traffic
               <Select value={overlay} onChange={(e) => set({ traffic: e.target.value === "off" ? null : e.target.value })} options={RANGES.map((r) => ({ value: r, label: r === "off" ? "Off" : `last ${r}` }))} aria-label="traffic overlay" data-testid="traffic-overlay" className="w-28" />
             </label>
+            {overlay !== "off" && (
+              <Select value={level} onChange={(e) => set({ tlevel: e.target.value === "group" ? null : e.target.value })} options={[{ value: "group", label: view === "logical" ? "between networks" : "between nodes" }, { value: "workload", label: "between workloads" }]} aria-label="traffic between" data-testid="traffic-level" className="w-40" />
+            )}
             <Button size="sm" onClick={exportPng} title="download the whole graph as a PNG" data-testid="export-png">
               <Download size={14} /> PNG
+            </Button>
+            <Button size="sm" onClick={exportSvg} title="download the whole graph as an SVG drawing" data-testid="export-svg">
+              <Download size={14} /> SVG
             </Button>
           </div>
         }
@@ -250,7 +332,7 @@ export function TopologyPage() {
             {hits.length ? `${Math.min(hitIndex + 1, hits.length)} of ${hits.length}` : "no match"}
           </span>
         )}
-        <Select value={layout} onChange={(e) => set({ layout: e.target.value === "fcose" ? null : e.target.value })} options={[{ value: "fcose", label: "Layout: fCoSE" }, { value: "concentric", label: "Layout: concentric" }, { value: "grouped", label: "Layout: grouped" }]} aria-label="layout" data-testid="topology-layout" className="w-40" />
+        <Select value={layout} onChange={(e) => set({ layout: e.target.value === "fcose" ? null : e.target.value })} options={[{ value: "fcose", label: "Layout: fCoSE" }, { value: "concentric", label: "Layout: concentric" }, { value: "grouped", label: "Layout: grouped" }, { value: "hierarchical", label: "Layout: hierarchical" }]} aria-label="layout" data-testid="topology-layout" className="w-40" />
         <div className="ml-auto flex items-center gap-1">
           {view === "logical" && (
             <>
@@ -278,7 +360,8 @@ export function TopologyPage() {
             <div className="p-6 text-sm text-muted">Nothing to draw yet: create a virtual network (Overlay › Virtual Networks) or start compute nodes.</div>
           ) : (
             <Graph
-              key={storageKey}
+              key={`${storageKey}${flat ? ":flat" : ""}`}
+              flat={flat}
               storageKey={storageKey}
               elements={elements}
               layout={layout}
@@ -306,6 +389,7 @@ export function TopologyPage() {
         <aside className="w-80 shrink-0 overflow-y-auto border-l border-line bg-surface" data-testid="topology-panel">
           {model && sel ? (
             <Detail
+              view={view}
               model={model}
               elements={elements}
               id={sel}
@@ -329,6 +413,7 @@ export function TopologyPage() {
 }
 
 function Detail({
+  view,
   model,
   elements,
   id,
@@ -338,7 +423,8 @@ function Detail({
   onFocus,
   onExpandAggregate,
 }: {
-  model: TopologyModel;
+  view: TopologyView;
+  model: SlimModel;
   elements: { nodes: NodeData[]; edges: EdgeData[] };
   id: string;
   collapsed: Set<string>;
@@ -347,9 +433,20 @@ function Detail({
   onFocus(id: string): void;
   onExpandAggregate(group: string): void;
 }) {
+  const trpc = useTRPC();
   const node = model.nodes.find((n) => n.id === id);
   const kids = useMemo(() => childrenOf(model), [model]);
   const names = useMemo(() => new Map(model.nodes.map((n) => [n.id, n.fqName ?? n.label])), [model]);
+  // fields and the page link come on demand (not in the graph model); again when the model moves on
+  const isFlow = id.startsWith("flow:");
+  const detail = useQuery({ ...trpc.topology.detail.queryOptions({ view, id }), enabled: !isFlow, placeholderData: keepPreviousData });
+  const refetchDetail = detail.refetch;
+  useEffect(() => {
+    if (!isFlow) void refetchDetail();
+  }, [model.version, isFlow, refetchDetail]);
+  const info = detail.data && (detail.data.kind !== null || !detail.isPlaceholderData) ? detail.data : null;
+  const fields = (node as { fields?: Record<string, string | number> } | undefined)?.fields ?? (info && !detail.isPlaceholderData ? info.fields : {});
+  const href = info && !detail.isPlaceholderData ? info.href : null;
   if (node) {
     const members = kids.get(node.id) ?? [];
     return (
@@ -372,10 +469,10 @@ function Detail({
             </div>
           )}
         </div>
-        {node.fields && <Fields fields={node.fields} />}
+        {Object.keys(fields).length > 0 && <Fields fields={fields} />}
         <div className="flex flex-wrap gap-2">
-          {node.href && (
-            <Link href={node.href} className="inline-flex h-7 items-center rounded-md border border-line-strong px-2.5 text-xs font-medium hover:bg-surface-2" data-testid="detail-link">
+          {href && (
+            <Link href={href} className="inline-flex h-7 items-center rounded-md border border-line-strong px-2.5 text-xs font-medium hover:bg-surface-2" data-testid="detail-link">
               Open {(KIND_LABEL[node.kind] ?? "object").toLowerCase()}
             </Link>
           )}
@@ -415,7 +512,6 @@ function Detail({
     );
   }
   const edge = elements.edges.find((e) => e.id === id) ?? null;
-  const full = model.edges.find((e) => e.id === id);
   if (!edge) return <div className="p-4 text-xs text-muted">The selected element is not in this view any more.</div>;
   const explorer =
     edge.kind === "flow" && edge.filter
@@ -437,7 +533,7 @@ function Detail({
       {edge.kind === "flow" && (
         <Fields fields={{ Bytes: formatBytes(edge.bytes ?? 0), Flows: edge.flows ?? 0, ...(edge.denied ? { Traffic: "mostly denied" } : {}), Filter: edge.filter ?? "" }} />
       )}
-      {full?.fields && <Fields fields={full.fields} />}
+      {Object.keys(fields).length > 0 && <Fields fields={fields} />}
       {(edge.merged ?? 1) > 1 && <p className="text-xs text-muted">{edge.merged} edges drawn as one while a group is collapsed.</p>}
       <div className="flex flex-wrap gap-2">
         {explorer && (
@@ -445,8 +541,8 @@ function Detail({
             Open in the flows explorer
           </Link>
         )}
-        {edge.href && (
-          <Link href={edge.href} className="inline-flex h-7 items-center rounded-md border border-line-strong px-2.5 text-xs font-medium hover:bg-surface-2" data-testid="detail-link">
+        {href && (
+          <Link href={href} className="inline-flex h-7 items-center rounded-md border border-line-strong px-2.5 text-xs font-medium hover:bg-surface-2" data-testid="detail-link">
             Open {(KIND_LABEL[edge.kind] ?? "object").toLowerCase()}
           </Link>
         )}
@@ -468,7 +564,7 @@ function Fields({ fields }: { fields: Record<string, string | number> }) {
   );
 }
 
-function Connections({ model, id, names, onFocus }: { model: TopologyModel; id: string; names: Map<string, string>; onFocus(id: string): void }) {
+function Connections({ model, id, names, onFocus }: { model: SlimModel; id: string; names: Map<string, string>; onFocus(id: string): void }) {
   const edges = model.edges.filter((e) => e.source === id || e.target === id).slice(0, 100);
   if (!edges.length) return null;
   return (

@@ -26,9 +26,13 @@ export type TopologyNodeKind =
   | "aggregate"
   | "control-node"
   | "compute-node"
-  | "bgp-router";
+  | "bgp-router"
+  // Kubernetes services / VIPs (the Kubernetes manager's objects): drawn inside their project like
+  // a network, with edges to the ports behind them; no builder yet — the kind is here so the
+  // console, the wire format and the styles already know it
+  | "service";
 
-export type TopologyEdgeKind = "policy" | "rt-import" | "fip-pool" | "floating-ip" | "agent-session" | "bgp-session";
+export type TopologyEdgeKind = "policy" | "rt-import" | "fip-pool" | "floating-ip" | "agent-session" | "bgp-session" | "service-backend";
 
 export interface TopologyNode {
   id: string;
@@ -133,16 +137,32 @@ export function toneOfBgp(state: string): TopologyTone {
 
 export function buildTopology(e: Engine, view: TopologyView, opts: TopologyOptions = {}): TopologyModel {
   const t0 = performance.now();
-  const m = view === "infrastructure" ? infrastructure(e, opts) : logical(e, opts);
+  const m = shapeTopology(buildWholeTopology(e, view), opts);
   m.stats = { nodes: m.nodes.length, edges: m.edges.length, buildMs: Math.round((performance.now() - t0) * 10) / 10 };
   return m;
+}
+
+/** The whole view from the engine's state: no project filter, nothing folded (what the live feed caches and diffs). */
+export function buildWholeTopology(e: Engine, view: TopologyView): TopologyModel {
+  const t0 = performance.now();
+  const m = view === "infrastructure" ? infrastructure(e) : logical(e);
+  m.stats = { nodes: m.nodes.length, edges: m.edges.length, buildMs: Math.round((performance.now() - t0) * 10) / 10 };
+  return m;
+}
+
+/** A whole model cut to what was asked: one project's part (logical view), large groups folded. */
+export function shapeTopology(whole: TopologyModel, opts: TopologyOptions = {}): TopologyModel {
+  let m = whole;
+  if (m.view === "logical" && opts.project) m = onlyProject(m, nodeIds.project(opts.project.replace(/^project:/, "")));
+  m = aggregate(m, opts);
+  return m === whole ? { ...whole } : { ...m, stats: { ...whole.stats, nodes: m.nodes.length, edges: m.edges.length } };
 }
 
 // ------------------------------------------------------------------------------------ logical
 
 const rulesOf = (p: ConfigObject) => ((p.network_policy_entries as { policy_rule?: PolicyRule[] } | undefined)?.policy_rule ?? []);
 
-function logical(e: Engine, opts: TopologyOptions): TopologyModel {
+function logical(e: Engine): TopologyModel {
   const cfg = e.config;
   const compiled = e.compiler.state;
   const nodes: TopologyNode[] = [];
@@ -352,9 +372,7 @@ function logical(e: Engine, opts: TopologyOptions): TopologyModel {
   const perProject = new Map<string, number>();
   for (const n of nodes) if (n.project) perProject.set(n.project, (perProject.get(n.project) ?? 0) + 1);
   const groups: TopologyGroup[] = projects.map((p) => ({ id: nodeIds.project(p.uuid), label: fqString(p.fq_name), nodes: perProject.get(nodeIds.project(p.uuid)) ?? 0 }));
-  let model: TopologyModel = { view: "logical", nodes, edges: [...edges.values()], groups, aggregated: [], stats: { nodes: 0, edges: 0, buildMs: 0 } };
-  if (opts.project) model = onlyProject(model, nodeIds.project(opts.project.replace(/^project:/, "")));
-  return aggregate(model, opts);
+  return { view: "logical", nodes, edges: [...edges.values()], groups, aggregated: [], stats: { nodes: 0, edges: 0, buildMs: 0 } };
 }
 
 /** Keeps one project's nodes, and the outside networks its edges reach (drawn as external). */
@@ -429,7 +447,7 @@ function aggregate(m: TopologyModel, opts: TopologyOptions): TopologyModel {
 
 // ----------------------------------------------------------------------------- infrastructure
 
-function infrastructure(e: Engine, opts: TopologyOptions): TopologyModel {
+function infrastructure(e: Engine): TopologyModel {
   const nodes: TopologyNode[] = [];
   const edges: TopologyEdge[] = [];
   const ctl = controlNodeStatus(e);
@@ -552,12 +570,8 @@ function infrastructure(e: Engine, opts: TopologyOptions): TopologyModel {
     { id: "compute-node", label: "Compute nodes", nodes: computes.length },
     { id: "bgp-router", label: "BGP peers", nodes: nodes.filter((n) => n.kind === "bgp-router").length },
   ];
-  return aggregateInfra({ view: "infrastructure", nodes, edges, groups, aggregated: [], stats: { nodes: 0, edges: 0, buildMs: 0 } }, opts);
-}
-
-function aggregateInfra(m: TopologyModel, opts: TopologyOptions): TopologyModel {
-  // the same folding as the logical view: ports inside their compute node
-  return aggregate(m, opts);
+  // large graphs fold ports inside their compute node the same way (shapeTopology)
+  return { view: "infrastructure", nodes, edges, groups, aggregated: [], stats: { nodes: 0, edges: 0, buildMs: 0 } };
 }
 
 // ---------------------------------------------------------------------------- flow overlay
@@ -578,22 +592,39 @@ export interface FlowEdge {
 
 const q = (s: string) => `"${s.replace(/"/g, '\\"')}"`;
 
+/** flow overlay granularity: between the view's groups (networks / compute nodes) or between workloads (ports) */
+export type FlowLevel = "group" | "workload";
+
 /**
- * Traffic between the model's nodes over a time range from flow analytics: network to network
- * (logical) or compute node to next-hop compute node (infrastructure), with denied bytes apart.
+ * Traffic between the model's nodes over a time range from flow analytics, with denied bytes apart:
+ * - level "group": network to network (logical) or compute node to next-hop compute node
+ *   (infrastructure);
+ * - level "workload": port to port (both views draw ports), from the records' source and
+ *   destination VMIs; traffic to or from an address outside any port is left out.
  */
-export async function flowOverlay(e: Engine, view: TopologyView, range: { from: number; to: number }): Promise<FlowEdge[]> {
+export async function flowOverlay(e: Engine, view: TopologyView, range: { from: number; to: number }, level: FlowLevel = "group"): Promise<FlowEdge[]> {
   const logicalView = view === "logical";
-  const [a, b] = logicalView ? (["src_vn", "dst_vn"] as const) : (["node", "nh_node"] as const);
-  const res = await e.analytics.aggregate({ ...range, groupBy: [a, b, "action"], metric: "bytes", limit: 2000, filter: logicalView ? "reverse = false" : "" });
-  const vnId = new Map(e.config.list("virtual-network").map((v) => [fqString(v.fq_name), nodeIds.network(v.uuid)]));
-  const idOf = (k: string) => (logicalView ? vnId.get(k) : k ? nodeIds.compute(k) : undefined);
+  const workload = level === "workload";
+  const [a, b] = workload ? (["src_vmi", "dst_vmi"] as const) : logicalView ? (["src_vn", "dst_vn"] as const) : (["node", "nh_node"] as const);
+  // the answer of an allowed flow is its own record (reverse = true): counting it would draw every
+  // conversation twice, once each way
+  const res = await e.analytics.aggregate({ ...range, groupBy: [a, b, "action"], metric: "bytes", limit: workload ? 5000 : 2000, filter: logicalView || workload ? "reverse = false" : "" });
+  let idOf: (k: string) => string | undefined;
+  if (workload) {
+    const portId = new Map<string, string>();
+    for (const p of e.compiler.state.ports.values()) portId.set(p.fqName, nodeIds.port(p.uuid));
+    idOf = (k) => portId.get(k);
+  } else if (logicalView) {
+    const vnId = new Map(e.config.list("virtual-network").map((v) => [fqString(v.fq_name), nodeIds.network(v.uuid)]));
+    idOf = (k) => vnId.get(k);
+  } else idOf = (k) => (k ? nodeIds.compute(k) : undefined);
   const out = new Map<string, FlowEdge>();
   for (const r of res.rows) {
     const src = String(r.key[a] ?? "");
     const dst = String(r.key[b] ?? "");
     const s = idOf(src);
-    const t = idOf(dst) ?? (logicalView ? undefined : s);
+    // infrastructure, by node: no next hop = delivered on the same node
+    const t = idOf(dst) ?? (logicalView || workload ? undefined : s);
     if (!s || !t) continue;
     const id = `flow:${s}:${t}`;
     const cur = out.get(id) ?? { id, source: s, target: t, bytes: 0, flows: 0, packets: 0, deniedBytes: 0, denied: false, filter: `${a} = ${q(src)} AND ${b} = ${q(dst)}` };

@@ -1,10 +1,15 @@
 // GET /events: one Server-Sent Events channel per console tab. It carries *what* changed (config
 // types, routing instances, agent sessions), coalesced per 250 ms; pages refetch what they show,
 // so the live view and a reload always agree.
+// GET /events?topology=<view>: the topology page's stream on the same channel: the graph's diffs
+// themselves (nodes and edges added, changed, removed, from version n to m), as the engine's
+// topology feed computes them, so the canvas updates without refetching the model.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { TOPOLOGY_VIEWS, type TopologyView } from "../engine/topology";
+import { topologyFeed } from "../engine/topology-feed";
 import type { Services } from "../services";
 
-export async function handleEvents(s: Services, req: IncomingMessage, res: ServerResponse) {
+export async function handleEvents(s: Services, req: IncomingMessage, res: ServerResponse, url?: URL) {
   const headers = new Headers();
   for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
   const actor = await s.accounts.actorFromHeaders(headers, "console");
@@ -15,6 +20,21 @@ export async function handleEvents(s: Services, req: IncomingMessage, res: Serve
   }
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache, no-transform", connection: "keep-alive", "x-accel-buffering": "no" });
   res.write(": weft live channel\n\n");
+
+  const topology = url?.searchParams.get("topology");
+  if (topology) {
+    const view = (TOPOLOGY_VIEWS as string[]).includes(topology) ? (topology as TopologyView) : "logical";
+    const feed = topologyFeed(s.engine);
+    const off = feed.subscribe(view, (d) => res.write(`event: topology\ndata: ${JSON.stringify(d)}\n\n`));
+    // where the stream starts: a page whose model is older refetches it
+    res.write(`event: topology-version\ndata: ${JSON.stringify({ view, version: feed.current(view).version })}\n\n`);
+    const keepalive = setInterval(() => res.write(": keepalive\n\n"), 15_000);
+    req.on("close", () => {
+      off();
+      clearInterval(keepalive);
+    });
+    return;
+  }
 
   const configTypes = new Set<string>();
   const vrfs = new Set<string>();

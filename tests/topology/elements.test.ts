@@ -3,7 +3,8 @@
 // never touched because they are never re-added), and the grouped layout.
 import { describe, expect, it } from "vitest";
 import { diffElements, isEmptyDiff, toElements } from "../../components/topology/elements";
-import { groupedLayout } from "../../components/topology/layout";
+import { fitViewport, frameBoxes, groupedLayout, hierarchicalLayout } from "../../components/topology/layout";
+import { type SvgEdge, type SvgNode, toSvg } from "../../components/topology/svg";
 import type { TopologyModel } from "../../server/engine/topology";
 
 const model = (extra: Partial<TopologyModel> = {}): TopologyModel => ({
@@ -113,5 +114,81 @@ describe("groupedLayout", () => {
     const pos = groupedLayout(nodes);
     expect(performance.now() - t0).toBeLessThan(200);
     expect(pos.size).toBe(20 * 25 * 9);
+  });
+});
+
+describe("hierarchicalLayout", () => {
+  it("puts projects above their networks above their ports, each parent over its members", () => {
+    const els = toElements(model());
+    const pos = hierarchicalLayout(els.nodes);
+    for (const n of els.nodes) expect(pos.get(n.id), n.id).toBeTruthy();
+    const y = (id: string) => pos.get(id)!.y;
+    expect(y("project:a")).toBeLessThan(y("vn:1"));
+    expect(y("vn:1")).toBeLessThan(y("port:1"));
+    expect(y("vn:2")).toBe(y("vn:1"));
+    expect(y("port:1")).toBe(y("port:3"));
+    // a network is centred over its ports
+    const x = (id: string) => pos.get(id)!.x;
+    expect(x("vn:1")).toBeGreaterThanOrEqual(Math.min(x("port:1"), x("port:2")));
+    expect(x("vn:1")).toBeLessThanOrEqual(Math.max(x("port:1"), x("port:2")));
+    const pts = [...pos.values()];
+    for (let i = 0; i < pts.length; i++) for (let j = i + 1; j < pts.length; j++) expect(Math.hypot(pts[i].x - pts[j].x, pts[i].y - pts[j].y)).toBeGreaterThan(30);
+  });
+
+  it("lays out 5,000 nodes in bands, fast", () => {
+    const nodes = [];
+    for (let p = 0; p < 20; p++) {
+      nodes.push({ id: `p${p}`, kind: "project" });
+      for (let v = 0; v < 25; v++) {
+        nodes.push({ id: `p${p}v${v}`, parent: `p${p}`, kind: "virtual-network" });
+        for (let k = 0; k < 9; k++) nodes.push({ id: `p${p}v${v}k${k}`, parent: `p${p}v${v}`, kind: "port" });
+      }
+    }
+    const t0 = performance.now();
+    const pos = hierarchicalLayout(nodes);
+    expect(performance.now() - t0).toBeLessThan(200);
+    expect(pos.size).toBe(nodes.length);
+    const xs = [...pos.values()].map((p) => p.x);
+    const ys = [...pos.values()].map((p) => p.y);
+    const w = Math.max(...xs) - Math.min(...xs);
+    const h = Math.max(...ys) - Math.min(...ys);
+    expect(w / h).toBeLessThan(8); // not one endless row
+  });
+});
+
+describe("frames (flat drawing of groups)", () => {
+  it("each group's frame holds its members' boxes, outer frames hold inner ones", () => {
+    const els = toElements(model());
+    const pos = groupedLayout(els.nodes);
+    const frames = frameBoxes(els.nodes, (id) => pos.get(id));
+    expect([...frames.keys()].sort()).toEqual(["project:a", "vn:1", "vn:2"]);
+    const inside = (a: { x1: number; y1: number; x2: number; y2: number }, b: typeof a) => a.x1 >= b.x1 && a.y1 >= b.y1 && a.x2 <= b.x2 && a.y2 <= b.y2;
+    expect(inside(frames.get("vn:1")!, frames.get("project:a")!)).toBe(true);
+    for (const id of ["port:1", "port:2"]) {
+      const p = pos.get(id)!;
+      const f = frames.get("vn:1")!;
+      expect(p.x > f.x1 && p.x < f.x2 && p.y > f.y1 && p.y < f.y2).toBe(true);
+    }
+    const vp = fitViewport(frames.get("project:a")!, 1000, 800, 30);
+    const f = frames.get("project:a")!;
+    expect(vp.zoom * (f.x2 - f.x1)).toBeLessThanOrEqual(940.001);
+    expect(vp.pan.x + vp.zoom * f.x1).toBeGreaterThanOrEqual(29.9);
+  });
+});
+
+describe("toSvg", () => {
+  it("draws groups, then edges, then nodes with their captions, escaped", () => {
+    const node = (id: string, x: number, extra: Partial<SvgNode> = {}): SvgNode => ({ id, x, y: 0, w: 30, h: 30, shape: "ellipse", fill: "#fff", fillOpacity: 1, stroke: "#333", strokeWidth: 1, dashed: false, label: id, labelAt: "bottom", color: "#000", fontSize: 11, opacity: 1, ...extra });
+    const edge: SvgEdge = { id: "policy:1", x1: 0, y1: 0, x2: 100, y2: 0, color: "#b42318", width: 2, dashed: true, arrow: true, label: "Deny", opacity: 1 };
+    const svg = toSvg([node("web <1>", 0, { label: "web <1>\nActive" }), node("db", 100, { shape: "round-rectangle" }), node("project", 50, { w: 200, h: 100, labelAt: "top", shape: "round-rectangle" })], [edge], { background: "#fff", font: "Inter" });
+    expect(svg.startsWith("<svg")).toBe(true);
+    expect(svg).toContain("web &lt;1&gt;");
+    expect(svg).toContain(">Active</tspan>");
+    expect(svg).toContain('stroke-dasharray="6 4"');
+    expect(svg).toContain("marker-end=");
+    expect(svg.indexOf('class="groups"')).toBeLessThan(svg.indexOf('class="edges"'));
+    expect(svg.indexOf('class="edges"')).toBeLessThan(svg.indexOf('class="nodes"'));
+    expect(svg.match(/<ellipse/g)).toHaveLength(1);
+    expect(svg.match(/<rect/g)!.length).toBe(3); // background + two boxes
   });
 });

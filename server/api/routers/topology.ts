@@ -1,7 +1,10 @@
-// Monitor › Topology: the graph model of the logical or infrastructure view, and the flow overlay
+// Monitor › Topology: the graph model of the logical or infrastructure view (compact wire form,
+// what the canvas draws), the details of one node or edge for the side panel, and the flow overlay
 // (traffic between the model's nodes over a time range). Thin: zod input, one engine call.
 import { z } from "zod";
-import { TOPOLOGY_VIEWS, type TopologyView, buildTopology, flowOverlay } from "../../engine/topology";
+import { TOPOLOGY_VIEWS, type TopologyView, flowOverlay, shapeTopology } from "../../engine/topology";
+import { topologyFeed } from "../../engine/topology-feed";
+import { encodeModel } from "../../engine/topology-wire";
 import { router, viewerProcedure } from "../trpc";
 
 const View = z.enum(TOPOLOGY_VIEWS as [TopologyView, ...TopologyView[]]);
@@ -10,13 +13,30 @@ const UNIT: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_
 export const topologyRouter = router({
   graph: viewerProcedure
     .input(z.object({ view: View, project: z.string().max(200).nullish(), expand: z.array(z.string().max(200)).max(1000).default([]), maxNodes: z.number().int().min(10).max(100_000).optional() }))
-    .query(({ ctx, input }) => buildTopology(ctx.services.engine, input.view, { project: input.project, expand: input.expand, maxNodes: input.maxNodes })),
+    .query(({ ctx, input }) => {
+      const { model, version } = topologyFeed(ctx.services.engine).current(input.view);
+      const shaped = shapeTopology(model, { project: input.project, expand: input.expand, maxNodes: input.maxNodes });
+      const whole = shaped.nodes.length === model.nodes.length && shaped.edges.length === model.edges.length && !shaped.aggregated.length && !(input.view === "logical" && input.project);
+      return encodeModel(shaped, version, whole);
+    }),
+
+  /** fields and page link of one node or edge, as the current model has them (null when gone) */
+  detail: viewerProcedure
+    .input(z.object({ view: View, id: z.string().max(500) }))
+    .query(({ ctx, input }) => {
+      const { model, version } = topologyFeed(ctx.services.engine).current(input.view);
+      const n = model.nodes.find((x) => x.id === input.id);
+      if (n) return { version, kind: n.kind, href: n.href ?? null, fields: n.fields ?? {} };
+      const e = model.edges.find((x) => x.id === input.id);
+      if (e) return { version, kind: e.kind, href: e.href ?? null, fields: e.fields ?? {} };
+      return { version, kind: null, href: null, fields: {} };
+    }),
 
   flows: viewerProcedure
-    .input(z.object({ view: View, last: z.string().regex(/^\d+[smhd]$/, 'relative ranges look like "15m", "1h", "7d"').default("15m") }))
+    .input(z.object({ view: View, last: z.string().regex(/^\d+[smhd]$/, 'relative ranges look like "15m", "1h", "7d"').default("15m"), level: z.enum(["group", "workload"]).default("group") }))
     .query(({ ctx, input }) => {
       const m = /^(\d+)([smhd])$/.exec(input.last)!;
       const now = Date.now();
-      return flowOverlay(ctx.services.engine, input.view, { from: now - Number(m[1]) * UNIT[m[2]], to: now + 1 });
+      return flowOverlay(ctx.services.engine, input.view, { from: now - Number(m[1]) * UNIT[m[2]], to: now + 1 }, input.level);
     }),
 });
