@@ -28,8 +28,7 @@ export type TopologyNodeKind =
   | "compute-node"
   | "bgp-router"
   // Kubernetes services / VIPs (the Kubernetes manager's objects): drawn inside their project like
-  // a network, with edges to the ports behind them; no builder yet — the kind is here so the
-  // console, the wire format and the styles already know it
+  // a network, with edges to the ports behind them
   | "service";
 
 export type TopologyEdgeKind = "policy" | "rt-import" | "fip-pool" | "floating-ip" | "agent-session" | "bgp-session" | "service-backend";
@@ -117,6 +116,7 @@ export const nodeIds = {
   control: (name: string) => `control:${name}`,
   compute: (name: string) => `compute:${name}`,
   bgp: (uuid: string) => `bgp:${uuid}`,
+  service: (namespace: string, name: string) => `svc:${namespace}/${name}`,
   any: "any",
 };
 
@@ -309,6 +309,47 @@ function logical(e: Engine): TopologyModel {
         const address = (fip.floating_ip_address as string) ?? "";
         edges.set(eid, { id: eid, kind: "floating-ip", source: id, target: port, label: address, href: `/overlay/floating-ips/${fip.uuid}`, fields: { "Floating IP": address, Direction: (fip.floating_ip_direction as string) ?? "both" } });
       }
+    }
+  }
+
+  // Kubernetes services (the kube manager's): inside their namespace's project, an edge to every
+  // backend port — the VIP is a floating IP on each of them, so traffic to it is ECMP across these edges
+  for (const svc of e.kube?.list({ kind: "Service" }) ?? []) {
+    const project = cfg.getByFqName("project", e.kube.projectFq(svc.namespace));
+    const projectId = project ? nodeIds.project(project.uuid) : undefined;
+    if (!projectId || !byId.has(projectId)) continue;
+    const d = svc.details as { type?: string; clusterIP?: string; externalIP?: string | null; fipPool?: string };
+    const id = nodeIds.service(svc.namespace, svc.name);
+    const addresses = [d.clusterIP, d.externalIP].filter(Boolean).join(", ");
+    add({
+      id,
+      kind: "service",
+      label: svc.name,
+      parent: projectId,
+      project: projectId,
+      fqName: `${svc.namespace}/${svc.name}`,
+      state: svc.status.state === "ready" ? "Ready" : svc.status.state === "error" ? "Error" : "Pending",
+      tone: svc.status.state === "ready" ? "ok" : svc.status.state === "error" ? "danger" : "warn",
+      detail: `${d.type ?? "ClusterIP"}${addresses ? ` ${addresses}` : ""}`,
+      href: `/kubernetes/services/${encodeURIComponent(svc.namespace)}/${encodeURIComponent(svc.name)}`,
+      fields: {
+        Service: `${svc.namespace}/${svc.name}`,
+        Type: d.type ?? "ClusterIP",
+        "Cluster IP": d.clusterIP ?? "—",
+        ...(d.externalIP ? { "External IP": d.externalIP, "Floating IP pool": d.fipPool ?? "" } : {}),
+        Status: svc.status.message || svc.status.state,
+      },
+    });
+    const ports = new Set<string>();
+    for (const p of svc.produced) {
+      if (p.type !== "floating-ip") continue;
+      for (const r of (cfg.find(p.uuid)?.virtual_machine_interface_refs as Ref[] | undefined) ?? []) ports.add(r.uuid);
+    }
+    for (const u of ports) {
+      const port = nodeIds.port(u);
+      if (!byId.has(port)) continue;
+      const eid = `service-backend:${svc.namespace}/${svc.name}:${u}`;
+      edges.set(eid, { id: eid, kind: "service-backend", source: id, target: port, label: d.clusterIP ?? "", href: `/overlay/ports/${u}`, fields: { "Service VIP": d.clusterIP ?? "—", ...(d.externalIP ? { "External IP": d.externalIP } : {}) } });
     }
   }
 

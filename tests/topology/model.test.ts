@@ -165,6 +165,44 @@ describe("logical view", () => {
   });
 });
 
+describe("Kubernetes services in the logical view", () => {
+  it("a service is a node in its namespace's project with an edge to each backend port", async () => {
+    const { engine, dir } = await startEngine();
+    try {
+      await engine.config.create("virtual-router", { fq_name: ["default-global-system-config", "compute-1"], parent_type: "global-system-config", virtual_router_ip_address: "127.0.15.1" }, ADMIN);
+      const r = await engine.kube.apply(
+        `apiVersion: v1
+kind: Namespace
+metadata: { name: shop }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web, namespace: shop }
+spec: { replicas: 2, template: { metadata: { labels: { app: web } } } }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: web, namespace: shop }
+spec: { selector: { app: web }, ports: [{ port: 80 }] }
+`,
+        ADMIN,
+      );
+      expect(r.ok).toBe(true);
+      await settle();
+      const m = buildTopology(engine, "logical");
+      const svc = m.nodes.find((n) => n.id === nodeIds.service("shop", "web"))!;
+      const project = engine.config.getByFqName("project", ["default-domain", "k8s-shop"])!;
+      expect(svc).toMatchObject({ kind: "service", parent: nodeIds.project(project.uuid), state: "Ready" });
+      expect(svc.detail).toMatch(/^ClusterIP 10\./);
+      const ports = ["web-0", "web-1"].map((n) => engine.config.getByFqName("virtual-machine-interface", ["default-domain", "k8s-shop", n])!.uuid);
+      for (const u of ports) expect(edge(m, "service-backend", svc.id, nodeIds.port(u))).toHaveLength(1);
+    } finally {
+      await engine.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("infrastructure view", () => {
   const BGP = { address: "127.0.12.3", port: 12179 };
   const PEER = "127.0.12.2";
