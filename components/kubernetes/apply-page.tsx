@@ -18,11 +18,11 @@ import { Field, FormError } from "../ui/field";
 import { Input, Textarea } from "../ui/input";
 import { KubeLink, KubeStatusBadge, ProducedLinks, useSelectedNamespace } from "./kube-fields";
 
-type ApplyOutput = RouterOutputs["kube"]["apply"];
+type ApplyOutput = RouterOutputs["kube"]["applyManifest"];
 type Result = ApplyOutput["results"][number];
 type Mode = "apply" | "dry-run" | "delete";
 
-const ACTION_TONE: Record<string, Tone> = { created: "ok", configured: "accent", unchanged: "neutral", deleted: "warn", "not found": "warn", invalid: "danger" };
+const ACTION_TONE: Record<string, Tone> = { valid: "ok", "not applied": "neutral",  created: "ok", configured: "accent", unchanged: "neutral", deleted: "warn", "not found": "warn", invalid: "danger" };
 
 export function ApplyManifestsPage() {
   const trpc = useTRPC();
@@ -37,7 +37,7 @@ export function ApplyManifestsPage() {
   const [error, setError] = useState("");
   const [fieldError, setFieldError] = useState("");
   const fileInput = useRef<HTMLInputElement>(null);
-  const apply = useMutation(trpc.kube.apply.mutationOptions());
+  const apply = useMutation(trpc.kube.applyManifest.mutationOptions());
   const del = useMutation(trpc.kube.deleteManifest.mutationOptions());
   const busy = apply.isPending || del.isPending;
   // the default namespace of documents without one: typed, else the selected project's
@@ -176,7 +176,7 @@ function Results({ mode, out }: { mode: Mode; out: ApplyOutput }) {
         </p>
         <ol className="flex flex-col gap-2">
           {out.results.map((r) => (
-            <ResultRow key={r.index} r={r} mode={mode} />
+            <ResultRow key={r.index} r={r} mode={mode} ok={out.ok} />
           ))}
         </ol>
       </div>
@@ -184,8 +184,9 @@ function Results({ mode, out }: { mode: Mode; out: ApplyOutput }) {
   );
 }
 
-function ResultRow({ r, mode }: { r: Result; mode: Mode }) {
-  const action = mode === "dry-run" && r.action === "unchanged" && !r.errors.length ? "valid" : r.action;
+function ResultRow({ r, mode, ok }: { r: Result; mode: Mode; ok: boolean }) {
+  // a valid document of a manifest that is not applied (another one is invalid, or a dry run)
+  const action = r.errors.length ? r.action : mode === "dry-run" ? "valid" : !ok && mode === "apply" ? "not applied" : r.action;
   const name = r.name ? `${r.namespace ? `${r.namespace}/` : ""}${r.name}` : "";
   return (
     <li className="rounded-md border border-line px-3 py-2" data-testid={`apply-result-${r.index}`} data-action={action}>
