@@ -133,10 +133,10 @@ test("apply manifests, see pods and services ready, click through to the produce
   const projectUuid = (await option.getAttribute("value")) as string;
   await page.goto(`/kubernetes/pods?project=${projectUuid}`);
   await expect(page.getByText(`namespace ${ns}`, { exact: true })).toBeVisible();
-  await expect(page.locator('[data-testid^="row-"]')).toHaveCount(2);
+  await expect(page.getByTestId("data-table").locator('[data-testid^="row-"]')).toHaveCount(2);
   await page.goto(`/kubernetes/namespaces?project=${projectUuid}`);
   await expect(page.getByTestId(`row-${ns}`)).toBeVisible();
-  await expect(page.locator('[data-testid^="row-"]')).toHaveCount(1);
+  await expect(page.getByTestId("data-table").locator('[data-testid^="row-"]')).toHaveCount(1);
 
   // a pod's page, then its port: the port's page says which pod created it
   await page.goto(`/kubernetes/pods?project=${projectUuid}`);
