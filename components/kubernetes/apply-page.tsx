@@ -205,7 +205,7 @@ function ResultRow({ r, mode, ok }: { r: Result; mode: Mode; ok: boolean }) {
         <Badge tone={ACTION_TONE[action] ?? "neutral"}>
           <span data-testid="apply-action">{action}</span>
         </Badge>
-        {r.status && mode === "apply" && <KubeStatusBadge status={r.status} withMessage />}
+        {r.status && mode === "apply" && <KubeStatusBadge status={r.status} withMessage="always" />}
       </div>
       {r.errors.length > 0 && (
         <ul className="mt-1 flex flex-col gap-0.5" data-testid="apply-errors">

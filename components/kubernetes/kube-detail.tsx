@@ -311,6 +311,16 @@ function DetailValue({ name, value, obj }: { name: string; value: unknown; obj: 
         )}
       </span>
     );
+  if (name === "nodePorts")
+    return (
+      <span className="flex flex-col font-mono text-xs">
+        {(value as { port: number; nodePort: number }[]).map((p) => (
+          <span key={p.port}>
+            {p.port} → node port {p.nodePort}
+          </span>
+        ))}
+      </span>
+    );
   if (["podIP", "clusterIP", "externalIP", "cidr"].includes(name)) return <Mono copy={String(value)}>{String(value)}</Mono>;
   if (Array.isArray(value) && value.every((v) => typeof v === "string")) return <span className="font-mono text-xs break-all">{value.join(", ") || "—"}</span>;
   if (typeof value === "object") return <pre className="font-mono text-xs whitespace-pre-wrap">{JSON.stringify(value, null, 1)}</pre>;

@@ -18,7 +18,8 @@ export const KUBE_REFRESH_MS = 2_000;
 
 const STATE_WORD: Record<string, string> = { ready: "Ready", pending: "Pending", error: "Error" };
 
-export function KubeStatusBadge({ status, withMessage }: { status: KubeStatus; withMessage?: boolean }) {
+/** `withMessage`: the reconcile message next to the badge when not ready ("always": also when ready) */
+export function KubeStatusBadge({ status, withMessage }: { status: KubeStatus; withMessage?: boolean | "always" }) {
   const tone = status.state === "ready" ? "ok" : status.state === "error" ? "danger" : "warn";
   return (
     <span className="flex min-w-0 items-center gap-1.5" data-testid="kube-status" data-state={status.state}>
@@ -30,7 +31,7 @@ export function KubeStatusBadge({ status, withMessage }: { status: KubeStatus; w
           {status.warnings.length} warning{status.warnings.length === 1 ? "" : "s"}
         </Badge>
       )}
-      {withMessage && status.message && (
+      {withMessage && status.message && (status.state !== "ready" || withMessage === "always") && (
         <span className={status.state === "error" ? "truncate text-xs text-danger" : "truncate text-xs text-muted"} title={status.message} data-testid="kube-status-message">
           {status.message}
         </span>
@@ -59,7 +60,8 @@ export function typeShort(type: string) {
 
 /** Produced objects as links (compact for table cells: type + name). */
 export function ProducedLinks({ produced, types }: { produced: KubeProduced[]; types?: string[] }) {
-  const shown = types ? produced.filter((p) => types.includes(p.type)) : produced;
+  // with `types`: only those, in that order (a pod's port first)
+  const shown = types ? produced.filter((p) => types.includes(p.type)).sort((a, b) => types.indexOf(a.type) - types.indexOf(b.type)) : produced;
   if (shown.length === 0) return <span className="text-faint">—</span>;
   return (
     <span className="inline-flex min-w-0 flex-wrap gap-x-2" data-testid="kube-produced">

@@ -22,6 +22,7 @@ import { useMe } from "../session";
 import { Badge } from "../ui/badge";
 import { Button } from "../ui/button";
 import { Mono } from "../ui/mono";
+import { GlobalPoolControl } from "./global-pool";
 import { KUBE_REFRESH_MS, KubeStatusBadge, ProducedLinks, useSelectedNamespace, type KubeObjectView } from "./kube-fields";
 
 const col = createColumnHelper<KubeObjectView>();
@@ -209,12 +210,12 @@ export function KubeList({ section, namespace: pathNamespace }: { section: KubeS
 
   const columns = useMemo(
     () => [
-      col.accessor("name", { header: "Name", size: 200, meta: { filter: true }, cell: (c) => <span className="truncate font-medium" title={c.getValue()}>{c.getValue()}</span> }),
+      col.accessor("name", { header: "Name", size: 170, meta: { filter: true }, cell: (c) => <span className="truncate font-medium" title={c.getValue()}>{c.getValue()}</span> }),
       ...(section.namespaced ? [col.accessor("namespace", { header: "Namespace", size: 120, meta: { filter: true } })] : []),
       col.accessor((o) => `${o.status.state} ${o.status.message}`, {
         id: "status",
         header: "Status",
-        size: 230,
+        size: 170,
         meta: { filter: true },
         cell: (c) => <KubeStatusBadge status={c.row.original.status} withMessage />,
       }),
@@ -244,6 +245,7 @@ export function KubeList({ section, namespace: pathNamespace }: { section: KubeS
         title={pathNamespace ? `${section.title} in ${pathNamespace}` : section.title}
         description={DESCRIPTIONS[section.id]}
         badges={<Badge tone={namespace === null ? "warn" : "neutral"}>{scope}</Badge>}
+        actions={section.id === "services" || section.id === "ingresses" ? <GlobalPoolControl /> : undefined}
       />
       <DataTable
         data={rows}
