@@ -121,7 +121,7 @@ test("apply manifests, see pods and services ready, click through to the produce
   await expect(svc.getByTestId("cluster-ip")).toHaveText(IP);
   await expect(svc.getByTestId("endpoints")).toHaveText("2");
   // its page: the endpoints are the two pods
-  await svc.click();
+  await svc.locator("td").nth(1).click();
   await expect(page).toHaveURL(new RegExp(`/kubernetes/services/${ns}/web`));
   for (const ip of podIps) await expect(page.getByTestId("service-endpoints")).toContainText(ip);
   await page.getByTestId("tab-yaml").click();
@@ -143,7 +143,7 @@ test("apply manifests, see pods and services ready, click through to the produce
   const first = page.locator(`[data-testid^="row-${ns}/web-"]`).first();
   const podName = ((await first.getAttribute("data-testid")) as string).replace(`row-${ns}/`, "");
   const podIp = (await first.getByTestId("pod-ip").textContent()) as string;
-  await first.click();
+  await first.locator("td").nth(1).click(); // the name cell (other cells hold links)
   await expect(page).toHaveURL(new RegExp(`/kubernetes/pods/${ns}/${podName}`));
   await expect(page.getByTestId("kube-status-card")).toHaveAttribute("data-state", "ready");
   await expect(page.getByTestId("kube-labels")).toContainText("app");
