@@ -2,7 +2,8 @@
 // invalid document (the error names the line and the field, and nothing is applied), then applies
 // a namespace + deployment + service and answers per document; Pods and Services show them ready
 // with their addresses; the top bar's project k8s-<ns> filters by namespace; a pod's port links
-// to the port's page, which says which pod created it; Delete removes them again.
+// to the port's page, which says which pod created it; the same manifest uploaded as two files and
+// deleted removes them again.
 import { expect, test } from "@playwright/test";
 import { ADMIN_EMAIL, ADMIN_PASSWORD, login, uniq } from "./helpers";
 
@@ -152,9 +153,15 @@ test("apply manifests, see pods and services ready, click through to the produce
   await expect(page.getByTestId("kube-owner")).toContainText(`Created by Kubernetes pod ${ns}/${podName}`);
   await expect(page.getByTestId("port-addresses")).toContainText(podIp);
 
-  // delete the manifest from the Apply page: everything goes
+  // delete the manifest from the Apply page, uploaded as two files: everything goes
   await page.goto("/kubernetes/apply?project=all");
-  await page.getByTestId("apply-manifest").fill(valid);
+  const [nsDoc, ...rest] = valid.split("\n---\n");
+  await page.getByTestId("apply-file").setInputFiles([
+    { name: "namespace.yaml", mimeType: "text/yaml", buffer: Buffer.from(nsDoc) },
+    { name: "web.yaml", mimeType: "text/yaml", buffer: Buffer.from(rest.join("\n---\n")) },
+  ]);
+  await expect(page.getByTestId("apply-files")).toHaveText("namespace.yaml, web.yaml");
+  await expect(page.getByTestId("apply-manifest")).toHaveValue(valid);
   await page.getByTestId("apply-delete").click();
   await expect(page.getByTestId("apply-summary")).toContainText("3 deleted", { timeout: 40_000 });
   await page.goto("/kubernetes/pods?project=all");
