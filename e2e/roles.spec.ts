@@ -53,6 +53,20 @@ test("a viewer reads but cannot write, in the console or through the REST API", 
     data: { type: "virtual-network", fq_name: ["default-domain", project, "x"] },
   });
   expect(lookup.status()).toBe(404);
+
+  // Kubernetes › Apply manifests: the viewer sees the page with its controls disabled, and the
+  // REST apply refuses them
+  await page.goto("/kubernetes/apply?project=all");
+  await expect(page.getByTestId("page-title")).toHaveText("Apply manifests");
+  await expect(page.getByTestId("apply-manifest")).toBeDisabled();
+  await expect(page.getByTestId("apply-run")).toBeDisabled();
+  await expect(page.getByTestId("apply-delete")).toBeDisabled();
+  await expect(page.getByText("Your role is viewer")).toBeVisible();
+  const kube = await request.post("/api/v1/kube/apply", {
+    headers: { authorization: basic, "content-type": "application/yaml" },
+    data: "apiVersion: v1\nkind: Namespace\nmetadata: { name: viewer-ns }\n",
+  });
+  expect(kube.status()).toBe(403);
 });
 
 test("the audit log shows the admin's network creation", async ({ page }) => {

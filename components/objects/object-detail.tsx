@@ -23,6 +23,7 @@ import { KV } from "./kv";
 import { PageHeader } from "./page-header";
 import { RelatedTab } from "./related-tab";
 import { useConfigObject, useDeleteObjects } from "./use-config";
+import { KubeOwnerNote } from "../kubernetes/kube-owner-note";
 
 export interface EditDialogProps {
   object: ConfigObject;
@@ -120,6 +121,7 @@ export function ObjectDetail({
       <div className="min-h-0 flex-1 overflow-auto p-4">
         {tab === "overview" && (
           <div className="flex flex-col gap-4">
+            <KubeOwnerNote uuid={obj.uuid} />
             {overview?.(obj)}
             <div className="grid gap-4 lg:grid-cols-2">
               <Card title="Identity">

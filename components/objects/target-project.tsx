@@ -7,7 +7,8 @@ import { canWriteIn, useMe } from "../session";
 import { Field } from "../ui/field";
 import { Select } from "../ui/select";
 
-export function useTargetProject(): {
+/** `preferred`: the project to start with under "All projects" (e.g. the port's own, on its page). */
+export function useTargetProject(preferred?: string): {
   project: ConfigObject | undefined;
   picker: ReactNode;
 } {
@@ -19,6 +20,7 @@ export function useTargetProject(): {
   // the projects may still be loading when the form opens: fall back at render time, not in state
   const project =
     writable.find((p) => p.uuid === picked) ??
+    writable.find((p) => p.uuid === preferred) ??
     writable.find((p) => p.fq_name.join(":") === "default-domain:default-project") ??
     writable[0];
   return {

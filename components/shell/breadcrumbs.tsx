@@ -5,7 +5,10 @@ import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { createContext, useContext, useEffect, useState, type ReactNode } from "react";
 import { useProject } from "../project-context";
-import { SEGMENT_LABELS } from "./nav";
+import { NAV, SEGMENT_LABELS } from "./nav";
+
+// a page's own label by its full path first (Overlay › Policies and Kubernetes › Network Policies share a segment)
+const PAGE_LABELS: Record<string, string> = Object.fromEntries(NAV.flatMap((a) => a.items.map((i) => [i.href, i.label])));
 
 const NameContext = createContext<{ name: string | null; setName: (n: string | null) => void }>({ name: null, setName: () => {} });
 
@@ -30,7 +33,7 @@ export function Breadcrumbs() {
   const crumbs = segments.map((seg, i) => {
     const href = "/" + segments.slice(0, i + 1).join("/");
     const last = i === segments.length - 1;
-    const label = SEGMENT_LABELS[seg] ?? (last && name ? name : seg);
+    const label = PAGE_LABELS[href] ?? SEGMENT_LABELS[seg] ?? (last && name ? name : seg);
     // area segments (/overlay) have no page of their own
     const linkable = i > 0 && !last;
     return { href, label, linkable, last };

@@ -1,7 +1,13 @@
 // The left rail: areas and their pages, as in Contrail Command. Only pages that work are listed.
 import {
   Activity,
+  Boxes,
   ChartArea,
+  FileUp,
+  Container,
+  Split,
+  LockKeyhole,
+  Layers,
   Cpu,
   FileClock,
   Route,
@@ -26,6 +32,8 @@ export interface NavItem {
   label: string;
   icon: LucideIcon;
   adminOnly?: boolean;
+  /** data-testid suffix when the last path segment is not unique (two "network-policies") */
+  id?: string;
 }
 
 export interface NavArea {
@@ -60,6 +68,18 @@ export const NAV: NavArea[] = [
     ],
   },
   {
+    id: "kubernetes",
+    label: "Kubernetes",
+    items: [
+      { href: "/kubernetes/namespaces", label: "Namespaces", icon: Layers },
+      { href: "/kubernetes/pods", label: "Pods", icon: Container },
+      { href: "/kubernetes/services", label: "Services", icon: Boxes },
+      { href: "/kubernetes/ingresses", label: "Ingresses", icon: Split },
+      { href: "/kubernetes/network-policies", label: "Network Policies", icon: LockKeyhole, id: "kube-network-policies" },
+      { href: "/kubernetes/apply", label: "Apply manifests", icon: FileUp },
+    ],
+  },
+  {
     id: "monitor",
     label: "Monitor",
     items: [
@@ -85,7 +105,11 @@ export const SEGMENT_LABELS: Record<string, string> = {
   infrastructure: "Infrastructure",
   admin: "Admin",
   monitor: "Monitor",
+  kubernetes: "Kubernetes",
+  workloads: "Workloads",
+  "network-attachments": "Network attachments",
   objects: "Objects",
   pools: "Pools",
-  ...Object.fromEntries(NAV.flatMap((a) => a.items.map((i) => [i.href.split("/").pop() as string, i.label]))),
+  // the first area naming a segment wins (Overlay's "Policies" over Kubernetes' "Network Policies")
+  ...Object.fromEntries(NAV.flatMap((a) => a.items.map((i) => [i.href.split("/").pop() as string, i.label])).reverse()),
 };

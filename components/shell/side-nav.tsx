@@ -30,7 +30,7 @@ export function SideNav() {
                   <Link
                     key={item.href}
                     href={withProject(item.href)}
-                    data-testid={`nav-${item.href.split("/").pop()}`}
+                    data-testid={`nav-${item.id ?? item.href.split("/").pop()}`}
                     aria-current={active ? "page" : undefined}
                     className={cn(
                       "flex h-7 items-center gap-2 rounded-md px-2 text-[13px]",

@@ -8,6 +8,7 @@ import { refsOf } from "../ports/port-fields";
 import { useUpdateObject } from "../../objects/use-config";
 import { Button } from "../../ui/button";
 import { FipWarnings, FloatingIpForm } from "./fip-form";
+import { FipOutsideTest } from "./fip-outside-test";
 
 export function FloatingIpDetail({ uuid }: { uuid: string }) {
   const update = useUpdateObject();
@@ -32,6 +33,7 @@ export function FloatingIpDetail({ uuid }: { uuid: string }) {
               ]}
             />
           </Card>
+          <FipOutsideTest fip={o} />
           </>
         );
       }}

@@ -11,6 +11,7 @@ import { useTRPC } from "../../../lib/trpc";
 import { FormDialog } from "../../objects/form-dialog";
 import { useTargetProject } from "../../objects/target-project";
 import { useConfigList, useCreateObject, useUpdateObject } from "../../objects/use-config";
+import { useProject } from "../../project-context";
 import { Field } from "../../ui/field";
 import { Input } from "../../ui/input";
 import { Select } from "../../ui/select";
@@ -49,7 +50,11 @@ export function FloatingIpForm({
   /** the port to associate with (from the port's page) */
   port?: ConfigObject;
 }) {
-  const { project, picker } = useTargetProject();
+  const { projectOf } = useProject();
+  const { project, picker } = useTargetProject(port ? projectOf(port.fq_name)?.uuid : undefined);
+  // from a port's page: an address the project already holds (allocated, not associated) or a new one
+  const fips = useConfigList("floating-ip", { enabled: !!port && !existing });
+  const [fipUuid, setFipUuid] = useState("");
   const pools = useConfigList("floating-ip-pool", { enabled: !existing });
   const ports = useConfigList("virtual-machine-interface", { projectUuid: project?.uuid, enabled: !!project && !port });
   const create = useCreateObject();
@@ -66,12 +71,22 @@ export function FloatingIpForm({
     return !project || shared.length === 0 || shared.some((r) => r.uuid === project.uuid) || p.fq_name.slice(0, 2).join(":") === project.fq_name.join(":");
   });
   const pool = usable.find((p) => p.uuid === poolUuid) ?? usable[0];
+  const unassociated = fips.items.filter(
+    (f) => refsOf(f, "virtual_machine_interface_refs").length === 0 && (!project || refsOf(f, "project_refs").some((r) => r.uuid === project.uuid)),
+  );
+  const chosen = unassociated.find((f) => f.uuid === fipUuid);
 
   async function submit() {
     setTopError("");
     const portRefs = portUuid ? [{ uuid: portUuid }] : [];
     try {
-      if (existing) {
+      if (chosen && port) {
+        await update.mutateAsync({
+          type: "floating-ip",
+          uuid: chosen.uuid,
+          body: { virtual_machine_interface_refs: [{ uuid: port.uuid }], floating_ip_direction: direction, resource_version: chosen.resource_version },
+        });
+      } else if (existing) {
         await update.mutateAsync({
           type: "floating-ip",
           uuid: existing.uuid,
@@ -114,7 +129,26 @@ export function FloatingIpForm({
       onSubmit={submit}
     >
       {!existing && picker}
-      {!existing && (
+      {port && !existing && (
+        <Field
+          label="Floating IP"
+          htmlFor="field-fip"
+          name="fip"
+          hint={unassociated.length ? "An address the project already holds (not associated), or a new one from a pool." : "The project holds no unassociated floating IP: a new one is allocated from the pool."}
+        >
+          <Select
+            id="field-fip"
+            data-testid="field-fip"
+            value={chosen?.uuid ?? ""}
+            onChange={(e) => setFipUuid(e.target.value)}
+            options={[
+              { value: "", label: "Allocate a new one from a pool" },
+              ...unassociated.map((f) => ({ value: f.uuid, label: `${String(f.floating_ip_address ?? f.name)} — ${f.fq_name.slice(-3, -1).join(":")}` })),
+            ]}
+          />
+        </Field>
+      )}
+      {!existing && !chosen && (
         <>
           <Field label="Pool" htmlFor="field-pool" error={errors.at("parent") ?? errors.at("project_refs") ?? errors.at("project_refs.0")} name="pool">
             <Select id="field-pool" data-testid="field-pool" value={pool?.uuid ?? ""} onChange={(e) => setPoolUuid(e.target.value)} options={usable.map((p) => ({ value: p.uuid, label: p.fq_name.join(":") }))} />

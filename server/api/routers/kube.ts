@@ -20,7 +20,10 @@ export const kubeRouter = router({
     const k = ctx.services.engine.kube;
     return { cluster: k.cluster, counts: k.counts(), queueDepth: k.queueDepth, publicFipPool: k.publicFipPool, watch: ctx.services.engine.kubeWatch?.status ?? null };
   }),
-  /** kubectl apply -f: per document, what was created or what is wrong (line, field). */
+  /**
+   * kubectl apply -f: per document, what was created or what is wrong (line, field).
+   * (Not named `apply`: tRPC reserves that word for router keys.)
+   */
   applyManifest: writerProcedure
     .input(z.object({ manifest: z.string().min(1, "paste one or more YAML documents"), dryRun: z.boolean().default(false), namespace: z.string().optional() }))
     .mutation(({ ctx, input }) => ctx.services.engine.kube.apply(input.manifest, ctx.actor, { dryRun: input.dryRun, namespace: input.namespace })),

@@ -388,14 +388,19 @@ export class KubeManager {
   /** Deletes what a manifest names (kubectl delete -f). */
   async deleteManifest(text: string, actor: Actor, opts: { wait?: boolean; timeoutMs?: number; namespace?: string } = {}): Promise<{ ok: boolean; results: ApplyResult[] }> {
     const docs = parseManifest(text, opts.namespace ?? "default");
-    const results: ApplyResult[] = [];
-    const keys: string[] = [];
-    for (const d of docs) {
+    const results: ApplyResult[] = docs.map((d) => {
       const o = d.object;
-      const r: ApplyResult = { index: d.index, line: d.line, kind: o?.kind ?? d.ref.kind, namespace: o?.metadata.namespace ?? d.ref.namespace, name: o?.metadata.name ?? d.ref.name, action: "invalid", errors: d.issues, warnings: [] };
-      results.push(r);
+      return { index: d.index, line: d.line, kind: o?.kind ?? d.ref.kind, namespace: o?.metadata.namespace ?? d.ref.namespace, name: o?.metadata.name ?? d.ref.name, action: "invalid", errors: d.issues, warnings: [] };
+    });
+    const keys: string[] = [];
+    // the reverse of apply's order: what is inside a namespace first, so that a namespace's own
+    // teardown (which removes what it holds) does not turn the manifest's other documents into "not found"
+    const order = (k: string) => ["NetworkAttachmentDefinition", "Namespace"].indexOf(k) + 1;
+    const sorted = docs.map((d, i) => ({ d, i })).sort((a, b) => order(a.d.object?.kind ?? "") - order(b.d.object?.kind ?? ""));
+    for (const { d, i } of sorted) {
+      const o = d.object;
       if (!o) continue;
-      r.action = this.remove(o.kind, o.metadata.namespace, o.metadata.name) ? "deleted" : "not found";
+      results[i].action = this.remove(o.kind, o.metadata.namespace, o.metadata.name) ? "deleted" : "not found";
       keys.push(objectKey(o));
     }
     void actor;
