@@ -6,6 +6,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { Session } from "node:inspector/promises";
 import { performance } from "node:perf_hooks";
 import { Engine } from "../server/engine/engine";
 import { ControlNode } from "../server/engine/control/control-node";
@@ -22,6 +23,8 @@ const PORTS = arg("ports", 100_000);
 const VNS = arg("vns", 100);
 const WORKERS = arg("workers", 4);
 const CHANGES = arg("changes", 30);
+/** WEFT_BENCH_PROFILE=<dir>: CPU profiles of the control node (initial sync, resync) and of the agent workers. */
+const PROFILE_DIR = process.env.WEFT_BENCH_PROFILE ? path.resolve(process.env.WEFT_BENCH_PROFILE) : null;
 const ACTOR: Actor = { userId: null, email: "bench@weft", role: "admin", source: "api" };
 const P = ["default-domain", "scale"];
 
@@ -66,6 +69,22 @@ class Worker {
       this.proc.send({ cmd: "watch", id, vrf, prefix, t0 });
     });
   }
+}
+
+let inspector: Session | null = null;
+async function profileStart() {
+  if (!PROFILE_DIR) return;
+  fs.mkdirSync(PROFILE_DIR, { recursive: true });
+  inspector ??= new Session();
+  inspector.connect();
+  await inspector.post("Profiler.enable");
+  await inspector.post("Profiler.start");
+}
+async function profileStop(name: string) {
+  if (!inspector) return;
+  const { profile } = await inspector.post("Profiler.stop");
+  fs.writeFileSync(path.join(PROFILE_DIR!, `control-${name}.cpuprofile`), JSON.stringify(profile));
+  inspector.disconnect();
 }
 
 async function main() {
@@ -117,6 +136,7 @@ async function main() {
   // ---- initial sync
   console.log(`starting ${AGENTS} agents in ${WORKERS} worker processes…`);
   const controlAddress = `127.0.0.1:${engine.control.listenPort}`;
+  await profileStart();
   const t0 = performance.now();
   const workers: Worker[] = [];
   const per = Math.ceil(AGENTS / WORKERS);
@@ -124,7 +144,7 @@ async function main() {
     Array.from({ length: WORKERS }, (_, w) => {
       const first = w * per;
       const count = Math.max(0, Math.min(per, AGENTS - first));
-      const proc = fork(path.resolve("bench/workers/agents.ts"), [controlAddress, String(first), String(count)], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+      const proc = fork(path.resolve("bench/workers/agents.ts"), [controlAddress, String(first), String(count)], { execArgv: ["--import", "tsx", ...(PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : [])], stdio: ["ignore", "inherit", "inherit", "ipc"] });
       const wk = new Worker(proc);
       workers.push(wk);
       return new Promise<void>((r) => proc.once("message", () => r()));
@@ -155,6 +175,7 @@ async function main() {
   };
   await until("initial sync", synced, 600_000);
   const initialS = (performance.now() - t0) / 1000;
+  await profileStop("initial");
   const rssControl = process.memoryUsage().rss;
 
   // ---- route change latency
@@ -184,16 +205,27 @@ async function main() {
   const port = engine.control.listenPort;
   await engine.control.stop();
   await new Promise((r) => setTimeout(r, 500));
+  await profileStart();
   const t1 = performance.now();
   const fresh = new ControlNode(engine.compiler, { name: "restarted", host: "127.0.0.1", port, holdTimeSeconds: 30 });
   await fresh.start();
   control = fresh;
+  let allUpS = 0;
+  let allAnnouncedS = 0;
   await until(
     "resync",
-    async () => [...fresh.agents.values()].filter((a) => a.lastResync).length >= AGENTS && fresh.rib.pathCount >= PORTS + CHANGES && (await synced()),
+    async () => {
+      const sessions = [...fresh.agents.values()];
+      if (!allUpS && sessions.filter((a) => a.state === "Up").length >= AGENTS) allUpS = (performance.now() - t1) / 1000;
+      const resynced = sessions.filter((a) => a.lastResync).length >= AGENTS && fresh.rib.pathCount >= PORTS + CHANGES;
+      if (resynced && !allAnnouncedS) allAnnouncedS = (performance.now() - t1) / 1000;
+      return resynced && (await synced());
+    },
     600_000,
   );
+  console.log(`  resync: all sessions up after ${allUpS.toFixed(1)} s, every agent re-announced (end-of-RIB) after ${allAnnouncedS.toFixed(1)} s`);
   const resyncS = (performance.now() - t1) / 1000;
+  await profileStop("resync");
 
   const workerRss = (await Promise.all(workers.map((w) => w.status()))).reduce((n, s) => n + s.rss, 0);
   for (const w of workers) w.proc.send({ cmd: "stop" });

@@ -96,6 +96,8 @@ class Agent implements AgentHandle {
   private syncTimer: NodeJS.Timeout | null = null;
   private statsTimer: NodeJS.Timeout | null = null;
   private reconcileQueued = false;
+  /** state.version the last reconcile saw: later messages that changed no port or VRF need none */
+  private reconciledVersion = -1;
   private readonly log: (line: string) => void;
   readonly exporter: FlowExporter | null = null;
 
@@ -254,7 +256,7 @@ class Agent implements AgentHandle {
     this.reconcileQueued = true;
     queueMicrotask(() => {
       this.reconcileQueued = false;
-      if (this.synced) this.reconcile();
+      if (this.synced && this.state.version !== this.reconciledVersion) this.reconcile();
     });
   }
 
@@ -262,6 +264,7 @@ class Agent implements AgentHandle {
   private reconcile(): { announced: number; subscribed: number } {
     const s = this.session;
     if (!s || s.state !== "established") return { announced: 0, subscribed: 0 };
+    this.reconciledVersion = this.state.version;
     const want = this.state.ownRoutes();
     const add: Route[] = [];
     const del: { vrf: string; prefix: string }[] = [];
@@ -304,8 +307,7 @@ class Agent implements AgentHandle {
   // ------------------------------------------------------------------ handle
 
   status(): AgentStatus {
-    let staleRoutes = 0;
-    for (const v of this.state.fib.names()) for (const [, e] of this.state.fib.vrf(v)!.entries()) if (e.control?.stale) staleRoutes++;
+    const staleRoutes = this.state.fib.staleCount;
     return {
       name: this.name,
       address: this.address,

@@ -64,6 +64,18 @@ export class LabelAllocator {
   }
 }
 
+const sameList = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** Equality of two routes as ownRoutes() builds them (one next hop; the cheap stand-in for comparing their JSON). */
+export function sameOwnRoute(a: Route, b: Route): boolean {
+  if (a.vrf !== b.vrf || a.prefix !== b.prefix || a.source !== b.source || a.port_uuid !== b.port_uuid || !sameList(a.why, b.why)) return false;
+  if (a.next_hops.length !== b.next_hops.length) return false;
+  return a.next_hops.every((x, i) => {
+    const y = b.next_hops[i];
+    return x.address === y.address && x.label === y.label && x.vni === y.vni && x.node === y.node && x.data_port === y.data_port && sameList(x.encapsulations, y.encapsulations);
+  });
+}
+
 function routeKey(vrf: string, prefix: string): string {
   return `${vrf}\u0000${prefix}`;
 }
@@ -91,6 +103,8 @@ export class AgentState {
   /** Local routes currently installed in the FIB (key vrf+prefix). */
   private installedLocal = new Map<string, Route>();
   private stale: StaleConfig | null = null;
+  /** Bumped whenever ports or VRFs change: what the agent announces and subscribes to derives from them alone. */
+  version = 0;
   private readonly listeners: ((c: StateChange) => void)[] = [];
 
   constructor(readonly self: AgentIdentity) {}
@@ -144,6 +158,7 @@ export class AgentState {
   }
 
   applyVrfs(add: Vrf[], del: string[]) {
+    this.version++;
     for (const v of add) {
       this.vrfs.set(v.name, v);
       this.stale?.vrfs.delete(v.name);
@@ -168,6 +183,7 @@ export class AgentState {
   }
 
   applyPorts(add: Port[], del: string[]) {
+    this.version++;
     const touched: string[] = [];
     for (const p of add) {
       this.ports.set(p.uuid, { ...p, addresses: p.addresses ?? [], acls: p.acls ?? [], floating_ips: p.floating_ips ?? [] });
@@ -287,7 +303,7 @@ export class AgentState {
       }
     for (const [k, r] of want) {
       const had = this.installedLocal.get(k);
-      if (had && JSON.stringify(had) === JSON.stringify(r)) continue;
+      if (had && sameOwnRoute(had, r)) continue;
       this.fib.ensure(r.vrf).set("local", r);
       vrfs.add(r.vrf);
     }

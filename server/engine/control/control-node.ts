@@ -21,6 +21,8 @@ import {
   type TraceResult,
   type Vrf,
   controlNodeService,
+  encodeRoute,
+  encodeRoutesMessage,
   grpc,
 } from "../protocol";
 import { WeftError } from "../model/errors";
@@ -104,6 +106,9 @@ export function toRoute(vrf: string, r: BestRoute, withWhy = false): Route {
   };
 }
 
+/** Routes per route-update message: bounded messages, few enough of them for a 1,000-route VRF to leave as one. */
+const ROUTES_PER_MESSAGE = 5000;
+
 export class ControlNode {
   readonly rib: Rib;
   readonly agents = new Map<string, AgentSession>();
@@ -115,6 +120,14 @@ export class ControlNode {
   private routeListeners = new Set<(changes: RouteChange[]) => void>();
   /** routing instance → agents subscribed to it (route changes fan out through this) */
   private subscribers = new Map<string, Set<AgentSession>>();
+  /** A best route's Route message as agents get it, encoded once (whatever the number of subscribers). */
+  private wire = new WeakMap<BestRoute, Buffer>();
+  /** routing instance → route changes (prefix → route, null = withdrawn) not yet sent to its subscribers */
+  private pendingRoutes = new Map<string, Map<string, BestRoute | null>>();
+  private flushScheduled = false;
+  private stopped = false;
+  /** routing instance → its whole table as encoded messages, for new subscribers (dropped when the table changes) */
+  private dumps = new Map<string, Buffer[]>();
   listenPort = 0;
   readonly holdTime: number;
   /** Flow-record batches from agents go here (the analytics collector; set by engine.ts). */
@@ -151,6 +164,7 @@ export class ControlNode {
   }
 
   async stop() {
+    this.stopped = true;
     this.unsubscribe?.();
     await this.bgp.stop();
     if (this.keepaliveTimer) clearInterval(this.keepaliveTimer);
@@ -276,16 +290,14 @@ export class ControlNode {
         }
         for (const k of m.routes.delete) this.rib.remove(`${s.source}|${k.vrf}|${k.prefix}`);
         this.rib.commit();
-        s.announced = this.rib.pathsOf(s.source).length;
+        s.announced = this.rib.countOf(s.source);
         return;
       }
       case "subscribe":
         for (const vrf of m.subscribe.vrfs) {
           s.subscriptions.add(vrf);
           this.subscriberSet(vrf).add(s);
-          const table = this.rib.tables.get(vrf);
-          for (const r of table?.values() ?? []) s.queueRoute(vrf, r.prefix, toRoute(vrf, r));
-          s.flushRoutes();
+          for (const m of this.dumpOf(vrf)) s.send(m);
           s.send({ msg: "end_of_rib", end_of_rib: { vrf } });
         }
         return;
@@ -298,7 +310,7 @@ export class ControlNode {
       case "end_of_rib":
         this.rib.sweepStale(s.source);
         s.lastResync = Date.now();
-        s.announced = this.rib.pathsOf(s.source).length;
+        s.announced = this.rib.countOf(s.source);
         return;
       case "keepalive":
         return;
@@ -389,11 +401,64 @@ export class ControlNode {
 
   private onRouteChanges(changes: RouteChange[]) {
     for (const c of changes) {
-      const route = c.route ? toRoute(c.vrf, c.route) : null;
-      for (const s of this.subscribers.get(c.vrf) ?? []) if (s.state === "Up") s.queueRoute(c.vrf, c.prefix, route);
+      this.dumps.delete(c.vrf);
+      if (!this.subscribers.get(c.vrf)?.size) continue;
+      let pending = this.pendingRoutes.get(c.vrf);
+      if (!pending) this.pendingRoutes.set(c.vrf, (pending = new Map()));
+      pending.set(c.prefix, c.route);
+    }
+    if (this.pendingRoutes.size && !this.flushScheduled) {
+      // coalesce a burst (many agents announcing, a policy leaking a whole table) into few messages
+      this.flushScheduled = true;
+      setImmediate(() => this.flushRoutes());
     }
     this.bgp.onRouteChanges(changes);
     for (const l of this.routeListeners) l(changes);
+  }
+
+  private encoded(vrf: string, r: BestRoute): Buffer {
+    let b = this.wire.get(r);
+    if (!b) this.wire.set(r, (b = encodeRoute(toRoute(vrf, r))));
+    return b;
+  }
+
+  /** Sends each instance's pending changes to its subscribers: encoded once, the same bytes to all. */
+  private flushRoutes() {
+    this.flushScheduled = false;
+    const pending = this.pendingRoutes;
+    this.pendingRoutes = new Map();
+    if (this.stopped) return;
+    for (const [vrf, changes] of pending) {
+      const subs = [...(this.subscribers.get(vrf) ?? [])].filter((s) => s.state === "Up");
+      if (!subs.length) continue;
+      const add: Buffer[] = [];
+      const del: { vrf: string; prefix: string }[] = [];
+      for (const [prefix, r] of changes) if (r) add.push(this.encoded(vrf, r));
+      else del.push({ vrf, prefix });
+      // withdrawals and adds touch different prefixes (one entry per prefix): their order does not matter
+      for (let i = 0; i < Math.max(add.length, del.length); i += ROUTES_PER_MESSAGE) {
+        const m = encodeRoutesMessage(add.slice(i, i + ROUTES_PER_MESSAGE), del.slice(i, i + ROUTES_PER_MESSAGE));
+        for (const s of subs) s.send(m);
+      }
+    }
+  }
+
+  /** An instance's whole table as messages for a new subscriber, built once per version of the table. */
+  private dumpOf(vrf: string): Buffer[] {
+    let dump = this.dumps.get(vrf);
+    if (dump) return dump;
+    dump = [];
+    let batch: Buffer[] = [];
+    for (const r of this.rib.tables.get(vrf)?.values() ?? []) {
+      batch.push(this.encoded(vrf, r));
+      if (batch.length === ROUTES_PER_MESSAGE) {
+        dump.push(encodeRoutesMessage(batch));
+        batch = [];
+      }
+    }
+    if (batch.length) dump.push(encodeRoutesMessage(batch));
+    this.dumps.set(vrf, dump);
+    return dump;
   }
 
   // ------------------------------------------------------------ test traffic

@@ -151,6 +151,11 @@ export class Rib {
     this.unindexRts(p);
   }
 
+  /** How many paths a source has. */
+  countOf(source: string): number {
+    return this.bySource.get(source)?.size ?? 0;
+  }
+
   /** All paths of a source (an agent or a BGP peer). */
   pathsOf(source: string): Path[] {
     return [...(this.bySource.get(source) ?? [])];
