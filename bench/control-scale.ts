@@ -203,7 +203,9 @@ async function main() {
 
   // ---- control-node restart
   const port = engine.control.listenPort;
+  const tStop = performance.now();
   await engine.control.stop();
+  console.log(`  control node stopped in ${((performance.now() - tStop) / 1000).toFixed(1)} s; restarting it 0.5 s later`);
   await new Promise((r) => setTimeout(r, 500));
   await profileStart();
   const t1 = performance.now();

@@ -5,7 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
-import { encodeRouteUpdate, RouteDecoder } from "./route-codec.ts";
+import { encodePortsMessage, encodeRouteUpdate, RouteDecoder } from "./codec.ts";
 
 export const PROTOCOL_VERSION = 1;
 export const DEFAULT_HOLD_TIME_SECONDS = 15;
@@ -247,16 +247,18 @@ type Serialize = (m: unknown) => Buffer;
 type Deserialize = (b: Buffer) => unknown;
 
 /**
- * proto-loader's (de)serializers with a fast path for the volume message, `routes` (route-codec.ts):
- * pre-encoded Buffers pass through, route updates are encoded and decoded by hand, everything
- * else (hello, ports, ACLs, flow records, traffic…) goes through proto-loader unchanged. The
+ * proto-loader's (de)serializers with a fast path for the volume messages (codec.ts): pre-encoded
+ * Buffers pass through, route updates are encoded and decoded by hand, port updates encoded by
+ * hand; everything else (hello, ACLs, flow records, traffic…) goes through proto-loader unchanged. The
  * bytes on the wire are agent.proto's either way.
  */
-function fastSerialize(general: Serialize): Serialize {
+function fastSerialize(general: Serialize, control: boolean): Serialize {
   return (m) => {
     if (Buffer.isBuffer(m)) return m;
-    const o = m as { msg?: string; routes?: { add?: Partial<Route>[]; delete?: RouteKey[] } };
+    const o = m as { msg?: string; routes?: { add?: Partial<Route>[]; delete?: RouteKey[] }; ports?: { add?: Partial<Port>[]; delete?: string[] } };
     if (o.msg === "routes" && o.routes) return encodeRouteUpdate(o.routes);
+    // only ControlMessage has `ports` (field 2); AgentMessage's field 2 is subscribe
+    if (control && o.msg === "ports" && o.ports) return encodePortsMessage(o.ports);
     return general(m);
   };
 }
@@ -278,9 +280,9 @@ export function controlNodeService(): ControlNodeCtor {
   for (const [name, m] of Object.entries(loaded)) {
     def[name] = {
       ...m,
-      requestSerialize: fastSerialize(m.requestSerialize as Serialize),
+      requestSerialize: fastSerialize(m.requestSerialize as Serialize, false),
       requestDeserialize: fastDeserialize(m.requestDeserialize as Deserialize),
-      responseSerialize: fastSerialize(m.responseSerialize as Serialize),
+      responseSerialize: fastSerialize(m.responseSerialize as Serialize, true),
       responseDeserialize: fastDeserialize(m.responseDeserialize as Deserialize),
     };
   }
@@ -295,10 +297,12 @@ export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   "grpc.keepalive_permit_without_calls": 1,
   "grpc.max_receive_message_length": 64 * 1024 * 1024,
   "grpc.max_send_message_length": 64 * 1024 * 1024,
+  // channelz keeps a trace of every call and connection event: bookkeeping nobody reads here
+  "grpc.enable_channelz": 0,
   // A route dump is ~100 KiB per agent and many agents of one process share a connection: with
   // HTTP/2's default 64 KiB window every window's worth waits for both event loops (agent side).
   "grpc-node.flow_control_window": 16 * 1024 * 1024,
 };
 
 export { grpc };
-export { encodeRoute, encodeRoutesMessage, encodeRouteUpdate, RouteDecoder } from "./route-codec.ts";
+export { encodePortsMessage, encodeRoute, encodeRoutesMessage, encodeRouteUpdate, RouteDecoder } from "./codec.ts";

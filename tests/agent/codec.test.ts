@@ -1,9 +1,20 @@
-// The hand-written RouteUpdate codec must be byte-compatible with agent.proto as proto-loader reads
+// The hand-written RouteUpdate / PortUpdate codecs must be byte-compatible with agent.proto as proto-loader reads
 // and writes it, in both directions, and leave every other message to proto-loader.
 import * as protoLoader from "@grpc/proto-loader";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { LOADER_OPTIONS, PROTO_FILE, controlNodeService, encodeRoute, encodeRoutesMessage, encodeRouteUpdate, RouteDecoder, type Route } from "../../server/engine/protocol/index.ts";
+import {
+  LOADER_OPTIONS,
+  PROTO_FILE,
+  controlNodeService,
+  encodePortsMessage,
+  encodeRoute,
+  encodeRoutesMessage,
+  encodeRouteUpdate,
+  type Port,
+  RouteDecoder,
+  type Route,
+} from "../../server/engine/protocol/index.ts";
 
 const def = protoLoader.loadSync(PROTO_FILE, LOADER_OPTIONS);
 const control = def["weft.agent.v1.ControlMessage"] as unknown as { serialize: (m: unknown) => Buffer; deserialize: (b: Buffer) => unknown };
@@ -19,7 +30,7 @@ const route = (i: number, extra: Partial<Route> = {}): Route => ({
   ...extra,
 });
 
-const str = fc.string({ unit: "grapheme", maxLength: 12 });
+const str = fc.oneof(fc.string({ unit: "grapheme", maxLength: 12 }), fc.string({ unit: "grapheme-ascii", minLength: 60, maxLength: 80 }), fc.string({ unit: "grapheme", minLength: 60, maxLength: 80 }));
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
 const arbRoute: fc.Arbitrary<Route> = fc.record({
   vrf: str,
@@ -30,7 +41,30 @@ const arbRoute: fc.Arbitrary<Route> = fc.record({
   port_uuid: str,
 });
 
-describe("route codec", () => {
+const arbPort: fc.Arbitrary<Port> = fc.record({
+  uuid: str,
+  fq_name: str,
+  vrf: str,
+  network_uuid: str,
+  network_fq_name: str,
+  mac: str,
+  addresses: fc.array(str, { maxLength: 3 }),
+  acls: fc.array(str, { maxLength: 3 }),
+  network_acl: str,
+  floating_ips: fc.array(fc.record({ address: str, fixed_address: str, vrf: str, direction: str }), { maxLength: 2 }),
+});
+
+describe("codec", () => {
+  it("a ports update it encodes, proto-loader decodes to the same ports", () => {
+    fc.assert(
+      fc.property(fc.array(arbPort, { maxLength: 4 }), fc.array(str, { maxLength: 3 }), (add, del) => {
+        expect(control.deserialize(encodePortsMessage({ add, delete: del }))).toEqual({ msg: "ports", ports: { add, delete: del } });
+      }),
+    );
+    // partial objects (proto3 defaults) as the control node may send them
+    expect(control.deserialize(encodePortsMessage({ add: [{ uuid: "u1", addresses: ["10.0.0.1"] }] }))).toMatchObject({ ports: { add: [{ uuid: "u1", vrf: "", addresses: ["10.0.0.1"], floating_ips: [] }], delete: [] } });
+  });
+
   it("what it encodes, proto-loader decodes to the same routes (ControlMessage and AgentMessage)", () => {
     fc.assert(
       fc.property(fc.array(arbRoute, { maxLength: 5 }), fc.array(fc.record({ vrf: str, prefix: str }), { maxLength: 3 }), (add, del) => {

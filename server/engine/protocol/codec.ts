@@ -1,14 +1,16 @@
-// Hand-written protobuf codec for the one message that carries volume: RouteUpdate (field 4 of
-// both ControlMessage and AgentMessage), byte-compatible with agent.proto (any protobuf decoder
-// reads what this writes, and this reads what any encoder writes: unknown fields are skipped,
-// fields may come in any order, last scalar wins, repeated fields append).
+// Hand-written protobuf codecs for the messages that carry volume — RouteUpdate (field 4 of both
+// ControlMessage and AgentMessage) and PortUpdate (field 2 of ControlMessage) — byte-compatible
+// with agent.proto: any protobuf decoder reads what this writes, and the route decoder reads what
+// any encoder writes (unknown fields are skipped, fields may come in any order, last scalar wins,
+// repeated fields append).
 //
-// Why: at 1,000 agents / 100,000 ports the control node delivers 1M routes. proto-loader copies
-// every message twice per direction (fromObject + encode, decode + toObject). Here the control
-// node encodes a route once, when its best path changes, and every subscribed agent gets the same
-// bytes; agents decode straight into plain objects, reusing strings that repeat from one route to
-// the next (VRF, next-hop address, encapsulations, source) instead of allocating them again.
-import type { NextHop, Route, RouteKey } from "./index.ts";
+// Why: at 1,000 agents / 100,000 ports the control node delivers 1M routes and 100k ports.
+// proto-loader copies every message twice per direction (fromObject + encode, decode + toObject)
+// and allocates per field. Here the control node encodes a route once, when its best path changes,
+// and every subscribed agent gets the same bytes; agents decode straight into plain objects,
+// reusing strings that repeat from one route to the next (VRF, next-hop address, encapsulations,
+// source) instead of allocating them again.
+import type { FloatingIp, NextHop, Port, Route, RouteKey } from "./index.ts";
 
 // ------------------------------------------------------------------ encoding
 
@@ -28,17 +30,51 @@ function writeVarint(buf: Buffer, pos: number, n: number): number {
   return pos;
 }
 
+/** UTF-8 length; short ASCII strings (all of ours) are counted in JS, cheaper than a native call. */
+function byteLen(s: string): number {
+  const n = s.length;
+  if (n > 64) return Buffer.byteLength(s);
+  for (let i = 0; i < n; i++) if (s.charCodeAt(i) >= 0x80) return Buffer.byteLength(s);
+  return n;
+}
+
+/** Writes `s` (whose UTF-8 length is `len`) at `pos`. */
+function writeText(buf: Buffer, pos: number, s: string, len: number): number {
+  if (len === s.length && len <= 64) {
+    for (let i = 0; i < len; i++) buf[pos + i] = s.charCodeAt(i);
+    return pos + len;
+  }
+  return pos + buf.write(s, pos, len, "utf8");
+}
+
 /** Size of a length-delimited field (tag + length + body) whose body is `len` bytes; tags here are one byte. */
 const fieldSize = (len: number) => 1 + varintSize(len) + len;
-const strSize = (s: string | undefined) => (s ? fieldSize(Buffer.byteLength(s)) : 0);
+const strSize = (s: string | undefined) => (s ? fieldSize(byteLen(s)) : 0);
+const strsSize = (l: readonly string[] | undefined) => {
+  let n = 0;
+  for (const s of l ?? []) n += fieldSize(byteLen(s));
+  return n;
+};
 const uintSize = (n: number | undefined) => (n ? 1 + varintSize(n >>> 0) : 0);
 
+/** A string field; proto3 leaves out empty strings. */
 function writeStr(buf: Buffer, pos: number, field: number, s: string | undefined): number {
   if (!s) return pos;
-  const len = Buffer.byteLength(s);
+  const len = byteLen(s);
   buf[pos++] = (field << 3) | 2;
   pos = writeVarint(buf, pos, len);
-  return pos + buf.write(s, pos, len, "utf8");
+  return writeText(buf, pos, s, len);
+}
+
+/** A repeated string field: every element, empty ones too. */
+function writeStrs(buf: Buffer, pos: number, field: number, l: readonly string[] | undefined): number {
+  for (const s of l ?? []) {
+    const len = byteLen(s);
+    buf[pos++] = (field << 3) | 2;
+    pos = writeVarint(buf, pos, len);
+    pos = writeText(buf, pos, s, len);
+  }
+  return pos;
 }
 
 function writeUint(buf: Buffer, pos: number, field: number, n: number | undefined): number {
@@ -47,47 +83,42 @@ function writeUint(buf: Buffer, pos: number, field: number, n: number | undefine
   return writeVarint(buf, pos, n >>> 0);
 }
 
+function writeHeader(buf: Buffer, pos: number, field: number, len: number): number {
+  buf[pos++] = (field << 3) | 2;
+  return writeVarint(buf, pos, len);
+}
+
 function nextHopSize(nh: Partial<NextHop>): number {
-  let n = strSize(nh.address) + uintSize(nh.label) + uintSize(nh.vni) + strSize(nh.node) + uintSize(nh.data_port);
-  for (const e of nh.encapsulations ?? []) n += fieldSize(Buffer.byteLength(e));
-  return n;
+  return strSize(nh.address) + uintSize(nh.label) + uintSize(nh.vni) + strsSize(nh.encapsulations) + strSize(nh.node) + uintSize(nh.data_port);
 }
 
 /** One Route message body (no tag, no length): encode once, send to every subscriber. */
 export function encodeRoute(r: Partial<Route>): Buffer {
   const nhs = r.next_hops ?? [];
-  const nhSizes = nhs.map(nextHopSize);
-  let size = strSize(r.vrf) + strSize(r.prefix) + strSize(r.source) + strSize(r.port_uuid);
-  for (const s of nhSizes) size += fieldSize(s);
-  for (const w of r.why ?? []) size += fieldSize(Buffer.byteLength(w));
+  let size = strSize(r.vrf) + strSize(r.prefix) + strSize(r.source) + strsSize(r.why) + strSize(r.port_uuid);
+  const nhSizes: number[] = [];
+  for (const nh of nhs) {
+    const n = nextHopSize(nh);
+    nhSizes.push(n);
+    size += fieldSize(n);
+  }
   const buf = Buffer.allocUnsafe(size);
   let pos = writeStr(buf, 0, 1, r.vrf);
   pos = writeStr(buf, pos, 2, r.prefix);
   for (let i = 0; i < nhs.length; i++) {
     const nh = nhs[i];
-    buf[pos++] = (3 << 3) | 2;
-    pos = writeVarint(buf, pos, nhSizes[i]);
+    pos = writeHeader(buf, pos, 3, nhSizes[i]);
     pos = writeStr(buf, pos, 1, nh.address);
     pos = writeUint(buf, pos, 2, nh.label);
     pos = writeUint(buf, pos, 3, nh.vni);
-    for (const e of nh.encapsulations ?? []) {
-      buf[pos++] = (4 << 3) | 2;
-      const len = Buffer.byteLength(e);
-      pos = writeVarint(buf, pos, len);
-      pos += buf.write(e, pos, len, "utf8");
-    }
+    pos = writeStrs(buf, pos, 4, nh.encapsulations);
     pos = writeStr(buf, pos, 5, nh.node);
     pos = writeUint(buf, pos, 6, nh.data_port);
   }
   pos = writeStr(buf, pos, 4, r.source);
-  for (const w of r.why ?? []) {
-    buf[pos++] = (5 << 3) | 2;
-    const len = Buffer.byteLength(w);
-    pos = writeVarint(buf, pos, len);
-    pos += buf.write(w, pos, len, "utf8");
-  }
+  pos = writeStrs(buf, pos, 5, r.why);
   pos = writeStr(buf, pos, 6, r.port_uuid);
-  if (pos !== size) throw new Error(`route codec: wrote ${pos} bytes, expected ${size}`);
+  if (pos !== size) throw new Error(`codec: wrote ${pos} bytes of a route, expected ${size}`);
   return buf;
 }
 
@@ -107,17 +138,14 @@ export function encodeRoutesMessage(add: readonly Uint8Array[], del: readonly Ro
   for (const r of add) body += fieldSize(r.length);
   for (const k of keys) body += fieldSize(k.length);
   const buf = Buffer.allocUnsafe(fieldSize(body));
-  buf[0] = ROUTES_TAG;
-  let pos = writeVarint(buf, 1, body);
+  let pos = writeHeader(buf, 0, 4, body);
   for (const r of add) {
-    buf[pos++] = (1 << 3) | 2;
-    pos = writeVarint(buf, pos, r.length);
+    pos = writeHeader(buf, pos, 1, r.length);
     buf.set(r, pos);
     pos += r.length;
   }
   for (const k of keys) {
-    buf[pos++] = (2 << 3) | 2;
-    pos = writeVarint(buf, pos, k.length);
+    pos = writeHeader(buf, pos, 2, k.length);
     k.copy(buf, pos);
     pos += k.length;
   }
@@ -127,6 +155,53 @@ export function encodeRoutesMessage(add: readonly Uint8Array[], del: readonly Ro
 /** Encodes `{add, delete}` objects (the sending side of agents and tests). */
 export function encodeRouteUpdate(u: { add?: Partial<Route>[]; delete?: RouteKey[] }): Buffer {
   return encodeRoutesMessage((u.add ?? []).map(encodeRoute), u.delete ?? []);
+}
+
+const fipSize = (f: Partial<FloatingIp>) => strSize(f.address) + strSize(f.fixed_address) + strSize(f.vrf) + strSize(f.direction);
+
+function portSize(p: Partial<Port>): number {
+  let n =
+    strSize(p.uuid) + strSize(p.fq_name) + strSize(p.vrf) + strSize(p.network_uuid) + strSize(p.network_fq_name) + strSize(p.mac) + strsSize(p.addresses) + strsSize(p.acls) + strSize(p.network_acl);
+  for (const f of p.floating_ips ?? []) n += fieldSize(fipSize(f));
+  return n;
+}
+
+function writePort(buf: Buffer, pos: number, p: Partial<Port>): number {
+  pos = writeStr(buf, pos, 1, p.uuid);
+  pos = writeStr(buf, pos, 2, p.fq_name);
+  pos = writeStr(buf, pos, 3, p.vrf);
+  pos = writeStr(buf, pos, 4, p.network_uuid);
+  pos = writeStr(buf, pos, 5, p.network_fq_name);
+  pos = writeStr(buf, pos, 6, p.mac);
+  pos = writeStrs(buf, pos, 7, p.addresses);
+  pos = writeStrs(buf, pos, 8, p.acls);
+  pos = writeStr(buf, pos, 9, p.network_acl);
+  for (const f of p.floating_ips ?? []) {
+    pos = writeHeader(buf, pos, 10, fipSize(f));
+    pos = writeStr(buf, pos, 1, f.address);
+    pos = writeStr(buf, pos, 2, f.fixed_address);
+    pos = writeStr(buf, pos, 3, f.vrf);
+    pos = writeStr(buf, pos, 4, f.direction);
+  }
+  return pos;
+}
+
+/** A whole ControlMessage `{ports: {add, delete}}` (a node's ports at every hello: 100 each at scale). */
+export function encodePortsMessage(u: { add?: Partial<Port>[]; delete?: string[] }): Buffer {
+  const add = u.add ?? [];
+  const sizes = add.map(portSize);
+  let body = strsSize(u.delete);
+  for (const n of sizes) body += fieldSize(n);
+  const total = fieldSize(body);
+  const buf = Buffer.allocUnsafe(total);
+  let pos = writeHeader(buf, 0, 2, body);
+  for (let i = 0; i < add.length; i++) {
+    pos = writeHeader(buf, pos, 1, sizes[i]);
+    pos = writePort(buf, pos, add[i]);
+  }
+  pos = writeStrs(buf, pos, 2, u.delete);
+  if (pos !== total) throw new Error(`codec: wrote ${pos} bytes of a ports update, expected ${total}`);
+  return buf;
 }
 
 // ------------------------------------------------------------------ decoding
