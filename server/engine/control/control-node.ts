@@ -128,6 +128,20 @@ export class ControlNode {
   private stopped = false;
   /** routing instance → its whole table as encoded messages, for new subscribers (dropped when the table changes) */
   private dumps = new Map<string, Buffer[]>();
+  /**
+   * Graceful restart, per routing instance: after this control node starts, a subscriber's
+   * end-of-RIB for an instance waits until every compute node hosting ports in it has re-announced
+   * here (sent its own end-of-RIB), or until the restart time (the hold time) has passed. Until
+   * then agents keep their stale routes and see them refreshed one by one, instead of dropping
+   * those not re-announced yet and learning them again a moment later (a gap in forwarding, and
+   * twice the work for a thousand agents). Built on first use: instance → hosts still awaited.
+   */
+  private eorAwaited: Map<string, Set<string>> | null = null;
+  private eorHostVrfs = new Map<string, string[]>();
+  private eorDone = false;
+  private eorTimer: NodeJS.Timeout | null = null;
+  /** instance → subscribers waiting for its end-of-RIB (with the stream they subscribed on) */
+  private eorWaiting = new Map<string, Map<AgentSession, ControlStream>>();
   listenPort = 0;
   readonly holdTime: number;
   /** Flow-record batches from agents go here (the analytics collector; set by engine.ts). */
@@ -158,6 +172,7 @@ export class ControlNode {
       server.bindAsync(`${this.opts.host}:${this.opts.port}`, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
     );
     this.server = server;
+    this.eorTimer = setTimeout(() => this.releaseEndOfRib(null), this.holdTime * 1000);
     const tick = Math.max(1000, (this.holdTime * 1000) / 3);
     this.keepaliveTimer = setInterval(() => this.keepalive(), tick);
     await this.bgp.apply(this.compiler.state.bgp);
@@ -168,6 +183,7 @@ export class ControlNode {
     this.unsubscribe?.();
     await this.bgp.stop();
     if (this.keepaliveTimer) clearInterval(this.keepaliveTimer);
+    if (this.eorTimer) clearTimeout(this.eorTimer);
     for (const a of this.agents.values()) {
       if (a.withdrawTimer) clearTimeout(a.withdrawTimer);
       a.stream?.end();
@@ -298,7 +314,12 @@ export class ControlNode {
           s.subscriptions.add(vrf);
           this.subscriberSet(vrf).add(s);
           for (const m of this.dumpOf(vrf)) s.send(m);
-          s.send({ msg: "end_of_rib", end_of_rib: { vrf } });
+          if (this.endOfRibReady(vrf)) s.send({ msg: "end_of_rib", end_of_rib: { vrf } });
+          else {
+            let waiting = this.eorWaiting.get(vrf);
+            if (!waiting) this.eorWaiting.set(vrf, (waiting = new Map()));
+            waiting.set(s, s.stream!);
+          }
         }
         return;
       case "unsubscribe":
@@ -311,6 +332,7 @@ export class ControlNode {
         this.rib.sweepStale(s.source);
         s.lastResync = Date.now();
         s.announced = this.rib.countOf(s.source);
+        this.reannounced(s.name);
         return;
       case "keepalive":
         return;
@@ -362,6 +384,70 @@ export class ControlNode {
         continue;
       }
       s.send({ msg: "keepalive", keepalive: { sent_at_ms: String(now) } });
+    }
+  }
+
+  // ------------------------------------------------------------ graceful restart (end-of-RIB per instance)
+
+  private awaited(): Map<string, Set<string>> | null {
+    if (this.eorDone) return null;
+    if (!this.eorAwaited) {
+      this.eorAwaited = new Map();
+      const add = (vrf: string, host: string) => {
+        let hosts = this.eorAwaited!.get(vrf);
+        if (!hosts) this.eorAwaited!.set(vrf, (hosts = new Set()));
+        if (hosts.has(host)) return;
+        hosts.add(host);
+        const vrfs = this.eorHostVrfs.get(host) ?? [];
+        vrfs.push(vrf);
+        this.eorHostVrfs.set(host, vrfs);
+      };
+      for (const p of this.compiler.state.ports.values()) {
+        if (!p.host || this.agents.get(p.host)?.lastResync) continue;
+        const ri = this.compiler.instanceOfNetwork(p.networkUuid);
+        if (ri) add(ri.name, p.host);
+        for (const f of p.floatingIps) if (f.vrf) add(f.vrf, p.host);
+      }
+    }
+    return this.eorAwaited;
+  }
+
+  private endOfRibReady(vrf: string): boolean {
+    return !this.awaited()?.get(vrf)?.size;
+  }
+
+  /** A compute node re-announced everything: instances that awaited only it get their end-of-RIB. */
+  private reannounced(host: string) {
+    const awaited = this.awaited();
+    if (!awaited) return;
+    const ready: string[] = [];
+    for (const vrf of this.eorHostVrfs.get(host) ?? []) {
+      const hosts = awaited.get(vrf);
+      if (!hosts?.delete(host) || hosts.size) continue;
+      awaited.delete(vrf);
+      ready.push(vrf);
+    }
+    this.eorHostVrfs.delete(host);
+    // after the route flush this node's announcements scheduled (setImmediate runs in order)
+    if (ready.length) setImmediate(() => this.releaseEndOfRib(ready));
+  }
+
+  /** Sends the awaited end-of-RIBs of some instances (null = all: the restart time is over). */
+  private releaseEndOfRib(vrfs: string[] | null) {
+    if (this.stopped) return;
+    if (vrfs === null) {
+      this.eorDone = true;
+      this.eorAwaited = null;
+      this.eorHostVrfs.clear();
+      this.eorTimer = null;
+    }
+    if (this.pendingRoutes.size) this.flushRoutes();
+    for (const vrf of vrfs ?? [...this.eorWaiting.keys()]) {
+      const waiting = this.eorWaiting.get(vrf);
+      this.eorWaiting.delete(vrf);
+      for (const [s, stream] of waiting ?? []) {
+        if (s.stream === stream && s.subscriptions.has(vrf)) s.send({ msg: "end_of_rib", end_of_rib: { vrf } });
+      }
     }
   }
 

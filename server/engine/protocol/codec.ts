@@ -218,13 +218,21 @@ class StringSlot {
   read(buf: Buffer, start: number, end: number): string {
     const len = end - start;
     if (len === 0) return "";
-    if (len === this.bytes.length && buf.compare(this.bytes, 0, len, start, end) === 0) return this.text;
+    if (len === this.bytes.length && this.same(buf, start, len)) return this.text;
     this.text = buf.toString("utf8", start, end);
     if (len <= 256) {
       if (this.bytes.length !== len) this.bytes = Buffer.allocUnsafe(len);
       buf.copy(this.bytes, 0, start, end);
     } else this.bytes = Buffer.alloc(0);
     return this.text;
+  }
+
+  /** Short values are compared in JS: cheaper than a native call per string. */
+  private same(buf: Buffer, start: number, len: number): boolean {
+    const b = this.bytes;
+    if (len > 48) return buf.compare(b, 0, len, start, start + len) === 0;
+    for (let i = len - 1; i >= 0; i--) if (buf[start + i] !== b[i]) return false;
+    return true;
   }
 }
 
