@@ -43,6 +43,8 @@ interface WorkerStatus {
   stale: number;
   agents: number;
   rss: number;
+  /** CPU time the worker process used so far (user + system) */
+  cpuSeconds: number;
 }
 
 class Worker {
@@ -70,6 +72,14 @@ class Worker {
     });
   }
 }
+
+/** CPU seconds (user + system) of this process (the control node) and of the agent workers: wall times depend on
+ *  what else runs on the machine, CPU time much less. */
+const cpuOf = async (workers: Worker[]) => {
+  const c = process.cpuUsage();
+  const w = await Promise.all(workers.map((x) => x.status()));
+  return { control: (c.user + c.system) / 1e6, agents: w.reduce((n, s) => n + s.cpuSeconds, 0) };
+};
 
 let inspector: Session | null = null;
 async function profileStart() {
@@ -137,6 +147,7 @@ async function main() {
   console.log(`starting ${AGENTS} agents in ${WORKERS} worker processes…`);
   const controlAddress = `127.0.0.1:${engine.control.listenPort}`;
   await profileStart();
+  const cpu0 = await cpuOf([]);
   const t0 = performance.now();
   const workers: Worker[] = [];
   const per = Math.ceil(AGENTS / WORKERS);
@@ -175,6 +186,8 @@ async function main() {
   };
   await until("initial sync", synced, 600_000);
   const initialS = (performance.now() - t0) / 1000;
+  const cpuInitial = await cpuOf(workers); // workers started inside the phase: all their CPU counts
+  cpuInitial.control -= cpu0.control;
   await profileStop("initial");
   const rssControl = process.memoryUsage().rss;
 
@@ -208,6 +221,7 @@ async function main() {
   console.log(`  control node stopped in ${((performance.now() - tStop) / 1000).toFixed(1)} s; restarting it 0.5 s later`);
   await new Promise((r) => setTimeout(r, 500));
   await profileStart();
+  const cpu1 = await cpuOf(workers);
   const t1 = performance.now();
   const fresh = new ControlNode(engine.compiler, { name: "restarted", host: "127.0.0.1", port, holdTimeSeconds: 30 });
   await fresh.start();
@@ -227,6 +241,8 @@ async function main() {
   );
   console.log(`  resync: all sessions up after ${allUpS.toFixed(1)} s, every agent re-announced (end-of-RIB) after ${allAnnouncedS.toFixed(1)} s`);
   const resyncS = (performance.now() - t1) / 1000;
+  const cpu2 = await cpuOf(workers);
+  const cpuResync = { control: cpu2.control - cpu1.control, agents: cpu2.agents - cpu1.agents };
   await profileStop("resync");
 
   const workerRss = (await Promise.all(workers.map((w) => w.status()))).reduce((n, s) => n + s.rss, 0);
@@ -247,12 +263,15 @@ async function main() {
     controlRssBeforeAgentsGiB: gib(rssBeforeAgents),
     agentWorkersRssGiB: gib(workerRss),
     routesInAgentFibs: expectedRoutes,
+    cpuSeconds: { initialSync: cpuInitial, resync: cpuResync },
     routeChangeMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), samples: latencies.length, missed },
   };
   printTable(`control-scale: ${AGENTS} agents, ${PORTS} ports, ${VNS} VNs (agents in ${WORKERS} worker processes)`, [
     { metric: "seed (config + compiler)", value: seedS, unit: "s" },
     { metric: "initial sync (agents start → all FIBs full)", value: initialS, unit: "s" },
     { metric: "resync after control-node restart", value: resyncS, unit: "s", goal: "< 10 s", ok: resyncS < 10 },
+    { metric: "  CPU used by the control node / the agent workers (initial sync)", value: `${cpuInitial.control.toFixed(1)} / ${cpuInitial.agents.toFixed(1)}`, unit: "s" },
+    { metric: "  CPU used by the control node / the agent workers (resync)", value: `${cpuResync.control.toFixed(1)} / ${cpuResync.agents.toFixed(1)}`, unit: "s" },
     { metric: "control-node RSS (config + compiler + RIBs + sessions)", value: gib(rssControl), unit: "GiB", goal: "< 2 GiB", ok: rssControl < 2 * 2 ** 30 },
     { metric: "route entries in agent FIBs", value: expectedRoutes },
     { metric: "port added → in every subscribed FIB, p50", value: figures.routeChangeMs.p50, unit: "ms" },

@@ -11,7 +11,7 @@ import { FlowExporter, type FlowExportStats } from "./flow-export.ts";
 import type { FlowEntry } from "./flow-table.ts";
 import { type Tuple, protocolNumber } from "./packet.ts";
 import { ControlSession, type SessionState } from "./session.ts";
-import { AgentState, ENCAPSULATIONS } from "./state.ts";
+import { AgentState, ENCAPSULATIONS, sameOwnRoute } from "./state.ts";
 
 export const AGENT_VERSION = "weft-agent 0.1.0";
 export const DEFAULT_DATA_PORT = 6635;
@@ -90,7 +90,7 @@ class Agent implements AgentHandle {
   readonly dataplane: SimDataPlane;
   readonly bootId = crypto.randomUUID();
   private session: ControlSession | null = null;
-  private announced = new Map<string, string>(); // key → JSON of the route as last sent
+  private announced = new Map<string, Route>(); // key → the route as last sent
   private subscribed = new Set<string>();
   private synced = false; // initial announcements of this session done
   private syncTimer: NodeJS.Timeout | null = null;
@@ -268,20 +268,14 @@ class Agent implements AgentHandle {
     const want = this.state.ownRoutes();
     const add: Route[] = [];
     const del: { vrf: string; prefix: string }[] = [];
-    const next = new Map<string, string>();
     for (const [k, r] of want) {
-      const text = JSON.stringify(r);
-      next.set(k, text);
-      if (this.announced.get(k) !== text) add.push(r);
+      const prev = this.announced.get(k);
+      if (!prev || (prev !== r && !sameOwnRoute(prev, r))) add.push(r);
     }
-    for (const [k, text] of this.announced)
-      if (!next.has(k)) {
-        const r = JSON.parse(text) as Route;
-        del.push({ vrf: r.vrf, prefix: r.prefix });
-      }
+    for (const [k, r] of this.announced) if (!want.has(k)) del.push({ vrf: r.vrf, prefix: r.prefix });
     // Withdrawals first in the same message: the control node applies adds after deletes.
     if (add.length || del.length) s.send({ msg: "routes", routes: { add, delete: del } });
-    this.announced = next;
+    this.announced = new Map(want);
 
     const vrfs = this.state.wantedVrfs();
     const sub = [...vrfs].filter((v) => !this.subscribed.has(v));

@@ -75,9 +75,13 @@ export class VrfFib {
 
   /** Add or replace the route of one slot; returns false when the prefix does not parse. */
   set(slot: RouteSlot, route: Route, stale = false): boolean {
-    const c = canonicalPrefix(route.prefix);
+    // A prefix already here under the same (canonical) text — every refresh after a reconnect —
+    // needs no parsing: the entry knows its CIDR.
+    let entry = this.byKey.get(route.prefix);
+    const known = entry && (entry.control ?? entry.local);
+    const c = known ? { key: known.prefix, cidr: known.cidr } : canonicalPrefix(route.prefix);
     if (!c) return false;
-    let entry = this.byKey.get(c.key);
+    entry ??= this.byKey.get(c.key);
     if (!entry) {
       entry = {};
       this.byKey.set(c.key, entry);

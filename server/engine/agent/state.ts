@@ -105,6 +105,7 @@ export class AgentState {
   private stale: StaleConfig | null = null;
   /** Bumped whenever ports or VRFs change: what the agent announces and subscribes to derives from them alone. */
   version = 0;
+  private ownCache: { version: number; routes: Map<string, Route> } | null = null;
   private readonly listeners: ((c: StateChange) => void)[] = [];
 
   constructor(readonly self: AgentIdentity) {}
@@ -259,6 +260,8 @@ export class AgentState {
 
   /** The routes this agent announces: one per port address (and per floating IP, in the FIP's VRF). */
   ownRoutes(): Map<string, Route> {
+    // derived from ports, their labels and VRFs alone: the same until one of them changes (version)
+    if (this.ownCache?.version === this.version) return this.ownCache.routes;
     const out = new Map<string, Route>();
     const encaps = this.self.encapsulations;
     for (const p of this.ports.values()) {
@@ -280,6 +283,7 @@ export class AgentState {
       // every direction: the answers of egress-only flows come back to the floating IP too
       for (const f of p.floating_ips) add(f.vrf, f.address, `floating IP of ${p.fq_name || p.uuid} (${f.fixed_address || p.addresses[0] || "?"})`);
     }
+    this.ownCache = { version: this.version, routes: out };
     return out;
   }
 
