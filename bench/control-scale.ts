@@ -246,10 +246,6 @@ async function main() {
   await profileStop("resync");
 
   const workerRss = (await Promise.all(workers.map((w) => w.status()))).reduce((n, s) => n + s.rss, 0);
-  for (const w of workers) w.proc.send({ cmd: "stop" });
-  await fresh.stop();
-  await engine.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
 
   const gib = (b: number) => b / 2 ** 30;
   const figures = {
@@ -280,6 +276,30 @@ async function main() {
   ]);
   const file = writeResult("control-scale", { goal: { resyncSeconds: 10, controlRssGiB: 2 }, figures });
   console.log(`results: ${path.relative(process.cwd(), file)}`);
+
+  // Tear down after the results are out; a step that never finishes is named, not silently waited on
+  // (node exits 0 when only a never-settling promise is left).
+  const step = async (what: string, f: () => Promise<unknown>) => {
+    const keepAlive = setInterval(() => {}, 1000);
+    const t = performance.now();
+    const timer = setTimeout(() => {
+      // the figures are written already: say what hung and leave
+      console.error(`teardown: ${what} has not finished after 30 s; exiting`);
+      process.exit(0);
+    }, 30_000);
+    try {
+      await f();
+    } finally {
+      clearTimeout(timer);
+      clearInterval(keepAlive);
+    }
+    const ms = performance.now() - t;
+    if (ms > 5000) console.error(`teardown: ${what} took ${(ms / 1000).toFixed(1)} s`);
+  };
+  await step("agent workers", () => Promise.all(workers.map((w) => new Promise((r) => (w.proc.once("exit", r), w.proc.send({ cmd: "stop" }))))));
+  await step("restarted control node", () => fresh.stop());
+  await step("engine", () => engine.stop());
+  fs.rmSync(dir, { recursive: true, force: true });
 }
 
 main().catch((e) => {

@@ -24,7 +24,6 @@ import {
   encodeRoute,
   encodeRoutesMessage,
   grpc,
-  widenReceiveWindows,
 } from "../protocol";
 import { WeftError } from "../model/errors";
 import { contains, parseAddress, parseCidr } from "../model/net";
@@ -169,11 +168,9 @@ export class ControlNode {
     server.addService(controlNodeService().service, {
       Session: (stream: ControlStream) => this.onStream(stream),
     });
-    widenReceiveWindows(server, "before-bind");
     this.listenPort = await new Promise<number>((resolve, reject) =>
       server.bindAsync(`${this.opts.host}:${this.opts.port}`, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
     );
-    widenReceiveWindows(server, "after-bind");
     this.server = server;
     this.eorTimer = setTimeout(() => this.releaseEndOfRib(null), this.holdTime * 1000);
     const tick = Math.max(1000, (this.holdTime * 1000) / 3);

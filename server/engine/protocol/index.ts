@@ -1,7 +1,6 @@
 // The control ↔ agent protocol, shared by both ends: loads agent.proto at run time
 // (proto-loader, no codegen) and declares the message shapes as TypeScript types.
 // Field names stay snake_case as in the .proto (keepCase), oneofs arrive with a `msg` discriminator.
-import type { Http2Session } from "node:http2";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
@@ -304,39 +303,6 @@ export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   // HTTP/2's default 64 KiB window every window's worth waits for both event loops (agent side).
   "grpc-node.flow_control_window": 16 * 1024 * 1024,
 };
-
-/** Receive window of the control node's HTTP/2 sessions (stream and connection), see widenReceiveWindows. */
-export const SERVER_RECEIVE_WINDOW = 16 * 1024 * 1024;
-
-/**
- * grpc-js offers no server option for HTTP/2 flow control (the client has
- * grpc-node.flow_control_window): with the 64 KiB default, the agents that share one connection
- * (all agents of a process) can only send a window's worth before the control node's busy event
- * loop reads it and answers with WINDOW_UPDATE — during a resync their announcements queue up
- * behind that round trip. Call between `new grpc.Server()` and bindAsync (stream window, in the
- * SETTINGS the server sends) and again after it (connection window, per session). Best effort:
- * does nothing if grpc-js's internals change.
- */
-export function widenReceiveWindows(server: grpc.Server, phase: "before-bind" | "after-bind", bytes = SERVER_RECEIVE_WINDOW) {
-  const internals = server as unknown as { commonServerOptions?: { settings?: Record<string, unknown> }; http2Servers?: Map<{ on(e: "session", f: (s: Http2Session) => void): void }, unknown> };
-  if (phase === "before-bind") {
-    if (internals.commonServerOptions) internals.commonServerOptions.settings = { ...internals.commonServerOptions.settings, initialWindowSize: bytes };
-    return;
-  }
-  for (const h2 of internals.http2Servers?.keys() ?? []) {
-    h2.on("session", (session) => {
-      const widen = () => {
-        try {
-          session.setLocalWindowSize(bytes);
-        } catch {
-          // a session that closed at once: nothing to widen
-        }
-      };
-      if (session.connecting === false) widen();
-      else session.once("connect", widen);
-    });
-  }
-}
 
 export { grpc };
 export { encodePortsMessage, encodeRoute, encodeRoutesMessage, encodeRouteUpdate, RouteDecoder } from "./codec.ts";
