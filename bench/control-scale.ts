@@ -6,6 +6,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { Session } from "node:inspector/promises";
 import { performance } from "node:perf_hooks";
 import { Engine } from "../server/engine/engine";
 import { ControlNode } from "../server/engine/control/control-node";
@@ -22,6 +23,8 @@ const PORTS = arg("ports", 100_000);
 const VNS = arg("vns", 100);
 const WORKERS = arg("workers", 4);
 const CHANGES = arg("changes", 30);
+/** WEFT_BENCH_PROFILE=<dir>: CPU profiles of the control node (initial sync, resync) and of the agent workers. */
+const PROFILE_DIR = process.env.WEFT_BENCH_PROFILE ? path.resolve(process.env.WEFT_BENCH_PROFILE) : null;
 const ACTOR: Actor = { userId: null, email: "bench@weft", role: "admin", source: "api" };
 const P = ["default-domain", "scale"];
 
@@ -40,6 +43,8 @@ interface WorkerStatus {
   stale: number;
   agents: number;
   rss: number;
+  /** CPU time the worker process used so far (user + system) */
+  cpuSeconds: number;
 }
 
 class Worker {
@@ -66,6 +71,30 @@ class Worker {
       this.proc.send({ cmd: "watch", id, vrf, prefix, t0 });
     });
   }
+}
+
+/** CPU seconds (user + system) of this process (the control node) and of the agent workers: wall times depend on
+ *  what else runs on the machine, CPU time much less. */
+const cpuOf = async (workers: Worker[]) => {
+  const c = process.cpuUsage();
+  const w = await Promise.all(workers.map((x) => x.status()));
+  return { control: (c.user + c.system) / 1e6, agents: w.reduce((n, s) => n + s.cpuSeconds, 0) };
+};
+
+let inspector: Session | null = null;
+async function profileStart() {
+  if (!PROFILE_DIR) return;
+  fs.mkdirSync(PROFILE_DIR, { recursive: true });
+  inspector ??= new Session();
+  inspector.connect();
+  await inspector.post("Profiler.enable");
+  await inspector.post("Profiler.start");
+}
+async function profileStop(name: string) {
+  if (!inspector) return;
+  const { profile } = await inspector.post("Profiler.stop");
+  fs.writeFileSync(path.join(PROFILE_DIR!, `control-${name}.cpuprofile`), JSON.stringify(profile));
+  inspector.disconnect();
 }
 
 async function main() {
@@ -117,6 +146,8 @@ async function main() {
   // ---- initial sync
   console.log(`starting ${AGENTS} agents in ${WORKERS} worker processes…`);
   const controlAddress = `127.0.0.1:${engine.control.listenPort}`;
+  await profileStart();
+  const cpu0 = await cpuOf([]);
   const t0 = performance.now();
   const workers: Worker[] = [];
   const per = Math.ceil(AGENTS / WORKERS);
@@ -124,7 +155,7 @@ async function main() {
     Array.from({ length: WORKERS }, (_, w) => {
       const first = w * per;
       const count = Math.max(0, Math.min(per, AGENTS - first));
-      const proc = fork(path.resolve("bench/workers/agents.ts"), [controlAddress, String(first), String(count)], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+      const proc = fork(path.resolve("bench/workers/agents.ts"), [controlAddress, String(first), String(count)], { execArgv: ["--import", "tsx", ...(PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : [])], stdio: ["ignore", "inherit", "inherit", "ipc"] });
       const wk = new Worker(proc);
       workers.push(wk);
       return new Promise<void>((r) => proc.once("message", () => r()));
@@ -155,6 +186,9 @@ async function main() {
   };
   await until("initial sync", synced, 600_000);
   const initialS = (performance.now() - t0) / 1000;
+  const cpuInitial = await cpuOf(workers); // workers started inside the phase: all their CPU counts
+  cpuInitial.control -= cpu0.control;
+  await profileStop("initial");
   const rssControl = process.memoryUsage().rss;
 
   // ---- route change latency
@@ -182,24 +216,36 @@ async function main() {
 
   // ---- control-node restart
   const port = engine.control.listenPort;
+  const tStop = performance.now();
   await engine.control.stop();
+  console.log(`  control node stopped in ${((performance.now() - tStop) / 1000).toFixed(1)} s; restarting it 0.5 s later`);
   await new Promise((r) => setTimeout(r, 500));
+  await profileStart();
+  const cpu1 = await cpuOf(workers);
   const t1 = performance.now();
   const fresh = new ControlNode(engine.compiler, { name: "restarted", host: "127.0.0.1", port, holdTimeSeconds: 30 });
   await fresh.start();
   control = fresh;
+  let allUpS = 0;
+  let allAnnouncedS = 0;
   await until(
     "resync",
-    async () => [...fresh.agents.values()].filter((a) => a.lastResync).length >= AGENTS && fresh.rib.pathCount >= PORTS + CHANGES && (await synced()),
+    async () => {
+      const sessions = [...fresh.agents.values()];
+      if (!allUpS && sessions.filter((a) => a.state === "Up").length >= AGENTS) allUpS = (performance.now() - t1) / 1000;
+      const resynced = sessions.filter((a) => a.lastResync).length >= AGENTS && fresh.rib.pathCount >= PORTS + CHANGES;
+      if (resynced && !allAnnouncedS) allAnnouncedS = (performance.now() - t1) / 1000;
+      return resynced && (await synced());
+    },
     600_000,
   );
+  console.log(`  resync: all sessions up after ${allUpS.toFixed(1)} s, every agent re-announced (end-of-RIB) after ${allAnnouncedS.toFixed(1)} s`);
   const resyncS = (performance.now() - t1) / 1000;
+  const cpu2 = await cpuOf(workers);
+  const cpuResync = { control: cpu2.control - cpu1.control, agents: cpu2.agents - cpu1.agents };
+  await profileStop("resync");
 
   const workerRss = (await Promise.all(workers.map((w) => w.status()))).reduce((n, s) => n + s.rss, 0);
-  for (const w of workers) w.proc.send({ cmd: "stop" });
-  await fresh.stop();
-  await engine.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
 
   const gib = (b: number) => b / 2 ** 30;
   const figures = {
@@ -213,12 +259,15 @@ async function main() {
     controlRssBeforeAgentsGiB: gib(rssBeforeAgents),
     agentWorkersRssGiB: gib(workerRss),
     routesInAgentFibs: expectedRoutes,
+    cpuSeconds: { initialSync: cpuInitial, resync: cpuResync },
     routeChangeMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), samples: latencies.length, missed },
   };
   printTable(`control-scale: ${AGENTS} agents, ${PORTS} ports, ${VNS} VNs (agents in ${WORKERS} worker processes)`, [
     { metric: "seed (config + compiler)", value: seedS, unit: "s" },
     { metric: "initial sync (agents start → all FIBs full)", value: initialS, unit: "s" },
     { metric: "resync after control-node restart", value: resyncS, unit: "s", goal: "< 10 s", ok: resyncS < 10 },
+    { metric: "  CPU used by the control node / the agent workers (initial sync)", value: `${cpuInitial.control.toFixed(1)} / ${cpuInitial.agents.toFixed(1)}`, unit: "s" },
+    { metric: "  CPU used by the control node / the agent workers (resync)", value: `${cpuResync.control.toFixed(1)} / ${cpuResync.agents.toFixed(1)}`, unit: "s" },
     { metric: "control-node RSS (config + compiler + RIBs + sessions)", value: gib(rssControl), unit: "GiB", goal: "< 2 GiB", ok: rssControl < 2 * 2 ** 30 },
     { metric: "route entries in agent FIBs", value: expectedRoutes },
     { metric: "port added → in every subscribed FIB, p50", value: figures.routeChangeMs.p50, unit: "ms" },
@@ -227,6 +276,30 @@ async function main() {
   ]);
   const file = writeResult("control-scale", { goal: { resyncSeconds: 10, controlRssGiB: 2 }, figures });
   console.log(`results: ${path.relative(process.cwd(), file)}`);
+
+  // Tear down after the results are out; a step that never finishes is named, not silently waited on
+  // (node exits 0 when only a never-settling promise is left).
+  const step = async (what: string, f: () => Promise<unknown>) => {
+    const keepAlive = setInterval(() => {}, 1000);
+    const t = performance.now();
+    const timer = setTimeout(() => {
+      // the figures are written already: say what hung and leave
+      console.error(`teardown: ${what} has not finished after 30 s; exiting`);
+      process.exit(0);
+    }, 30_000);
+    try {
+      await f();
+    } finally {
+      clearTimeout(timer);
+      clearInterval(keepAlive);
+    }
+    const ms = performance.now() - t;
+    if (ms > 5000) console.error(`teardown: ${what} took ${(ms / 1000).toFixed(1)} s`);
+  };
+  await step("agent workers", () => Promise.all(workers.map((w) => new Promise((r) => (w.proc.once("exit", r), w.proc.send({ cmd: "stop" }))))));
+  await step("restarted control node", () => fresh.stop());
+  await step("engine", () => engine.stop());
+  fs.rmSync(dir, { recursive: true, force: true });
 }
 
 main().catch((e) => {

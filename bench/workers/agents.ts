@@ -1,5 +1,5 @@
 // A worker process hosting many simulated agents (the benchmark's compute nodes), driven over IPC:
-//   {cmd: "status"}                       → {connected, resynced, routes, ports}
+//   {cmd: "status"}                       → {connected, routes, ports, stale, agents, rss, cpuSeconds}
 //   {cmd: "watch", vrf, prefix, t0, id}   → {id, latencies: ms until the prefix is in each subscribed agent's FIB}
 //   {cmd: "stop"}
 import { type AgentHandle, startAgent } from "../../server/engine/agent/main";
@@ -42,7 +42,8 @@ process.on("message", async (m: { cmd: string; vrf?: string; prefix?: string; t0
       ports += s.ports;
       stale += s.staleRoutes;
     }
-    process.send!({ status: { connected, routes, ports, stale, agents: agents.length, rss: process.memoryUsage().rss } });
+    const cpu = process.cpuUsage();
+    process.send!({ status: { connected, routes, ports, stale, agents: agents.length, rss: process.memoryUsage().rss, cpuSeconds: (cpu.user + cpu.system) / 1e6 } });
   } else if (m.cmd === "watch") {
     const watchers = agents.filter((a) => a.status().subscribed.includes(m.vrf!));
     const latencies: number[] = [];

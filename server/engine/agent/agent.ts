@@ -11,7 +11,7 @@ import { FlowExporter, type FlowExportStats } from "./flow-export.ts";
 import type { FlowEntry } from "./flow-table.ts";
 import { type Tuple, protocolNumber } from "./packet.ts";
 import { ControlSession, type SessionState } from "./session.ts";
-import { AgentState, ENCAPSULATIONS } from "./state.ts";
+import { AgentState, ENCAPSULATIONS, sameOwnRoute } from "./state.ts";
 
 export const AGENT_VERSION = "weft-agent 0.1.0";
 export const DEFAULT_DATA_PORT = 6635;
@@ -90,12 +90,14 @@ class Agent implements AgentHandle {
   readonly dataplane: SimDataPlane;
   readonly bootId = crypto.randomUUID();
   private session: ControlSession | null = null;
-  private announced = new Map<string, string>(); // key → JSON of the route as last sent
+  private announced = new Map<string, Route>(); // key → the route as last sent
   private subscribed = new Set<string>();
   private synced = false; // initial announcements of this session done
   private syncTimer: NodeJS.Timeout | null = null;
   private statsTimer: NodeJS.Timeout | null = null;
   private reconcileQueued = false;
+  /** state.version the last reconcile saw: later messages that changed no port or VRF need none */
+  private reconciledVersion = -1;
   private readonly log: (line: string) => void;
   readonly exporter: FlowExporter | null = null;
 
@@ -254,7 +256,7 @@ class Agent implements AgentHandle {
     this.reconcileQueued = true;
     queueMicrotask(() => {
       this.reconcileQueued = false;
-      if (this.synced) this.reconcile();
+      if (this.synced && this.state.version !== this.reconciledVersion) this.reconcile();
     });
   }
 
@@ -262,23 +264,18 @@ class Agent implements AgentHandle {
   private reconcile(): { announced: number; subscribed: number } {
     const s = this.session;
     if (!s || s.state !== "established") return { announced: 0, subscribed: 0 };
+    this.reconciledVersion = this.state.version;
     const want = this.state.ownRoutes();
     const add: Route[] = [];
     const del: { vrf: string; prefix: string }[] = [];
-    const next = new Map<string, string>();
     for (const [k, r] of want) {
-      const text = JSON.stringify(r);
-      next.set(k, text);
-      if (this.announced.get(k) !== text) add.push(r);
+      const prev = this.announced.get(k);
+      if (!prev || (prev !== r && !sameOwnRoute(prev, r))) add.push(r);
     }
-    for (const [k, text] of this.announced)
-      if (!next.has(k)) {
-        const r = JSON.parse(text) as Route;
-        del.push({ vrf: r.vrf, prefix: r.prefix });
-      }
+    for (const [k, r] of this.announced) if (!want.has(k)) del.push({ vrf: r.vrf, prefix: r.prefix });
     // Withdrawals first in the same message: the control node applies adds after deletes.
     if (add.length || del.length) s.send({ msg: "routes", routes: { add, delete: del } });
-    this.announced = next;
+    this.announced = new Map(want);
 
     const vrfs = this.state.wantedVrfs();
     const sub = [...vrfs].filter((v) => !this.subscribed.has(v));
@@ -304,8 +301,7 @@ class Agent implements AgentHandle {
   // ------------------------------------------------------------------ handle
 
   status(): AgentStatus {
-    let staleRoutes = 0;
-    for (const v of this.state.fib.names()) for (const [, e] of this.state.fib.vrf(v)!.entries()) if (e.control?.stale) staleRoutes++;
+    const staleRoutes = this.state.fib.staleCount;
     return {
       name: this.name,
       address: this.address,

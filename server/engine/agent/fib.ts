@@ -43,6 +43,7 @@ function v6Text(v: bigint): string {
 }
 
 export function sortNextHops(nhs: NextHop[]): NextHop[] {
+  if (nhs.length <= 1) return nhs; // nothing to order (and decoded messages are not mutated afterwards)
   return [...nhs].sort((a, b) =>
     a.address < b.address ? -1 : a.address > b.address ? 1 : a.data_port - b.data_port || a.label - b.label || a.vni - b.vni,
   );
@@ -58,6 +59,8 @@ export class VrfFib {
   private readonly v6 = new Map<number, Map<bigint, FibEntry>>();
   private v6Lens: number[] = [];
   private readonly byKey = new Map<string, FibEntry>();
+  /** control routes marked stale (kept in step by set/delete/markStale/sweepStale) */
+  private stale = 0;
 
   constructor(readonly name: string) {}
 
@@ -65,16 +68,26 @@ export class VrfFib {
     return this.byKey.size;
   }
 
+  /** Control routes kept from a previous session and not refreshed yet. */
+  get staleCount(): number {
+    return this.stale;
+  }
+
   /** Add or replace the route of one slot; returns false when the prefix does not parse. */
   set(slot: RouteSlot, route: Route, stale = false): boolean {
-    const c = canonicalPrefix(route.prefix);
+    // A prefix already here under the same (canonical) text — every refresh after a reconnect —
+    // needs no parsing: the entry knows its CIDR.
+    let entry = this.byKey.get(route.prefix);
+    const known = entry && (entry.control ?? entry.local);
+    const c = known ? { key: known.prefix, cidr: known.cidr } : canonicalPrefix(route.prefix);
     if (!c) return false;
-    let entry = this.byKey.get(c.key);
+    entry ??= this.byKey.get(c.key);
     if (!entry) {
       entry = {};
       this.byKey.set(c.key, entry);
       this.index(c.cidr, entry);
     }
+    if (slot === "control") this.stale += (stale ? 1 : 0) - (entry.control?.stale ? 1 : 0);
     entry[slot] = {
       vrf: this.name,
       prefix: c.key,
@@ -94,6 +107,7 @@ export class VrfFib {
     if (!c) return false;
     const entry = this.byKey.get(c.key);
     if (!entry?.[slot]) return false;
+    if (slot === "control" && entry.control?.stale) this.stale--;
     delete entry[slot];
     if (!entry.local && !entry.control) {
       this.byKey.delete(c.key);
@@ -143,12 +157,14 @@ export class VrfFib {
         e.control.stale = true;
         n++;
       }
+    this.stale += n;
     return n;
   }
 
   /** Delete control routes still stale after the control node's end-of-RIB; returns their prefixes. */
   sweepStale(): string[] {
     const gone: string[] = [];
+    if (this.stale === 0) return gone;
     for (const [key, e] of this.byKey) if (e.control?.stale) gone.push(key);
     for (const key of gone) this.delete("control", key);
     return gone;
@@ -221,6 +237,12 @@ export class Fib {
   get routeCount(): number {
     let n = 0;
     for (const t of this.vrfs.values()) n += t.size;
+    return n;
+  }
+
+  get staleCount(): number {
+    let n = 0;
+    for (const t of this.vrfs.values()) n += t.staleCount;
     return n;
   }
 

@@ -1,7 +1,9 @@
 // The agent's side of the control session: one gRPC bidi stream to the control node, hello →
 // hello_ack, keepalives every hold/3, the hold timer (any message from the control node restarts
-// it), and reconnection with exponential back-off (0.5 s doubling to 5 s) whenever the stream
-// fails, ends or goes silent. What to (re)send after a (re)connect is the agent's business: the
+// it), and reconnection with jittered exponential back-off (0.5 s doubling to 5 s, each wait drawn
+// from its upper half so a thousand agents of a restarted control node do not come back in
+// lock-step) whenever the stream fails, ends or goes silent. gRPC's own reconnect back-off (1 s
+// growing to 120 s by default) is kept below ours, so it never decides when we come back. What to (re)send after a (re)connect is the agent's business: the
 // session only reports up/down and hands over messages.
 import {
   type AgentMessage,
@@ -95,7 +97,11 @@ export class ControlSession {
   private connect() {
     this.state = "connecting";
     const Ctor = controlNodeService();
-    const client = new Ctor(this.opts.control, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+    const client = new Ctor(this.opts.control, grpc.credentials.createInsecure(), {
+      ...CHANNEL_OPTIONS,
+      "grpc.initial_reconnect_backoff_ms": Math.min(100, this.initialBackoff),
+      "grpc.max_reconnect_backoff_ms": this.maxBackoff,
+    });
     const stream = client.Session();
     this.client = client;
     this.stream = stream;
@@ -151,7 +157,7 @@ export class ControlSession {
     this.teardown();
     this.state = "idle";
     if (was === "established") this.opts.onDown(reason);
-    const delay = this.backoffMs;
+    const delay = Math.round(this.backoffMs * (0.5 + Math.random() * 0.5));
     this.backoffMs = Math.min(this.maxBackoff, this.backoffMs * 2);
     // One line per new reason (plus one a minute): a control node that is down for an hour must not flood the log.
     const now = Date.now();

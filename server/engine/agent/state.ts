@@ -64,6 +64,18 @@ export class LabelAllocator {
   }
 }
 
+const sameList = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** Equality of two routes as ownRoutes() builds them (one next hop; the cheap stand-in for comparing their JSON). */
+export function sameOwnRoute(a: Route, b: Route): boolean {
+  if (a.vrf !== b.vrf || a.prefix !== b.prefix || a.source !== b.source || a.port_uuid !== b.port_uuid || !sameList(a.why, b.why)) return false;
+  if (a.next_hops.length !== b.next_hops.length) return false;
+  return a.next_hops.every((x, i) => {
+    const y = b.next_hops[i];
+    return x.address === y.address && x.label === y.label && x.vni === y.vni && x.node === y.node && x.data_port === y.data_port && sameList(x.encapsulations, y.encapsulations);
+  });
+}
+
 function routeKey(vrf: string, prefix: string): string {
   return `${vrf}\u0000${prefix}`;
 }
@@ -91,6 +103,9 @@ export class AgentState {
   /** Local routes currently installed in the FIB (key vrf+prefix). */
   private installedLocal = new Map<string, Route>();
   private stale: StaleConfig | null = null;
+  /** Bumped whenever ports or VRFs change: what the agent announces and subscribes to derives from them alone. */
+  version = 0;
+  private ownCache: { version: number; routes: Map<string, Route> } | null = null;
   private readonly listeners: ((c: StateChange) => void)[] = [];
 
   constructor(readonly self: AgentIdentity) {}
@@ -150,6 +165,7 @@ export class AgentState {
   }
 
   applyVrfs(add: Vrf[], del: string[]) {
+    this.version++;
     for (const v of add) {
       this.vrfs.set(v.name, v);
       this.stale?.vrfs.delete(v.name);
@@ -174,6 +190,7 @@ export class AgentState {
   }
 
   applyPorts(add: Port[], del: string[]) {
+    this.version++;
     const touched: string[] = [];
     for (const p of add) {
       this.ports.set(p.uuid, { ...p, addresses: p.addresses ?? [], acls: p.acls ?? [], floating_ips: p.floating_ips ?? [] });
@@ -249,6 +266,8 @@ export class AgentState {
 
   /** The routes this agent announces: one per port address (and per floating IP, in the FIP's VRF). */
   ownRoutes(): Map<string, Route> {
+    // derived from ports, their labels and VRFs alone: the same until one of them changes (version)
+    if (this.ownCache?.version === this.version) return this.ownCache.routes;
     const out = new Map<string, Route>();
     const encaps = this.self.encapsulations;
     for (const p of this.ports.values()) {
@@ -278,6 +297,7 @@ export class AgentState {
       // every direction: the answers of egress-only flows come back to the floating IP too
       for (const f of p.floating_ips) add(f.vrf, f.address, `floating IP of ${p.fq_name || p.uuid} (${f.fixed_address || p.addresses[0] || "?"})`);
     }
+    this.ownCache = { version: this.version, routes: out };
     return out;
   }
 
@@ -301,7 +321,7 @@ export class AgentState {
       }
     for (const [k, r] of want) {
       const had = this.installedLocal.get(k);
-      if (had && JSON.stringify(had) === JSON.stringify(r)) continue;
+      if (had && sameOwnRoute(had, r)) continue;
       this.fib.ensure(r.vrf).set("local", r);
       vrfs.add(r.vrf);
     }

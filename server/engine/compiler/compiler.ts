@@ -41,6 +41,8 @@ export class Compiler {
   private sgsOf = new Map<string, string[]>();
   private scheduled = false;
   private byName = new Map<string, RoutingInstance>();
+  /** compute node name → its ports (portsOnHost without a scan of every port) */
+  private byHost = new Map<string, Map<string, CompiledPort>>();
   private pendingSeq = 0;
   private listeners = new Set<Listener>();
   private unsubscribe: (() => void) | null = null;
@@ -172,10 +174,12 @@ export class Compiler {
         if (!next) {
           if (prev) {
             this.state.ports.delete(uuid);
+            this.indexHost(prev, null);
             delta.ports.removed.push(prev);
           }
         } else if (!prev || !same(prev, next)) {
           this.state.ports.set(uuid, next);
+          this.indexHost(prev ?? null, next);
           delta.ports.changed.push(next);
         }
       }
@@ -236,7 +240,21 @@ export class Compiler {
   }
 
   portsOnHost(host: string): CompiledPort[] {
-    return [...this.state.ports.values()].filter((p) => p.host === host);
+    return [...(this.byHost.get(host)?.values() ?? [])];
+  }
+
+  /** Keeps the host → ports index in step with state.ports (every agent's hello asks for its ports). */
+  private indexHost(prev: CompiledPort | null, next: CompiledPort | null) {
+    if (prev?.host) {
+      const m = this.byHost.get(prev.host);
+      m?.delete(prev.uuid);
+      if (m?.size === 0) this.byHost.delete(prev.host);
+    }
+    if (next?.host) {
+      let m = this.byHost.get(next.host);
+      if (!m) this.byHost.set(next.host, (m = new Map()));
+      m.set(next.uuid, next);
+    }
   }
 
   /** Canonical JSON of the whole state (sorted), for comparing incremental and rebuilt output. */

@@ -1,7 +1,7 @@
 // One node agent as the control node sees it: its stream, what it has been sent (VRFs, ACLs,
-// ports), what it subscribed to, its health. Messages to an agent are coalesced per tick so a
-// burst of route changes leaves as a few large messages.
-import type { Acl, ControlMessage, ControlStream, Outgoing, Port, Route, RouteKey, Stats, Vrf } from "../protocol";
+// ports), what it subscribed to, its health. Route updates do not queue here: the control node
+// encodes them once per routing instance and writes the same bytes to every subscriber.
+import type { Acl, ControlMessage, ControlStream, Encoded, Outgoing, Port, Stats, Vrf } from "../protocol";
 
 export type AgentState = "Up" | "Down";
 
@@ -28,17 +28,14 @@ export class AgentSession {
   readonly sentPorts = new Map<string, string>();
   withdrawTimer: NodeJS.Timeout | null = null;
 
-  private outRoutes = new Map<string, Route | RouteKey>();
-  private outRouteDeletes = new Set<string>();
-  private flushScheduled = false;
-
   constructor(readonly name: string) {}
 
   get source(): string {
     return `agent:${this.name}`;
   }
 
-  send(msg: Outgoing<ControlMessage>) {
+  /** A message object, or one already encoded (route updates shared by every subscriber of a VRF). */
+  send(msg: Outgoing<ControlMessage> | Encoded) {
     if (!this.stream || this.state !== "Up") return;
     this.stream.write(msg);
   }
@@ -61,44 +58,10 @@ export class AgentSession {
     if (add.length || del.length) this.send({ msg: "ports", ports: { add, delete: del } });
   }
 
-  /** Queues a route add/replace (route) or delete (key only) for the next flush. */
-  queueRoute(vrf: string, prefix: string, route: Route | null) {
-    const k = `${vrf}\u0000${prefix}`;
-    if (route) {
-      this.outRoutes.set(k, route);
-      this.outRouteDeletes.delete(k);
-    } else {
-      this.outRoutes.delete(k);
-      this.outRouteDeletes.add(k);
-    }
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flushRoutes());
-    }
-  }
-
-  flushRoutes() {
-    this.flushScheduled = false;
-    if (!this.outRoutes.size && !this.outRouteDeletes.size) return;
-    const add = [...this.outRoutes.values()] as Route[];
-    const del = [...this.outRouteDeletes].map((k) => {
-      const [vrf, prefix] = k.split("\u0000");
-      return { vrf, prefix };
-    });
-    this.outRoutes.clear();
-    this.outRouteDeletes.clear();
-    // keep messages bounded: the agent applies them in order
-    const CHUNK = 5000;
-    for (let i = 0; i < add.length; i += CHUNK) this.send({ msg: "routes", routes: { add: add.slice(i, i + CHUNK), delete: [] } });
-    for (let i = 0; i < del.length; i += CHUNK) this.send({ msg: "routes", routes: { add: [], delete: del.slice(i, i + CHUNK) } });
-  }
-
   resetSent() {
     this.subscriptions.clear();
     this.sentVrfs.clear();
     this.sentAcls.clear();
     this.sentPorts.clear();
-    this.outRoutes.clear();
-    this.outRouteDeletes.clear();
   }
 }

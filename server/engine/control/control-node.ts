@@ -21,6 +21,8 @@ import {
   type TraceResult,
   type Vrf,
   controlNodeService,
+  encodeRoute,
+  encodeRoutesMessage,
   grpc,
 } from "../protocol";
 import { WeftError } from "../model/errors";
@@ -104,6 +106,9 @@ export function toRoute(vrf: string, r: BestRoute, withWhy = false): Route {
   };
 }
 
+/** Routes per route-update message: bounded messages, few enough of them for a 1,000-route VRF to leave as one. */
+const ROUTES_PER_MESSAGE = 5000;
+
 export class ControlNode {
   readonly rib: Rib;
   readonly agents = new Map<string, AgentSession>();
@@ -115,6 +120,28 @@ export class ControlNode {
   private routeListeners = new Set<(changes: RouteChange[]) => void>();
   /** routing instance → agents subscribed to it (route changes fan out through this) */
   private subscribers = new Map<string, Set<AgentSession>>();
+  /** A best route's Route message as agents get it, encoded once (whatever the number of subscribers). */
+  private wire = new WeakMap<BestRoute, Buffer>();
+  /** routing instance → route changes (prefix → route, null = withdrawn) not yet sent to its subscribers */
+  private pendingRoutes = new Map<string, Map<string, BestRoute | null>>();
+  private flushScheduled = false;
+  private stopped = false;
+  /** routing instance → its whole table as encoded messages, for new subscribers (dropped when the table changes) */
+  private dumps = new Map<string, Buffer[]>();
+  /**
+   * Graceful restart, per routing instance: after this control node starts, a subscriber's
+   * end-of-RIB for an instance waits until every compute node hosting ports in it has re-announced
+   * here (sent its own end-of-RIB), or until the restart time (the hold time) has passed. Until
+   * then agents keep their stale routes and see them refreshed one by one, instead of dropping
+   * those not re-announced yet and learning them again a moment later (a gap in forwarding, and
+   * twice the work for a thousand agents). Built on first use: instance → hosts still awaited.
+   */
+  private eorAwaited: Map<string, Set<string>> | null = null;
+  private eorHostVrfs = new Map<string, string[]>();
+  private eorDone = false;
+  private eorTimer: NodeJS.Timeout | null = null;
+  /** instance → subscribers waiting for its end-of-RIB (with the stream they subscribed on) */
+  private eorWaiting = new Map<string, Map<AgentSession, ControlStream>>();
   listenPort = 0;
   readonly holdTime: number;
   /** Flow-record batches from agents go here (the analytics collector; set by engine.ts). */
@@ -145,15 +172,18 @@ export class ControlNode {
       server.bindAsync(`${this.opts.host}:${this.opts.port}`, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
     );
     this.server = server;
+    this.eorTimer = setTimeout(() => this.releaseEndOfRib(null), this.holdTime * 1000);
     const tick = Math.max(1000, (this.holdTime * 1000) / 3);
     this.keepaliveTimer = setInterval(() => this.keepalive(), tick);
     await this.bgp.apply(this.compiler.state.bgp);
   }
 
   async stop() {
+    this.stopped = true;
     this.unsubscribe?.();
     await this.bgp.stop();
     if (this.keepaliveTimer) clearInterval(this.keepaliveTimer);
+    if (this.eorTimer) clearTimeout(this.eorTimer);
     for (const a of this.agents.values()) {
       if (a.withdrawTimer) clearTimeout(a.withdrawTimer);
       a.stream?.end();
@@ -276,17 +306,20 @@ export class ControlNode {
         }
         for (const k of m.routes.delete) this.rib.remove(`${s.source}|${k.vrf}|${k.prefix}`);
         this.rib.commit();
-        s.announced = this.rib.pathsOf(s.source).length;
+        s.announced = this.rib.countOf(s.source);
         return;
       }
       case "subscribe":
         for (const vrf of m.subscribe.vrfs) {
           s.subscriptions.add(vrf);
           this.subscriberSet(vrf).add(s);
-          const table = this.rib.tables.get(vrf);
-          for (const r of table?.values() ?? []) s.queueRoute(vrf, r.prefix, toRoute(vrf, r));
-          s.flushRoutes();
-          s.send({ msg: "end_of_rib", end_of_rib: { vrf } });
+          for (const m of this.dumpOf(vrf)) s.send(m);
+          if (this.endOfRibReady(vrf)) s.send({ msg: "end_of_rib", end_of_rib: { vrf } });
+          else {
+            let waiting = this.eorWaiting.get(vrf);
+            if (!waiting) this.eorWaiting.set(vrf, (waiting = new Map()));
+            waiting.set(s, s.stream!);
+          }
         }
         return;
       case "unsubscribe":
@@ -298,7 +331,8 @@ export class ControlNode {
       case "end_of_rib":
         this.rib.sweepStale(s.source);
         s.lastResync = Date.now();
-        s.announced = this.rib.pathsOf(s.source).length;
+        s.announced = this.rib.countOf(s.source);
+        this.reannounced(s.name);
         return;
       case "keepalive":
         return;
@@ -353,6 +387,70 @@ export class ControlNode {
     }
   }
 
+  // ------------------------------------------------------------ graceful restart (end-of-RIB per instance)
+
+  private awaited(): Map<string, Set<string>> | null {
+    if (this.eorDone) return null;
+    if (!this.eorAwaited) {
+      this.eorAwaited = new Map();
+      const add = (vrf: string, host: string) => {
+        let hosts = this.eorAwaited!.get(vrf);
+        if (!hosts) this.eorAwaited!.set(vrf, (hosts = new Set()));
+        if (hosts.has(host)) return;
+        hosts.add(host);
+        const vrfs = this.eorHostVrfs.get(host) ?? [];
+        vrfs.push(vrf);
+        this.eorHostVrfs.set(host, vrfs);
+      };
+      for (const p of this.compiler.state.ports.values()) {
+        if (!p.host || this.agents.get(p.host)?.lastResync) continue;
+        const ri = this.compiler.instanceOfNetwork(p.networkUuid);
+        if (ri) add(ri.name, p.host);
+        for (const f of p.floatingIps) if (f.vrf) add(f.vrf, p.host);
+      }
+    }
+    return this.eorAwaited;
+  }
+
+  private endOfRibReady(vrf: string): boolean {
+    return !this.awaited()?.get(vrf)?.size;
+  }
+
+  /** A compute node re-announced everything: instances that awaited only it get their end-of-RIB. */
+  private reannounced(host: string) {
+    const awaited = this.awaited();
+    if (!awaited) return;
+    const ready: string[] = [];
+    for (const vrf of this.eorHostVrfs.get(host) ?? []) {
+      const hosts = awaited.get(vrf);
+      if (!hosts?.delete(host) || hosts.size) continue;
+      awaited.delete(vrf);
+      ready.push(vrf);
+    }
+    this.eorHostVrfs.delete(host);
+    // after the route flush this node's announcements scheduled (setImmediate runs in order)
+    if (ready.length) setImmediate(() => this.releaseEndOfRib(ready));
+  }
+
+  /** Sends the awaited end-of-RIBs of some instances (null = all: the restart time is over). */
+  private releaseEndOfRib(vrfs: string[] | null) {
+    if (this.stopped) return;
+    if (vrfs === null) {
+      this.eorDone = true;
+      this.eorAwaited = null;
+      this.eorHostVrfs.clear();
+      this.eorTimer = null;
+    }
+    if (this.pendingRoutes.size) this.flushRoutes();
+    for (const vrf of vrfs ?? [...this.eorWaiting.keys()]) {
+      const waiting = this.eorWaiting.get(vrf);
+      this.eorWaiting.delete(vrf);
+      for (const [s, stream] of waiting ?? []) {
+        if (s.stream === stream && s.subscriptions.has(vrf)) s.send({ msg: "end_of_rib", end_of_rib: { vrf } });
+      }
+    }
+  }
+
   // ------------------------------------------------------------ compiled config → RIB and agents
 
   private onCompiled(d: CompiledDelta) {
@@ -389,11 +487,64 @@ export class ControlNode {
 
   private onRouteChanges(changes: RouteChange[]) {
     for (const c of changes) {
-      const route = c.route ? toRoute(c.vrf, c.route) : null;
-      for (const s of this.subscribers.get(c.vrf) ?? []) if (s.state === "Up") s.queueRoute(c.vrf, c.prefix, route);
+      this.dumps.delete(c.vrf);
+      if (!this.subscribers.get(c.vrf)?.size) continue;
+      let pending = this.pendingRoutes.get(c.vrf);
+      if (!pending) this.pendingRoutes.set(c.vrf, (pending = new Map()));
+      pending.set(c.prefix, c.route);
+    }
+    if (this.pendingRoutes.size && !this.flushScheduled) {
+      // coalesce a burst (many agents announcing, a policy leaking a whole table) into few messages
+      this.flushScheduled = true;
+      setImmediate(() => this.flushRoutes());
     }
     this.bgp.onRouteChanges(changes);
     for (const l of this.routeListeners) l(changes);
+  }
+
+  private encoded(vrf: string, r: BestRoute): Buffer {
+    let b = this.wire.get(r);
+    if (!b) this.wire.set(r, (b = encodeRoute(toRoute(vrf, r))));
+    return b;
+  }
+
+  /** Sends each instance's pending changes to its subscribers: encoded once, the same bytes to all. */
+  private flushRoutes() {
+    this.flushScheduled = false;
+    const pending = this.pendingRoutes;
+    this.pendingRoutes = new Map();
+    if (this.stopped) return;
+    for (const [vrf, changes] of pending) {
+      const subs = [...(this.subscribers.get(vrf) ?? [])].filter((s) => s.state === "Up");
+      if (!subs.length) continue;
+      const add: Buffer[] = [];
+      const del: { vrf: string; prefix: string }[] = [];
+      for (const [prefix, r] of changes) if (r) add.push(this.encoded(vrf, r));
+      else del.push({ vrf, prefix });
+      // withdrawals and adds touch different prefixes (one entry per prefix): their order does not matter
+      for (let i = 0; i < Math.max(add.length, del.length); i += ROUTES_PER_MESSAGE) {
+        const m = encodeRoutesMessage(add.slice(i, i + ROUTES_PER_MESSAGE), del.slice(i, i + ROUTES_PER_MESSAGE));
+        for (const s of subs) s.send(m);
+      }
+    }
+  }
+
+  /** An instance's whole table as messages for a new subscriber, built once per version of the table. */
+  private dumpOf(vrf: string): Buffer[] {
+    let dump = this.dumps.get(vrf);
+    if (dump) return dump;
+    dump = [];
+    let batch: Buffer[] = [];
+    for (const r of this.rib.tables.get(vrf)?.values() ?? []) {
+      batch.push(this.encoded(vrf, r));
+      if (batch.length === ROUTES_PER_MESSAGE) {
+        dump.push(encodeRoutesMessage(batch));
+        batch = [];
+      }
+    }
+    if (batch.length) dump.push(encodeRoutesMessage(batch));
+    this.dumps.set(vrf, dump);
+    return dump;
   }
 
   // ------------------------------------------------------------ test traffic

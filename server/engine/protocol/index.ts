@@ -5,6 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
+import { encodePortsMessage, encodeRouteUpdate, RouteDecoder } from "./codec.ts";
 
 export const PROTOCOL_VERSION = 1;
 export const DEFAULT_HOLD_TIME_SECONDS = 15;
@@ -218,8 +219,14 @@ export type ControlMessage =
 export type Outgoing<T> = T extends { msg: infer K } ? { [P in keyof T]: P extends "msg" ? K : DeepPartial<T[P]> } : never;
 type DeepPartial<T> = T extends (infer U)[] ? DeepPartial<U>[] : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
 
-export type AgentStream = grpc.ClientDuplexStream<Outgoing<AgentMessage>, ControlMessage>;
-export type ControlStream = grpc.ServerDuplexStream<AgentMessage, Outgoing<ControlMessage>>;
+/**
+ * A message already encoded (a whole ControlMessage / AgentMessage, e.g. encodeRoutesMessage):
+ * written to a stream as it is, so one encoding can go to many agents.
+ */
+export type Encoded = Buffer;
+
+export type AgentStream = grpc.ClientDuplexStream<Outgoing<AgentMessage> | Encoded, ControlMessage>;
+export type ControlStream = grpc.ServerDuplexStream<AgentMessage, Outgoing<ControlMessage> | Encoded>;
 
 export const LOADER_OPTIONS: protoLoader.Options = { keepCase: true, longs: String, enums: String, defaults: true, arrays: true, oneofs: true };
 
@@ -236,9 +243,51 @@ interface ControlNodeCtor {
   service: grpc.ServiceDefinition;
 }
 
+type Serialize = (m: unknown) => Buffer;
+type Deserialize = (b: Buffer) => unknown;
+
+/**
+ * proto-loader's (de)serializers with a fast path for the volume messages (codec.ts): pre-encoded
+ * Buffers pass through, route updates are encoded and decoded by hand, port updates encoded by
+ * hand; everything else (hello, ACLs, flow records, traffic…) goes through proto-loader unchanged. The
+ * bytes on the wire are agent.proto's either way.
+ */
+function fastSerialize(general: Serialize, control: boolean): Serialize {
+  return (m) => {
+    if (Buffer.isBuffer(m)) return m;
+    const o = m as { msg?: string; routes?: { add?: Partial<Route>[]; delete?: RouteKey[] }; ports?: { add?: Partial<Port>[]; delete?: string[] } };
+    if (o.msg === "routes" && o.routes) return encodeRouteUpdate(o.routes);
+    // only ControlMessage has `ports` (field 2); AgentMessage's field 2 is subscribe
+    if (control && o.msg === "ports" && o.ports) return encodePortsMessage(o.ports);
+    return general(m);
+  };
+}
+function fastDeserialize(general: Deserialize): Deserialize {
+  // one decoder per process: its string slots only make repeated strings cheaper, they hold no stream state
+  const decoder = new RouteDecoder();
+  return (b) => {
+    const routes = decoder.decodeRoutesMessage(b);
+    return routes ? { msg: "routes", routes } : general(b);
+  };
+}
+
+let service: ControlNodeCtor | null = null;
 export function controlNodeService(): ControlNodeCtor {
+  if (service) return service;
   const pkg = load() as unknown as { weft: { agent: { v1: { ControlNode: ControlNodeCtor } } } };
-  return pkg.weft.agent.v1.ControlNode;
+  const loaded = pkg.weft.agent.v1.ControlNode.service;
+  const def: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+  for (const [name, m] of Object.entries(loaded)) {
+    def[name] = {
+      ...m,
+      requestSerialize: fastSerialize(m.requestSerialize as Serialize, false),
+      requestDeserialize: fastDeserialize(m.requestDeserialize as Deserialize),
+      responseSerialize: fastSerialize(m.responseSerialize as Serialize, true),
+      responseDeserialize: fastDeserialize(m.responseDeserialize as Deserialize),
+    };
+  }
+  service = grpc.makeClientConstructor(def as grpc.ServiceDefinition, "weft.agent.v1.ControlNode") as unknown as ControlNodeCtor;
+  return service;
 }
 
 /** Channel options both ends use: fast keepalive so a dead peer is noticed within the hold time. */
@@ -248,6 +297,12 @@ export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   "grpc.keepalive_permit_without_calls": 1,
   "grpc.max_receive_message_length": 64 * 1024 * 1024,
   "grpc.max_send_message_length": 64 * 1024 * 1024,
+  // channelz keeps a trace of every call and connection event: bookkeeping nobody reads here
+  "grpc.enable_channelz": 0,
+  // A route dump is ~100 KiB per agent and many agents of one process share a connection: with
+  // HTTP/2's default 64 KiB window every window's worth waits for both event loops (agent side).
+  "grpc-node.flow_control_window": 16 * 1024 * 1024,
 };
 
 export { grpc };
+export { encodePortsMessage, encodeRoute, encodeRoutesMessage, encodeRouteUpdate, RouteDecoder } from "./codec.ts";
