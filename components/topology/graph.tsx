@@ -319,7 +319,8 @@ export default function Graph(props: GraphProps) {
     const node = edge ? edge.source : id;
     const top = f.tops.get(node);
     if (!top || pinned.current.has(top) || open.current.has(top)) return false;
-    pinned.current.add(top);
+    // only what was reached last stays drawn in detail besides the groups in view
+    pinned.current = new Set([top]);
     if (edge) {
       const other = f.tops.get(edge.target);
       if (other) pinned.current.add(other);
