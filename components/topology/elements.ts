@@ -224,3 +224,78 @@ export function diffElements(prev: ElementSet, next: ElementSet): ElementDiff {
 }
 
 export const isEmptyDiff = (d: ElementDiff) => !d.addNodes.length && !d.addEdges.length && !d.remove.length && !d.update.length && !d.reparent.length;
+
+/**
+ * Level of detail for large graphs. At overview zoom the 10,000 port-level edges and thousands of
+ * ports of a large model are a few pixels each and illegible; drawing them costs seconds. So a large
+ * graph is drawn in two levels:
+ * - overview: every node except the detail nodes (ports and routing instances inside a group), and the edges between
+ *   top-level groups (projects, or top-level nodes) merged per kind, pair and action, with a count;
+ * - detail, per top-level group that is "open" (the canvas opens the groups in view once the user
+ *   zooms in, and the group of a node that is searched or selected): its ports are drawn, and every
+ *   edge with an end in it is drawn as itself (an end that is a port of a closed group is drawn to
+ *   the nearest drawn group, merged).
+ * Pure: same open set, same elements (ids of merged edges are stable, so diffs stay small).
+ */
+export const isDetailNode = (n: Pick<NodeData, "kind" | "parent" | "group">) => (n.kind === "port" || n.kind === "routing-instance") && !!n.parent && !n.group;
+
+/** the outermost group of each node (itself when it has none) */
+export function topGroups(nodes: Pick<NodeData, "id" | "parent">[]): Map<string, string> {
+  const parentOf = new Map<string, string | undefined>(nodes.map((n) => [n.id, n.parent]));
+  const out = new Map<string, string>();
+  for (const n of nodes) {
+    let top = n.id;
+    for (let p = parentOf.get(n.id), d = 0; p && parentOf.has(p) && d < 8; p = parentOf.get(p), d++) top = p;
+    out.set(n.id, top);
+  }
+  return out;
+}
+
+export function levelOfDetail(els: ElementSet, open: ReadonlySet<string>, tops: Map<string, string> = topGroups(els.nodes)): ElementSet {
+  const byId = new Map(els.nodes.map((n) => [n.id, n]));
+  const drawnNode = (n: NodeData) => !isDetailNode(n) || open.has(tops.get(n.id) ?? n.id);
+  const nodes = els.nodes.filter(drawnNode);
+  const drawnIds = new Set(nodes.map((n) => n.id));
+  /** the node an end is drawn as: itself or its nearest drawn ancestor */
+  const endOf = (id: string): string | undefined => {
+    let cur: string | undefined = id;
+    for (let d = 0; cur && d < 9; d++, cur = byId.get(cur)?.parent) if (drawnIds.has(cur)) return cur;
+    return undefined;
+  };
+  const edges = new Map<string, EdgeData>();
+  const merge = (e: EdgeData, source: string, target: string, tag: string) => {
+    const id = `${tag}~${e.kind}~${source}~${target}${e.action ? `~${e.action}` : ""}`;
+    const cur = edges.get(id);
+    if (cur) {
+      cur.merged = (cur.merged ?? 1) + (e.merged ?? 1);
+      cur.label = `${cur.merged} × ${e.kind}`;
+      return;
+    }
+    const d: EdgeData = { id, source, target, kind: e.kind, merged: e.merged ?? 1, label: `${e.merged ?? 1} × ${e.kind}` };
+    if (e.action) d.action = e.action;
+    if (e.tone) d.tone = e.tone;
+    if (e.attached !== undefined) d.attached = e.attached;
+    if (e.denied) d.denied = e.denied;
+    edges.set(id, d);
+  };
+  for (const e of els.edges) {
+    const ts = tops.get(e.source) ?? e.source;
+    const tt = tops.get(e.target) ?? e.target;
+    if (open.has(ts) || open.has(tt)) {
+      const s = endOf(e.source);
+      const t = endOf(e.target);
+      if (!s || !t) continue;
+      if (s === e.source && t === e.target) edges.set(e.id, e);
+      else if (s !== t) merge(e, s, t, "lod");
+      continue;
+    }
+    // both ends in closed groups: one edge per pair of top-level groups (none inside one group)
+    if (ts === tt) {
+      // top-level nodes that are not groups keep their own edges (nothing to fold)
+      if (byId.get(ts)?.group) continue;
+    }
+    if (ts === e.source && tt === e.target) edges.set(e.id, e);
+    else merge(e, ts, tt, "lod");
+  }
+  return { nodes, edges: [...edges.values()] };
+}

@@ -11,10 +11,16 @@
 // linear grouped / hierarchical layouts), the viewport is fitted from those numbers rather than by
 // measuring every element, the style is lean and class-based, edges are haystack lines, captions
 // are given only to the nodes in view once zoomed in far enough to read them.
+// Level of detail (large flat graphs): the first picture is the whole graph's overview — every
+// group and network at its final place, frames sized for all their members, edges merged per pair
+// of top-level groups (elements.ts levelOfDetail), a few hundred elements; once zoomed in
+// (DETAIL_ZOOM), the top-level groups in view get their ports, routing instances and every edge of
+// theirs, and fold back when zoomed out. Search, focus and selection draw the group of what they
+// reach first (reveal). Nodes not drawn keep their laid-out place in memo (remembered with the rest).
 import cytoscape from "cytoscape";
 import fcose from "cytoscape-fcose";
 import { useEffect, useRef } from "react";
-import { type EdgeData, type ElementSet, type NodeData, diffElements, isEmptyDiff } from "./elements";
+import { type EdgeData, type ElementSet, type NodeData, diffElements, isEmptyDiff, levelOfDetail, topGroups } from "./elements";
 import { type LayoutNode, type Rect, fitViewport, frameBoxes, groupedLayout, hierarchicalLayout } from "./layout";
 import { type Positions, clearPositions, loadPositions, savePositions } from "./positions";
 import { lookClasses, readPalette, stylesheet } from "./style";
@@ -49,10 +55,24 @@ export interface GraphProps {
 let registered = false;
 /** above this, the graph is "large": drawn flat, grouped layout, haystack edges, textures while panning */
 export const LARGE_NODES = 1200;
+/** large graphs: from this zoom on, the top-level groups in view are drawn in detail (ports, port-level edges) */
+export const DETAIL_ZOOM = 0.25;
 
 declare global {
   interface Window {
-    __weftTopology?: { cy: cytoscape.Core; applied: number; lastApplyMs: number; lastBatchMs: number; lastAppliedAt: number; layoutRuns: number; firstFrameAt?: number };
+    __weftTopology?: {
+      cy: cytoscape.Core;
+      applied: number;
+      lastApplyMs: number;
+      lastBatchMs: number;
+      lastAppliedAt: number;
+      layoutRuns: number;
+      firstFrameAt?: number;
+      /** level of detail (large graphs): the whole model's size and the top-level groups drawn in detail */
+      lod?: { on: boolean; nodes: number; edges: number; open: string[] };
+      /** draws the element's group in detail (as search and selection do; an edge: by its id or the start of it); true when it is drawn */
+      reveal?: (id: string) => boolean;
+    };
     /** performance.now() of the first load's steps (model received, decoded, elements built), for the bench */
     __weftTopologyMarks?: Record<string, number>;
   }
@@ -106,7 +126,31 @@ export default function Graph(props: GraphProps) {
   const largeRef = useRef(false);
   const hier = () => latest.current.layout === "hierarchical";
 
-  const isLarge = () => (cyRef.current?.nodes().length ?? 0) > LARGE_NODES;
+  const isLarge = () => largeRef.current || (cyRef.current?.nodes().length ?? 0) > LARGE_NODES;
+  // level of detail (large flat graphs, not the hierarchical tree): what is drawn is
+  // levelOfDetail(model, open); `full` is the whole element set, `hidden` its nodes not drawn now
+  // (their positions stay in memo, and frames are sized around them too)
+  const lodOn = () => largeRef.current && flat && !hier();
+  const open = useRef<Set<string>>(new Set());
+  const pinned = useRef<Set<string>>(new Set());
+  const full = useRef<{ els: ElementSet; tops: Map<string, string>; ids: Set<string> }>({ els: { nodes: [], edges: [] }, tops: new Map(), ids: new Set() });
+  const hidden = useRef<NodeData[]>([]);
+  const fullOf = (els: ElementSet) => {
+    if (full.current.els !== els) full.current = { els, tops: topGroups(els.nodes), ids: new Set([...els.nodes.map((n) => n.id), ...els.edges.map((e) => e.id)]) };
+    return full.current;
+  };
+  /** what to draw of a whole element set */
+  const toDraw = (els: ElementSet): ElementSet => {
+    if (!lodOn()) {
+      hidden.current = [];
+      return els;
+    }
+    const f = fullOf(els);
+    const out = levelOfDetail(els, new Set([...open.current, ...pinned.current]), f.tops);
+    const drawnIds = new Set(out.nodes.map((n) => n.id));
+    hidden.current = els.nodes.filter((n) => !drawnIds.has(n.id));
+    return out;
+  };
   const isGroupNode = (n: cytoscape.NodeSingular) => n.isParent() || n.hasClass("frame");
 
   const remember = () => {
@@ -118,6 +162,11 @@ export default function Graph(props: GraphProps) {
       memo.current.set(n.id(), { x: p.x, y: p.y });
       if (!isGroupNode(n)) out[n.id()] = [Math.round(p.x), Math.round(p.y)];
     });
+    // nodes not drawn at this level of detail: where they were laid out
+    for (const n of hidden.current) {
+      const p = memo.current.get(n.id);
+      if (p) out[n.id] = [Math.round(p.x), Math.round(p.y)];
+    }
     // keep what is remembered for nodes hidden in collapsed groups
     const prev = loadPositions(latest.current.storageKey);
     for (const [id, p] of Object.entries(prev)) if (!cy.$id(id).nonempty() && !(id in out)) out[id] = p;
@@ -133,7 +182,12 @@ export default function Graph(props: GraphProps) {
     const cy = cyRef.current;
     if (!cy || !flat) return null;
     const nodes: LayoutNode[] = cy.nodes().map((n) => layoutNodeOf(n, true));
-    const frames = hier() ? new Map<string, Rect>() : frameBoxes(nodes, (id) => cy.$id(id).position());
+    for (const n of hidden.current) nodes.push({ id: n.id, parent: n.parent, kind: n.kind, collapsed: n.collapsed });
+    const at = (id: string) => {
+      const el = cy.$id(id);
+      return el.nonempty() ? el.position() : memo.current.get(id);
+    };
+    const frames = hier() ? new Map<string, Rect>() : frameBoxes(nodes, at);
     let extent: Rect | null = null;
     const grow = (r: Rect) => {
       extent = extent ? { x1: Math.min(extent.x1, r.x1), y1: Math.min(extent.y1, r.y1), x2: Math.max(extent.x2, r.x2), y2: Math.max(extent.y2, r.y2) } : { ...r };
@@ -174,7 +228,14 @@ export default function Graph(props: GraphProps) {
   const pureLayout = (name: "grouped" | "hierarchical") => {
     const cy = cyRef.current!;
     const nodes = cy.nodes().map((n) => layoutNodeOf(n, flat));
-    return name === "hierarchical" ? hierarchicalLayout(nodes) : groupedLayout(nodes);
+    // nodes not drawn at this level of detail are laid out too (they keep their place in memo)
+    for (const n of hidden.current) nodes.push({ id: n.id, parent: n.parent, kind: n.kind, collapsed: n.collapsed });
+    const pos = name === "hierarchical" ? hierarchicalLayout(nodes) : groupedLayout(nodes);
+    for (const n of hidden.current) {
+      const p = pos.get(n.id);
+      if (p) memo.current.set(n.id, p);
+    }
+    return pos;
   };
 
   const runLayout = (name: LayoutName, opts: { fit?: boolean } = {}) => {
@@ -239,6 +300,36 @@ export default function Graph(props: GraphProps) {
     l.run();
   };
 
+  /** the model's sizes and what is drawn in detail, for the bench and the tests */
+  const publishLod = () => {
+    if (!window.__weftTopology) return;
+    const els = latest.current.elements;
+    window.__weftTopology.lod = { on: lodOn(), nodes: els.nodes.length, edges: els.edges.length, open: [...open.current, ...pinned.current] };
+    box.current?.setAttribute("data-lod", lodOn() ? String(open.current.size + pinned.current.size) : "off");
+  };
+  /** large graphs: draws the group of an element of the model that is not drawn now (search, selection, a link) */
+  const reveal = (id: string): boolean => {
+    const cy = cyRef.current;
+    if (!cy) return false;
+    if (cy.$id(id).nonempty()) return true;
+    if (!lodOn()) return false;
+    const f = fullOf(latest.current.elements);
+    // an edge by its id or (the bench's hook) the start of its id
+    const edge = f.ids.has(id) ? f.els.edges.find((e) => e.id === id) : f.els.edges.find((e) => e.id.startsWith(id));
+    const node = edge ? edge.source : id;
+    const top = f.tops.get(node);
+    if (!top || pinned.current.has(top) || open.current.has(top)) return false;
+    // only what was reached last stays drawn in detail besides the groups in view
+    pinned.current = new Set([top]);
+    if (edge) {
+      const other = f.tops.get(edge.target);
+      if (other) pinned.current.add(other);
+    }
+    applyRef.current(latest.current.elements);
+    publishLod();
+    return cy.$id(edge ? edge.id : id).nonempty();
+  };
+
   // ------------------------------------------------------------------------------ create
   useEffect(() => {
     if (!box.current) return;
@@ -264,7 +355,7 @@ export default function Graph(props: GraphProps) {
       ...(new URLSearchParams(window.location.search).get("renderer") === "webgl" ? { webgl: true } : {}),
     } as cytoscape.CytoscapeOptions);
     cyRef.current = cy;
-    window.__weftTopology = { cy, ...stats.current };
+    window.__weftTopology = { cy, ...stats.current, reveal };
     // the first frame with the graph in it (the bench's breakdown)
     const onRender = () => {
       if (!cy.elements().length || !window.__weftTopology) return;
@@ -314,6 +405,36 @@ export default function Graph(props: GraphProps) {
       cy.on("add", () => {
         t ??= setTimeout(relabel, 120);
       });
+      // level of detail: once zoomed in, the top-level groups in view (and a margin) are drawn in
+      // detail; zoomed out again, they fold back into the overview
+      let lt: ReturnType<typeof setTimeout> | null = null;
+      const rematerialise = () => {
+        lt = null;
+        if (cy.destroyed() || !lodOn()) return;
+        const next = new Set<string>();
+        if (cy.zoom() >= DETAIL_ZOOM) {
+          const ext = cy.extent();
+          const mx = (ext.x2 - ext.x1) * 0.25;
+          const my = (ext.y2 - ext.y1) * 0.25;
+          const tops = new Set(full.current.tops.values());
+          for (const id of tops) {
+            const n = cy.$id(id);
+            if (n.empty() || !n.data("group")) continue;
+            const p = n.position();
+            const w = (Number(n.data("w")) || 0) / 2;
+            const h = (Number(n.data("h")) || 0) / 2;
+            if (p.x + w >= ext.x1 - mx && p.x - w <= ext.x2 + mx && p.y + h >= ext.y1 - my && p.y - h <= ext.y2 + my) next.add(id);
+          }
+        } else pinned.current.clear();
+        if (next.size === open.current.size && [...next].every((id) => open.current.has(id))) return;
+        open.current = next;
+        applyRef.current(latest.current.elements);
+        publishLod();
+      };
+      cy.on("viewport", () => {
+        if (lt) clearTimeout(lt);
+        lt = setTimeout(rematerialise, 150);
+      });
     }
     cy.on("dragfree", "node", () => {
       if (flat) updateFrames();
@@ -321,7 +442,7 @@ export default function Graph(props: GraphProps) {
     });
     if (flat) {
       // a frame carries its members along
-      let dragging: { frame: string; at: { x: number; y: number }; members: cytoscape.NodeCollection } | null = null;
+      let dragging: { frame: string; at: { x: number; y: number }; members: cytoscape.NodeCollection; away: NodeData[] } | null = null;
       cy.on("grab", "node.frame", (e) => {
         const f = e.target as cytoscape.NodeSingular;
         const inside = new Set([f.id()]);
@@ -329,7 +450,15 @@ export default function Graph(props: GraphProps) {
           for (let o = n.data("owner") as string | undefined, d = 0; o && d < 8; o = cy.$id(o).data("owner") as string | undefined, d++) if (inside.has(o)) return true;
           return false;
         });
-        dragging = { frame: f.id(), at: { ...f.position() }, members };
+        // members not drawn at this level of detail move along too (in memo)
+        const tops = full.current.tops;
+        const parentOf = new Map(full.current.els.nodes.map((n) => [n.id, n.parent]));
+        const away = hidden.current.filter((n) => {
+          if (tops.get(n.id) !== tops.get(f.id())) return false;
+          for (let o = n.parent, d = 0; o && d < 8; o = parentOf.get(o), d++) if (o === f.id()) return true;
+          return false;
+        });
+        dragging = { frame: f.id(), at: { ...f.position() }, members, away };
       });
       cy.on("drag", "node.frame", (e) => {
         const f = e.target as cytoscape.NodeSingular;
@@ -339,6 +468,10 @@ export default function Graph(props: GraphProps) {
         const dy = p.y - dragging.at.y;
         dragging.at = { ...p };
         cy.batch(() => dragging!.members.shift({ x: dx, y: dy }));
+        for (const n of dragging.away) {
+          const q = memo.current.get(n.id);
+          if (q) memo.current.set(n.id, { x: q.x + dx, y: q.y + dy });
+        }
       });
       cy.on("free", "node.frame", () => {
         dragging = null;
@@ -362,6 +495,7 @@ export default function Graph(props: GraphProps) {
       pngBlob: () => cy.png({ output: "blob-promise", bg: readPalette().surface, full: true, scale: large ? 1 : 2, maxWidth: 8000, maxHeight: 8000 }),
       svg: () => graphSvg(cy, readPalette()),
       focus: (id) => {
+        reveal(id);
         const n = cy.$id(id);
         if (n.empty()) return false;
         cy.$(":selected").unselect();
@@ -390,9 +524,9 @@ export default function Graph(props: GraphProps) {
    * Returns false when the graph is small and compound: the general path below draws it and runs
    * the chosen layout.
    */
-  const firstDraw = (els: ElementSet): boolean => {
+  const firstDraw = (els: ElementSet): ElementSet | null => {
     const cy = cyRef.current!;
-    if (!flat) return false;
+    if (!flat) return null;
     const h = hier();
     const saved = loadPositions(latest.current.storageKey);
     const leaves = els.nodes.filter((n) => h || !n.group || n.collapsed);
@@ -411,19 +545,28 @@ export default function Graph(props: GraphProps) {
       pos = h ? hierarchicalLayout(els.nodes) : groupedLayout(els.nodes);
     }
     const frames = h ? new Map<string, Rect>() : frameBoxes(els.nodes, (id) => pos.get(id));
+    // large graphs: the overview level of detail (frames and the extent are those of the whole graph;
+    // the nodes not drawn keep their place in memo for when they are)
+    const show = toDraw(els);
+    for (const n of hidden.current) {
+      const p = pos.get(n.id);
+      if (p) memo.current.set(n.id, p);
+    }
     const defs: cytoscape.ElementDefinition[] = [];
     let extent: Rect | null = null;
+    const shown = show === els ? null : new Set(show.nodes.map((n) => n.id));
     for (const n of els.nodes) {
       const f = frames.get(n.id);
       const p = f ? { x: (f.x1 + f.x2) / 2, y: (f.y1 + f.y2) / 2 } : pos.get(n.id);
+      const r = f ?? (p ? { x1: p.x - 80, y1: p.y - 40, x2: p.x + 80, y2: p.y + 40 } : null);
+      if (r) extent = extent ? { x1: Math.min(extent.x1, r.x1), y1: Math.min(extent.y1, r.y1), x2: Math.max(extent.x2, r.x2), y2: Math.max(extent.y2, r.y2) } : { ...r };
+      if (shown && !shown.has(n.id)) continue;
       const d = nodeDef(n, true, h, largeRef.current, p);
       if (f) (d.data as Record<string, unknown>).w = Math.round(f.x2 - f.x1);
       if (f) (d.data as Record<string, unknown>).h = Math.round(f.y2 - f.y1);
       defs.push(d);
-      const r = f ?? (p ? { x1: p.x - 80, y1: p.y - 40, x2: p.x + 80, y2: p.y + 40 } : null);
-      if (r) extent = extent ? { x1: Math.min(extent.x1, r.x1), y1: Math.min(extent.y1, r.y1), x2: Math.max(extent.x2, r.x2), y2: Math.max(extent.y2, r.y2) } : { ...r };
     }
-    for (const e of els.edges) defs.push(edgeDef(e, largeRef.current));
+    for (const e of show.edges) defs.push(edgeDef(e, largeRef.current));
     if (h) for (const n of els.nodes) if (n.parent) defs.push(memberEdge(n.parent, n.id));
     cy.batch(() => {
       cy.add(defs);
@@ -432,30 +575,35 @@ export default function Graph(props: GraphProps) {
     box.current?.setAttribute("data-layout", h ? "hierarchical" : "grouped");
     // not while the first frames are drawn
     if (!restorable) rememberSoon(2500);
-    return true;
+    return show;
   };
 
   // ------------------------------------------------------------------------------ apply diffs
-  useEffect(() => {
+  /** draws `all` (the whole element set; large graphs: at the current level of detail) as a diff from what is drawn */
+  const apply = (all: ElementSet) => {
     const cy = cyRef.current;
     if (!cy) return;
     const t0 = performance.now();
     const first = drawn.current.nodes.length === 0;
     if (first) (window.__weftTopologyMarks ??= {}).drawStart = Math.round(t0);
-    if (first && props.elements.nodes.length && firstDraw(props.elements)) {
-      finish(cy, t0, performance.now(), props.elements);
-      return;
+    if (first && all.nodes.length) {
+      const shown = firstDraw(all);
+      if (shown) {
+        finish(cy, t0, performance.now(), shown);
+        return;
+      }
     }
-    const diff = diffElements(drawn.current, props.elements);
+    const next = toDraw(all);
+    const diff = diffElements(drawn.current, next);
     if (isEmptyDiff(diff)) return;
     const h = hier();
     cy.nodes().forEach((n) => {
       const p = n.position();
       memo.current.set(n.id(), { x: p.x, y: p.y });
     });
-    const saved = first ? loadPositions(props.storageKey) : {};
-    const nextById = new Map(props.elements.nodes.map((n) => [n.id, n]));
-    const leaves = props.elements.nodes.filter((n) => !n.group || n.collapsed);
+    const saved = first ? loadPositions(latest.current.storageKey) : {};
+    const nextById = new Map(next.nodes.map((n) => [n.id, n]));
+    const leaves = next.nodes.filter((n) => !n.group || n.collapsed);
     const restorable = first && leaves.length > 0 && leaves.filter((n) => saved[n.id]).length / leaves.length >= 0.7;
     let unplaced = 0;
     cy.batch(() => {
@@ -513,7 +661,7 @@ export default function Graph(props: GraphProps) {
           const now = memo.current.get(n.parent);
           if (at && now) pos = { x: pos.x + now.x - at.x, y: pos.y + now.y - at.y };
         }
-        if (!pos && !first) pos = besideOf(cy, n, props.elements.edges, nextById);
+        if (!pos && !first) pos = besideOf(cy, n, next.edges, nextById);
         if (!pos && n.collapsed) pos = collapsedAt.current.get(n.id);
         if (!pos) unplaced++;
         adds.push(nodeDef(n, flat, h, largeRef.current, pos));
@@ -529,16 +677,22 @@ export default function Graph(props: GraphProps) {
     for (const u of diff.update) if (!("source" in u) && !(u as NodeData).collapsed) collapsedAt.current.delete(u.id);
     if (first) {
       if (restorable) cy.fit(undefined, 30);
-      else runLayout(props.layout);
+      else runLayout(latest.current.layout);
     } else if (unplaced > Math.max(20, cy.nodes().length * 0.3)) {
-      runLayout(props.layout, { fit: false });
+      runLayout(latest.current.layout, { fit: false });
     } else {
       // frames follow their members: only node changes can move or resize them (a policy flip
       // touches edges alone)
       if (flat && (diff.addNodes.length || diff.remove.length || diff.reparent.length || diff.update.some((u) => !("source" in u)))) updateFrames();
       if (diff.addNodes.length || diff.remove.length) rememberSoon();
     }
-    finish(cy, t0, tBatch, props.elements);
+    finish(cy, t0, tBatch, next);
+  };
+  const applyRef = useRef(apply);
+  applyRef.current = apply;
+  useEffect(() => {
+    apply(props.elements);
+    publishLod();
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [props.elements]);
 
@@ -606,6 +760,7 @@ export default function Graph(props: GraphProps) {
     if (!cy) return;
     // already so: nothing to scan (live updates of a large graph come here too)
     if (props.selected ? cy.$id(props.selected).selected() : !selectedOnce.current) return;
+    if (props.selected && cy.$id(props.selected).empty()) reveal(props.selected);
     cy.$(":selected").unselect();
     if (props.selected) cy.$id(props.selected).select();
     selectedOnce.current = !!props.selected;

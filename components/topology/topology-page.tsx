@@ -25,7 +25,7 @@ import { Input } from "../ui/input";
 import { Select } from "../ui/select";
 import { Spinner } from "../ui/spinner";
 import { Tabs } from "../ui/tabs";
-import { type EdgeData, type NodeData, childrenOf, formatBytes, toElements } from "./elements";
+import { type EdgeData, type NodeData, childrenOf, formatBytes, toElements, topGroups } from "./elements";
 import type { GraphHandle, LayoutName } from "./graph";
 
 /** above this many nodes the canvas draws groups as frames (graph.tsx LARGE_NODES; not imported: graph.tsx loads cytoscape) */
@@ -412,6 +412,23 @@ export function TopologyPage() {
   );
 }
 
+/**
+ * An edge the canvas drew at the overview level of detail (large graphs): the edges of one kind and
+ * action between two groups (graph.tsx / elements.ts levelOfDetail), named lod~kind~source~target[~action].
+ */
+function lodEdge(elements: { nodes: NodeData[]; edges: EdgeData[] }, id: string): EdgeData | null {
+  const [tag, kind, source, target, action] = id.split("~");
+  if (tag !== "lod" || !kind || !source || !target) return null;
+  const tops = topGroups(elements.nodes);
+  const parentOf = new Map(elements.nodes.map((n) => [n.id, n.parent]));
+  const within = (x: string, group: string) => {
+    for (let c: string | undefined = x, d = 0; c && d < 9; c = parentOf.get(c), d++) if (c === group) return true;
+    return tops.get(x) === group;
+  };
+  const merged = elements.edges.filter((e) => e.kind === kind && (e.action ?? "") === (action ?? "") && within(e.source, source) && within(e.target, target)).length;
+  return { id, kind: kind as EdgeData["kind"], source, target, ...(action ? { action } : {}), merged };
+}
+
 function Detail({
   view,
   model,
@@ -511,7 +528,7 @@ function Detail({
       </div>
     );
   }
-  const edge = elements.edges.find((e) => e.id === id) ?? null;
+  const edge = elements.edges.find((e) => e.id === id) ?? lodEdge(elements, id);
   if (!edge) return <div className="p-4 text-xs text-muted">The selected element is not in this view any more.</div>;
   const explorer =
     edge.kind === "flow" && edge.filter
@@ -534,7 +551,7 @@ function Detail({
         <Fields fields={{ Bytes: formatBytes(edge.bytes ?? 0), Flows: edge.flows ?? 0, ...(edge.denied ? { Traffic: "mostly denied" } : {}), Filter: edge.filter ?? "" }} />
       )}
       {Object.keys(fields).length > 0 && <Fields fields={fields} />}
-      {(edge.merged ?? 1) > 1 && <p className="text-xs text-muted">{edge.merged} edges drawn as one while a group is collapsed.</p>}
+      {(edge.merged ?? 1) > 1 && <p className="text-xs text-muted">{edge.merged} edges drawn as one {edge.id.startsWith("lod~") ? "at this zoom: zoom in to draw each" : "while a group is collapsed"}.</p>}
       <div className="flex flex-wrap gap-2">
         {explorer && (
           <Link href={explorer} className="inline-flex h-7 items-center rounded-md border border-accent bg-accent px-2.5 text-xs font-medium text-accent-fg" data-testid="open-flows">

@@ -2,7 +2,7 @@
 // the group, traffic overlay) and the diff a live update applies (positions of nodes that stay are
 // never touched because they are never re-added), and the grouped layout.
 import { describe, expect, it } from "vitest";
-import { diffElements, isEmptyDiff, toElements } from "../../components/topology/elements";
+import { diffElements, isEmptyDiff, levelOfDetail, toElements } from "../../components/topology/elements";
 import { fitViewport, frameBoxes, groupedLayout, hierarchicalLayout } from "../../components/topology/layout";
 import { type SvgEdge, type SvgNode, toSvg } from "../../components/topology/svg";
 import type { TopologyModel } from "../../server/engine/topology";
@@ -190,5 +190,37 @@ describe("toSvg", () => {
     expect(svg.indexOf('class="edges"')).toBeLessThan(svg.indexOf('class="nodes"'));
     expect(svg.match(/<ellipse/g)).toHaveLength(1);
     expect(svg.match(/<rect/g)!.length).toBe(3); // background + two boxes
+  });
+});
+
+describe("levelOfDetail (large graphs)", () => {
+  const two = (): TopologyModel => {
+    const m = model();
+    m.nodes.push({ id: "project:b", kind: "project", label: "b" }, { id: "vn:3", kind: "virtual-network", label: "app", parent: "project:b", project: "project:b" }, { id: "port:4", kind: "port", label: "app-1", parent: "vn:3" });
+    m.edges.push(
+      { id: "policy:y:0:vn:1:vn:3", kind: "policy", source: "vn:1", target: "vn:3", action: "pass" },
+      { id: "policy:y:1:vn:2:vn:3", kind: "policy", source: "vn:2", target: "vn:3", action: "pass" },
+      { id: "policy:y:2:vn:2:vn:3", kind: "policy", source: "vn:2", target: "vn:3", action: "deny" },
+      { id: "floating-ip:f3", kind: "floating-ip", source: "fip-pool:p", target: "port:4" },
+    );
+    return m;
+  };
+  it("overview: no ports, edges merged per pair of top-level groups, kind and action", () => {
+    const lod = levelOfDetail(toElements(two()), new Set());
+    expect(lod.nodes.map((n) => n.id)).not.toContain("port:1");
+    expect(lod.nodes.map((n) => n.id)).toContain("vn:1");
+    const ids = lod.edges.map((e) => e.id).sort();
+    expect(ids).toEqual(["lod~floating-ip~project:a~project:b", "lod~policy~project:a~project:b~deny", "lod~policy~project:a~project:b~pass"]);
+    expect(lod.edges.find((e) => e.id.endsWith("~pass"))).toMatchObject({ merged: 2, action: "pass" });
+  });
+  it("an open group draws its ports and real edges; ends in closed groups go to the nearest drawn node", () => {
+    const lod = levelOfDetail(toElements(two()), new Set(["project:a"]));
+    expect(lod.nodes.map((n) => n.id)).toEqual(expect.arrayContaining(["port:1", "port:2", "port:3"]));
+    expect(lod.nodes.map((n) => n.id)).not.toContain("port:4");
+    const ids = lod.edges.map((e) => e.id);
+    expect(ids).toEqual(expect.arrayContaining(["policy:x:0:vn:1:vn:2", "floating-ip:f1", "policy:y:0:vn:1:vn:3", "lod~floating-ip~fip-pool:p~vn:3"]));
+    // opening everything gives back the whole graph
+    const all = levelOfDetail(toElements(two()), new Set(["project:a", "project:b"]));
+    expect(all).toEqual(toElements(two()));
   });
 });

@@ -10,14 +10,24 @@ import { router, viewerProcedure } from "../trpc";
 const View = z.enum(TOPOLOGY_VIEWS as [TopologyView, ...TopologyView[]]);
 const UNIT: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
+/** the last few encoded answers (the wire form is never mutated: the console decodes a copy) */
+const encoded: { model: object; key: string; out: ReturnType<typeof encodeModel> }[] = [];
+
 export const topologyRouter = router({
   graph: viewerProcedure
     .input(z.object({ view: View, project: z.string().max(200).nullish(), expand: z.array(z.string().max(200)).max(1000).default([]), maxNodes: z.number().int().min(10).max(100_000).optional() }))
     .query(({ ctx, input }) => {
       const { model, version } = topologyFeed(ctx.services.engine).current(input.view);
+      // the same model and input (page loads, the preload and the query that uses it): the same answer
+      const key = JSON.stringify([input.view, version, input.project ?? null, input.expand, input.maxNodes ?? null]);
+      const hit = encoded.find((x) => x.model === model && x.key === key);
+      if (hit) return hit.out;
       const shaped = shapeTopology(model, { project: input.project, expand: input.expand, maxNodes: input.maxNodes });
       const whole = shaped.nodes.length === model.nodes.length && shaped.edges.length === model.edges.length && !shaped.aggregated.length && !(input.view === "logical" && input.project);
-      return encodeModel(shaped, version, whole);
+      const out = encodeModel(shaped, version, whole);
+      encoded.unshift({ model, key, out });
+      encoded.length = Math.min(encoded.length, 4);
+      return out;
     }),
 
   /** fields and page link of one node or edge, as the current model has them (null when gone) */
