@@ -297,8 +297,9 @@ export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   "grpc.keepalive_permit_without_calls": 1,
   "grpc.max_receive_message_length": 64 * 1024 * 1024,
   "grpc.max_send_message_length": 64 * 1024 * 1024,
-  // channelz keeps a trace of every call and connection event: bookkeeping nobody reads here
-  "grpc.enable_channelz": 0,
+  // channelz stays on: with "grpc.enable_channelz": 0, grpc-js's Server.forceShutdown no longer
+  // closes the open HTTP/2 sessions, so agents noticed a stopped control node only at the hold
+  // time (tests/agent/flow-export-backpressure.test.ts caught it)
   // A route dump is ~100 KiB per agent and many agents of one process share a connection: with
   // HTTP/2's default 64 KiB window every window's worth waits for both event loops (agent side).
   "grpc-node.flow_control_window": 16 * 1024 * 1024,
