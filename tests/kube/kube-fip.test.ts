@@ -165,6 +165,94 @@ spec: { type: LoadBalancer, selector: { app: web }, ports: [{ port: 80 }] }
     expect(svc("dev", "typo").details.externalIP).toBeNull();
   });
 
+  it("an ingress gets a floating IP from the namespace's pool, on the pods of its backend services", async () => {
+    const r = await engine.kube.apply(
+      `
+apiVersion: v1
+kind: Pod
+metadata: { name: web-a, namespace: dev, labels: { app: web } }
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: site, namespace: dev }
+spec:
+  rules:
+    - host: shop.example
+      http: { paths: [{ path: /, backend: { service: { name: webservice, port: { number: 80 } } } }] }
+`,
+      ADMIN,
+    );
+    expect(r.ok).toBe(true);
+    await engine.kube.idle();
+    const ing = engine.kube.get("Ingress", "dev", "site")!;
+    expect(ing.details).toMatchObject({ backends: ["webservice"], fipPoolScope: "namespace", fipPool: "default-domain:k8s-dev:k8s-vn-dev-pod-network:pool-dev", externalIP: expect.stringMatching(/^198\.18\.1\./) });
+    const fip = engine.config.find(ing.produced[0].uuid)!;
+    const port = engine.config.getByFqName("virtual-machine-interface", ["default-domain", "k8s-dev", "web-a"])!;
+    expect((fip.virtual_machine_interface_refs as { uuid: string }[]).map((x) => x.uuid)).toEqual([port.uuid]);
+  });
+
+  it("opencontrail.org/network on a pod puts its port on that network (by name, or the NAD's k8s-<name>-pod-network)", async () => {
+    const r = await engine.kube.apply(
+      `
+apiVersion: v1
+kind: Pod
+metadata:
+  name: on-dev-net
+  namespace: dev
+  annotations:
+    opencontrail.org/network: '{"domain":"default-domain","project":"k8s-dev","name":"vn-dev"}'
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: nowhere
+  namespace: dev
+  annotations:
+    opencontrail.org/network: '{"domain":"default-domain","project":"k8s-dev","name":"vn-nope"}'
+`,
+      ADMIN,
+      { timeoutMs: 2000 },
+    );
+    expect(r.ok).toBe(true);
+    expect(engine.kube.get("Pod", "dev", "on-dev-net")!.details.network).toBe("default-domain:k8s-dev:k8s-vn-dev-pod-network");
+    expect(engine.kube.get("Pod", "dev", "nowhere")!.status.message).toMatch(/virtual network default-domain:k8s-dev:vn-nope not found/);
+    await engine.kube.deleteManifest("apiVersion: v1\nkind: Pod\nmetadata: { name: nowhere, namespace: dev }\n", ADMIN);
+  });
+
+  it("NetworkPolicy peers: namespaceSelector picks the pods of matching namespaces, ipBlock keeps its except holes", async () => {
+    const r = await engine.kube.apply(
+      `
+apiVersion: v1
+kind: Namespace
+metadata: { name: sales, labels: { team: sales } }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: crm, namespace: sales, labels: { app: crm } }
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: { name: from-sales, namespace: dev }
+spec:
+  podSelector: { matchLabels: { app: web } }
+  ingress:
+    - from: [{ namespaceSelector: { matchLabels: { team: sales } } }]
+    - from: [{ ipBlock: { cidr: 192.0.2.0/24, except: [192.0.2.128/25] } }]
+      ports: [{ protocol: UDP, port: 53 }]
+`,
+      ADMIN,
+    );
+    expect(r.ok, JSON.stringify(r.results.flatMap((x) => x.errors))).toBe(true);
+    await engine.kube.idle();
+    const sg = engine.config.getByFqName("security-group", ["default-domain", "k8s-dev", "k8s-np-from-sales"])!;
+    const rules = (sg.security_group_entries as { policy_rule: { protocol: string; src_addresses: { subnet?: { ip_prefix: string; ip_prefix_len: number } }[]; dst_ports: { start_port: number }[] }[] }).policy_rule;
+    const crm = engine.kube.get("Pod", "sales", "crm")!.details.podIP as string;
+    const srcs = rules.map((x) => `${x.protocol} ${x.src_addresses[0].subnet?.ip_prefix}/${x.src_addresses[0].subnet?.ip_prefix_len}`);
+    expect(srcs).toEqual([`any ${crm}/32`, "udp 192.0.2.0/25"]);
+    expect(rules[1].dst_ports[0].start_port).toBe(53);
+    expect(engine.kube.get("Pod", "dev", "web-a")!.details.securityGroups).toEqual(["default-domain:k8s-dev:k8s-np-from-sales", "default-domain:k8s-dev:k8s-allow-all-egress"]);
+  });
+
   it("pods deleted while their reconcile is still running leave no VM, port or address behind", async () => {
     await engine.kube.apply("apiVersion: v1\nkind: Namespace\nmetadata: { name: churn }\n", ADMIN);
     const before = { vm: engine.config.count("virtual-machine"), vmi: engine.config.count("virtual-machine-interface"), iip: engine.config.count("instance-ip") };
