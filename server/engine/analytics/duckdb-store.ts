@@ -33,6 +33,9 @@ const ENUM_FIELDS = ["direction", "action", "encap", "status"] as const;
 type EnumField = (typeof ENUM_FIELDS)[number];
 const ENUM_DICT: Record<EnumField, number> = { direction: 1, action: 2, encap: 3, status: 4 };
 const FLOW_DICT = 5;
+/** slots per column of the encoder's name cache (2^bits) */
+const CACHE_BITS = 12;
+const CACHE_MASK = (1 << CACHE_BITS) - 1;
 
 /** The decimal number at s[from…] (as FLOW_NUM accepts it), or -1. */
 function flowNumber(s: string, from: number): number {
@@ -111,9 +114,11 @@ export class DuckDbFlowStore extends SqlFlowStore {
   private words: (Uint32Array | null)[] = [];
   private capacity = 0;
   readonly names = new StringDictionary(0);
-  private readonly nameCache: (string | null)[] = new Array(20 << 8).fill(null);
-  private readonly nameCacheIds = new Uint32Array(20 << 8);
+  private readonly nameCache: (string | null)[] = new Array(20 << CACHE_BITS).fill(null);
+  private readonly nameCacheIds = new Uint32Array(20 << CACHE_BITS);
   readonly flowPrefixes = new StringDictionary(FLOW_DICT);
+  /** flow id prefix id by node name id (a flow id is "<node>:<n>") */
+  private readonly prefixOfNode: number[] = [];
   readonly enums: Record<EnumField, StringDictionary>;
   readonly d: SqlFlowStore["d"];
 
@@ -306,8 +311,10 @@ export class DuckDbFlowStore extends SqlFlowStore {
     const cached = this.nameCache;
     const cachedId = this.nameCacheIds;
     const name = (k: number, s: string) => {
+      // the last four characters (where names differ: numbered workloads, ports, nodes) and the length
       const len = s.length;
-      const slot = (k << 8) | ((len * 7 + (len ? s.charCodeAt(len - 1) * 31 + s.charCodeAt(len >> 1) : 0)) & 255);
+      const h = len > 3 ? s.charCodeAt(len - 1) + s.charCodeAt(len - 2) * 10 + s.charCodeAt(len - 3) * 100 + s.charCodeAt(len - 4) * 1000 + len * 7919 : len ? s.charCodeAt(0) * 31 + len : 0;
+      const slot = (k << CACHE_BITS) | ((h ^ (h >>> 12)) & CACHE_MASK);
       if (cached[slot] === s) return cachedId[slot];
       const id = N.idOf(s);
       cached[slot] = s;
@@ -382,6 +389,15 @@ export class DuckDbFlowStore extends SqlFlowStore {
       const colon = f.lastIndexOf(":");
       const num = colon >= 0 ? flowNumber(f, colon + 1) : -1;
       if (num >= 0) {
+        if (colon === r.node.length && f.startsWith(r.node)) {
+          // nearly always the node's own name: its prefix id is remembered by node id
+          const nid = node[i];
+          let pid = this.prefixOfNode[nid];
+          if (pid === undefined) pid = this.prefixOfNode[nid] = this.flowPrefixes.idOf(r.node);
+          flowId[i] = pid;
+          put(flowNum, i, num);
+          continue;
+        }
         if (colon !== lastPrefix.length || !f.startsWith(lastPrefix)) {
           lastPrefix = f.slice(0, colon);
           lastPrefixId = this.flowPrefixes.idOf(lastPrefix);
