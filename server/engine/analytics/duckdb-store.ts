@@ -3,7 +3,8 @@
 // Ingest is the hot path (goal ≥ 500k records/s on 2 cores), so a stored record holds no text:
 //   - names (VN, project, port, workload, node, VRF, rule, reason, next hop…) are ids into one
 //     dictionary (`flow_names`, dict 0), kept in memory and resolved when a query answers;
-//   - action / direction / encap / status are UTINYINT codes (their own small dictionaries);
+//   - action / direction / encap / status are 1-byte codes (their own small dictionaries), packed
+//     with protocol, reverse and first into one 64-bit column `codes` (virtual columns unpack them);
 //   - addresses are integers: an IPv4 address is its 32-bit number, anything else 2^32 + a name id;
 //   - flow_id "<node>:<n>" is a prefix id (dict 5) plus the number (`flow_num`, -1 = none).
 // Rows are encoded into typed arrays and handed to DuckDB's appender as data chunks of 2048 rows
@@ -18,7 +19,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import duckdb from "@duckdb/node-bindings";
-import { BIGINT, BOOLEAN, type DuckDBConnection, DuckDBDataChunk, DuckDBInstance, type DuckDBType, INTEGER, UINTEGER, UTINYINT } from "@duckdb/node-api";
+import { BIGINT, BOOLEAN, UBIGINT, type DuckDBConnection, DuckDBDataChunk, DuckDBInstance, type DuckDBType, INTEGER, UINTEGER, UTINYINT } from "@duckdb/node-api";
 import type { CompareOp, Value } from "./filter";
 import { StringDictionary, ipv4Code, ipv4Text } from "./dictionary";
 import { FIELDS, type Field, type FieldDef, type FlowRow } from "./schema";
@@ -33,6 +34,9 @@ const ENUM_FIELDS = ["direction", "action", "encap", "status"] as const;
 type EnumField = (typeof ENUM_FIELDS)[number];
 const ENUM_DICT: Record<EnumField, number> = { direction: 1, action: 2, encap: 3, status: 4 };
 const FLOW_DICT = 5;
+/** slots per column of the encoder's name cache (2^bits) */
+const CACHE_BITS = 12;
+const CACHE_MASK = (1 << CACHE_BITS) - 1;
 
 /** The decimal number at s[from…] (as FLOW_NUM accepts it), or -1. */
 function flowNumber(s: string, from: number): number {
@@ -73,17 +77,36 @@ const sqlType = (f: Field): string => {
   }
 };
 
-/** Physical columns of `flows`, in order: id, the fields, then flow_num. */
+/**
+ * The one-byte fields live in one 64-bit column `codes` (bit offset below; a column less to append,
+ * stage, move and compress for each): `flows` declares them as virtual columns computed from it,
+ * so queries name them as before.
+ */
+const PACKED: Partial<Record<Field, number>> = { protocol: 0, direction: 8, action: 16, encap: 24, status: 32, reverse: 40, first: 41 };
+const packedExpr = (f: Field): string => {
+  const bit = PACKED[f]!;
+  return sqlType(f) === "BOOLEAN" ? `(("codes" >> ${bit}) & 1 = 1)` : `CAST(("codes" >> ${bit}) & 255 AS UTINYINT)`;
+};
+const packedSql = (from: (f: Field) => string) =>
+  (Object.keys(PACKED) as Field[]).map((f) => (sqlType(f) === "BOOLEAN" ? `(CASE WHEN ${from(f)} THEN 1 ELSE 0 END::UBIGINT << ${PACKED[f]})` : `(${from(f)}::UBIGINT << ${PACKED[f]})`)).join(" | ");
+
+/** Physical columns of `flows`, in order: id, the fields not packed, flow_num, codes. */
 const COLUMNS: { name: string; sql: string }[] = [
   { name: "id", sql: "BIGINT" },
-  ...(Object.keys(FIELDS) as Field[]).map((f) => ({ name: f, sql: sqlType(f) })),
+  ...(Object.keys(FIELDS) as Field[]).filter((f) => PACKED[f] === undefined).map((f) => ({ name: f, sql: sqlType(f) })),
   { name: "flow_num", sql: "BIGINT" },
+  { name: "codes", sql: "UBIGINT" },
 ];
-const DUCK_TYPES: Record<string, DuckDBType> = { BIGINT, UINTEGER, UTINYINT, INTEGER, BOOLEAN };
+const PHYSICAL = COLUMNS.map((c) => `"${c.name}"`).join(", ");
+const FLOWS_DDL = [
+  ...COLUMNS.map((c) => `"${c.name}" ${c.sql}`),
+  ...(Object.keys(PACKED) as Field[]).map((f) => `"${f}" ${sqlType(f)} AS (${packedExpr(f)})`),
+].join(", ");
+const DUCK_TYPES: Record<string, DuckDBType> = { BIGINT, UBIGINT, UINTEGER, UTINYINT, INTEGER, BOOLEAN };
 
 type Buf = BigInt64Array | Uint32Array | Uint8Array | Int32Array;
 const arrayFor = (sql: string, n: number): Buf =>
-  sql === "BIGINT" ? new BigInt64Array(n) : sql === "UINTEGER" ? new Uint32Array(n) : sql === "INTEGER" ? new Int32Array(n) : new Uint8Array(n);
+  sql === "BIGINT" || sql === "UBIGINT" ? new BigInt64Array(n) : sql === "UINTEGER" ? new Uint32Array(n) : sql === "INTEGER" ? new Int32Array(n) : new Uint8Array(n);
 
 export interface DuckDbStoreOptions {
   /** directory of the store (created); ":memory:" for a throwaway store */
@@ -111,9 +134,11 @@ export class DuckDbFlowStore extends SqlFlowStore {
   private words: (Uint32Array | null)[] = [];
   private capacity = 0;
   readonly names = new StringDictionary(0);
-  private readonly nameCache: (string | null)[] = new Array(20 << 8).fill(null);
-  private readonly nameCacheIds = new Uint32Array(20 << 8);
+  private readonly nameCache: (string | null)[] = new Array(20 << CACHE_BITS).fill(null);
+  private readonly nameCacheIds = new Uint32Array(20 << CACHE_BITS);
   readonly flowPrefixes = new StringDictionary(FLOW_DICT);
+  /** flow id prefix id by node name id (a flow id is "<node>:<n>") */
+  private readonly prefixOfNode: number[] = [];
   readonly enums: Record<EnumField, StringDictionary>;
   readonly d: SqlFlowStore["d"];
 
@@ -157,7 +182,16 @@ export class DuckDbFlowStore extends SqlFlowStore {
       (this.opts.log ?? console.warn)(`flow store ${this.location}: records in the old text layout are dropped (names are dictionary ids now)`);
       for (const t of ["flows", "flows_1m", "flows_1h"]) await this.exec(`DROP TABLE IF EXISTS ${t}`);
     }
-    await this.exec(`CREATE TABLE IF NOT EXISTS flows (${COLUMNS.map((c) => `"${c.name}" ${c.sql}`).join(", ")})`);
+    // A store from before the one-byte fields were packed into `codes`: its records are converted.
+    const cols = (await this.select(`SELECT column_name AS c FROM information_schema.columns WHERE table_name = 'flows' AND table_catalog = current_database()`)).map((r) => String(r.c));
+    if (cols.length && !cols.includes("codes")) {
+      (this.opts.log ?? console.warn)(`flow store ${this.location}: packing protocol / direction / action / encap / status / reverse / first into one column`);
+      await this.exec(`ALTER TABLE flows RENAME TO flows_unpacked`);
+      await this.exec(`CREATE TABLE flows (${FLOWS_DDL})`);
+      await this.exec(`INSERT INTO flows (${PHYSICAL}) SELECT ${COLUMNS.map((c) => (c.name === "codes" ? packedSql((f) => `"${f}"`) : `"${c.name}"`)).join(", ")} FROM flows_unpacked`);
+      await this.exec(`DROP TABLE flows_unpacked`);
+    }
+    await this.exec(`CREATE TABLE IF NOT EXISTS flows (${FLOWS_DDL})`);
     await this.exec(`CREATE TABLE IF NOT EXISTS flow_names (dict UTINYINT, id UINTEGER, s VARCHAR)`);
     await this.exec(`ATTACH ':memory:' AS weft_stage`);
     for (const t of ["a", "b"]) await this.exec(`CREATE TABLE weft_stage.${t} (${COLUMNS.map((c) => `"${c.name}" ${c.sql}`).join(", ")})`);
@@ -246,7 +280,7 @@ export class DuckDbFlowStore extends SqlFlowStore {
       a.closeSync();
     }
     await this.settle();
-    const move = this.mover!.run(`INSERT INTO flows SELECT * FROM weft_stage.${table}; DELETE FROM weft_stage.${table}`).then(
+    const move = this.mover!.run(`INSERT INTO flows (${PHYSICAL}) SELECT * FROM weft_stage.${table}; DELETE FROM weft_stage.${table}`).then(
       () => undefined,
       async (e: Error) => {
         this.moveError = e;
@@ -289,14 +323,12 @@ export class DuckDbFlowStore extends SqlFlowStore {
     const col = (f: string) => COLUMNS.findIndex((c) => c.name === f);
     const w = (f: string) => this.words[col(f)]!;
     const u32 = (f: string) => this.bufs[col(f)] as Uint32Array;
-    const u8 = (f: string) => this.bufs[col(f)] as Uint8Array;
     const i32 = (f: string) => this.bufs[col(f)] as Int32Array;
-    const [id, endMs, startMs, srcIp, dstIp, packets, bytes, flowNum] = ["id", "end_ms", "start_ms", "src_ip", "dst_ip", "packets", "bytes", "flow_num"].map(w);
+    const [id, endMs, startMs, srcIp, dstIp, packets, bytes, flowNum, codes] = ["id", "end_ms", "start_ms", "src_ip", "dst_ip", "packets", "bytes", "flow_num", "codes"].map(w);
     const [node, vrf, reason, rule, ruleAcl, ruleUuid, srcVn, dstVn, srcProject, dstProject, srcNs, dstNs, srcWl, dstWl, srcVmi, dstVmi, natSrc, natDst, nhNode, nhAddr, flowId] = [
       "node", "vrf", "reason", "rule", "rule_acl", "rule_uuid", "src_vn", "dst_vn", "src_project", "dst_project", "src_namespace", "dst_namespace",
       "src_workload", "dst_workload", "src_vmi", "dst_vmi", "nat_src_ip", "nat_dst_ip", "nh_node", "nh_address", "flow_id",
     ].map(u32);
-    const [direction, action, encap, status, protocol, reverse, first] = ["direction", "action", "encap", "status", "protocol", "reverse", "first"].map(u8);
     const [srcPort, dstPort] = ["src_port", "dst_port"].map(i32);
     const N = this.names;
     const E = this.enums;
@@ -306,8 +338,10 @@ export class DuckDbFlowStore extends SqlFlowStore {
     const cached = this.nameCache;
     const cachedId = this.nameCacheIds;
     const name = (k: number, s: string) => {
+      // the last four characters (where names differ: numbered workloads, ports, nodes) and the length
       const len = s.length;
-      const slot = (k << 8) | ((len * 7 + (len ? s.charCodeAt(len - 1) * 31 + s.charCodeAt(len >> 1) : 0)) & 255);
+      const h = len > 3 ? s.charCodeAt(len - 1) + s.charCodeAt(len - 2) * 10 + s.charCodeAt(len - 3) * 100 + s.charCodeAt(len - 4) * 1000 + len * 7919 : len ? s.charCodeAt(0) * 31 + len : 0;
+      const slot = (k << CACHE_BITS) | ((h ^ (h >>> 12)) & CACHE_MASK);
       if (cached[slot] === s) return cachedId[slot];
       const id = N.idOf(s);
       cached[slot] = s;
@@ -345,14 +379,11 @@ export class DuckDbFlowStore extends SqlFlowStore {
       put(endMs, i, r.end_ms);
       put(startMs, i, r.start_ms);
       node[i] = name(0, r.node);
-      direction[i] = enumOf(E.direction, DIRS, r.direction);
       vrf[i] = name(1, r.vrf);
-      protocol[i] = r.protocol;
       put(srcIp, i, ip(r.src_ip));
       put(dstIp, i, ip(r.dst_ip));
       srcPort[i] = r.src_port;
       dstPort[i] = r.dst_port;
-      action[i] = enumOf(E.action, ACTS, r.action);
       reason[i] = name(2, r.reason);
       rule[i] = name(3, r.rule);
       ruleAcl[i] = name(4, r.rule_acl);
@@ -371,17 +402,25 @@ export class DuckDbFlowStore extends SqlFlowStore {
       natDst[i] = name(17, r.nat_dst_ip);
       nhNode[i] = name(18, r.nh_node);
       nhAddr[i] = name(19, r.nh_address);
-      encap[i] = enumOf(E.encap, ENCS, r.encap);
       put(packets, i, r.packets);
       put(bytes, i, r.bytes);
-      reverse[i] = r.reverse ? 1 : 0;
-      first[i] = r.first ? 1 : 0;
-      status[i] = enumOf(E.status, STATS, r.status);
+      // codes: protocol | direction << 8 | action << 16 | encap << 24 | status << 32 | reverse << 40 | first << 41
+      codes[2 * i] = ((r.protocol & 255) | (enumOf(E.direction, DIRS, r.direction) << 8) | (enumOf(E.action, ACTS, r.action) << 16) | (enumOf(E.encap, ENCS, r.encap) << 24)) >>> 0;
+      codes[2 * i + 1] = enumOf(E.status, STATS, r.status) | (r.reverse ? 256 : 0) | (r.first ? 512 : 0);
       // flow_id "<node>:<n>": the number is parsed in place; the prefix is nearly always the last one
       const f = r.flow_id;
       const colon = f.lastIndexOf(":");
       const num = colon >= 0 ? flowNumber(f, colon + 1) : -1;
       if (num >= 0) {
+        if (colon === r.node.length && f.startsWith(r.node)) {
+          // nearly always the node's own name: its prefix id is remembered by node id
+          const nid = node[i];
+          let pid = this.prefixOfNode[nid];
+          if (pid === undefined) pid = this.prefixOfNode[nid] = this.flowPrefixes.idOf(r.node);
+          flowId[i] = pid;
+          put(flowNum, i, num);
+          continue;
+        }
         if (colon !== lastPrefix.length || !f.startsWith(lastPrefix)) {
           lastPrefix = f.slice(0, colon);
           lastPrefixId = this.flowPrefixes.idOf(lastPrefix);
@@ -503,7 +542,7 @@ export class DuckDbFlowStore extends SqlFlowStore {
   }
 
   protected recordColumns(): string {
-    return COLUMNS.map((c) => `"${c.name}"`).join(", ");
+    return [...COLUMNS.filter((c) => c.name !== "codes"), ...Object.keys(PACKED).map((name) => ({ name }))].map((c) => `"${c.name}"`).join(", ");
   }
 
   protected rowOf(r: Record<string, unknown>): FlowRow {
