@@ -300,3 +300,70 @@ test("infrastructure view: compute nodes Up, a BGP peer's session going down sho
     await page.request.delete(`/vnc/bgp-router/${peer.uuid}`, { headers: AUTH });
   }
 });
+
+/** fq names of the ports the canvas draws */
+function drawnPorts(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const cy = window.__weftTopology?.cy;
+    return cy ? cy.nodes('[kind = "port"]').map((n) => String(n.data("fqName") ?? "")).sort() : [];
+  });
+}
+
+test("label filter: only the pods with the label, in their network and project", async ({ page }, testInfo) => {
+  await login(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+  const ns = uniq("e2e-lbl");
+  const key = `team-${ns.slice(-6)}`;
+  const manifest = [
+    "apiVersion: v1",
+    "kind: Namespace",
+    `metadata: { name: ${ns} }`,
+    "---",
+    "apiVersion: v1",
+    "kind: Pod",
+    `metadata: { name: blue, namespace: ${ns}, labels: { ${key}: blue, tier: web } }`,
+    "spec: { containers: [{ name: c, image: nginx }] }",
+    "---",
+    "apiVersion: v1",
+    "kind: Pod",
+    `metadata: { name: green, namespace: ${ns}, labels: { ${key}: green } }`,
+    "spec: { containers: [{ name: c, image: nginx }] }",
+  ].join("\n");
+  const res = await page.request.post("/api/v1/kube/apply", { headers: { ...AUTH, "Content-Type": "application/yaml" }, data: manifest });
+  expect(res.ok(), await res.text()).toBe(true);
+  const blue = `default-domain:k8s-${ns}:blue`;
+  const green = `default-domain:k8s-${ns}:green`;
+  try {
+    await page.goto(`/monitor/topology?project=all`);
+    await canvasReady(page);
+    await expect.poll(() => drawnPorts(page), { timeout: 20_000 }).toEqual(expect.arrayContaining([blue, green]));
+
+    // key=value: only the blue pod's port, with its network and project
+    await page.getByTestId("topology-label-filter").fill(`${key}=blue`);
+    await expect(page).toHaveURL(new RegExp(`label=${key}(%3D|=)blue`));
+    await expect.poll(() => drawnPorts(page), { timeout: 20_000 }).toEqual([blue]);
+    await expect(page.getByTestId("topology-stats")).toContainText(`label ${key}=blue`);
+    const kinds = await page.evaluate(() => [...new Set(window.__weftTopology!.cy.nodes().map((n) => String(n.data("kind"))))].sort());
+    expect(kinds).toEqual(expect.arrayContaining(["port", "project", "virtual-network"]));
+    expect(kinds.every((k) => ["port", "project", "virtual-network", "service"].includes(k))).toBe(true);
+    await shot(page, testInfo, "label-filter");
+
+    // the filter is in the URL: a reload keeps it
+    await page.reload();
+    await canvasReady(page);
+    await expect(page.getByTestId("topology-label-filter")).toHaveValue(`${key}=blue`);
+    await expect.poll(() => drawnPorts(page), { timeout: 20_000 }).toEqual([blue]);
+
+    // the key alone: both pods; a value no pod has: nothing drawn
+    await page.getByTestId("topology-label-filter").fill(key);
+    await expect.poll(() => drawnPorts(page), { timeout: 20_000 }).toEqual([blue, green].sort());
+    await page.getByTestId("topology-label-filter").fill(`${key}=red`);
+    await expect(page.getByTestId("topology-label-empty")).toBeVisible();
+    // cleared: everything again
+    await page.getByTestId("topology-label-filter").fill("");
+    await expect(page).not.toHaveURL(/label=/);
+    await canvasReady(page);
+    await expect.poll(() => drawnPorts(page), { timeout: 20_000 }).toEqual(expect.arrayContaining([blue, green]));
+  } finally {
+    await page.request.delete("/api/v1/kube/apply", { headers: { ...AUTH, "Content-Type": "application/yaml" }, data: manifest });
+  }
+});
