@@ -309,7 +309,7 @@ function drawnPorts(page: Page): Promise<string[]> {
   });
 }
 
-test("label filter: only the pods with the label, in their network and project", async ({ page }, testInfo) => {
+test("label filter: only the pods with the label, in their network and project; positions follow the user", async ({ page, browser }, testInfo) => {
   await login(page, ADMIN_EMAIL, ADMIN_PASSWORD);
   const ns = uniq("e2e-lbl");
   const key = `team-${ns.slice(-6)}`;
@@ -352,6 +352,31 @@ test("label filter: only the pods with the label, in their network and project",
     await canvasReady(page);
     await expect(page.getByTestId("topology-label-filter")).toHaveValue(`${key}=blue`);
     await expect.poll(() => drawnPorts(page), { timeout: 20_000 }).toEqual([blue]);
+
+    // positions are the user's, on the server: moved here, the same place in another browser
+    const portId = await page.evaluate(() => window.__weftTopology!.cy.nodes('[kind = "port"]')[0].id());
+    const saved = page.waitForResponse((r) => r.url().includes("topology.saveLayout") && r.ok(), { timeout: 15_000 });
+    const target = await page.evaluate((id) => {
+      const n = window.__weftTopology!.cy.$id(id);
+      const p = { x: Math.round(n.position().x + 137), y: Math.round(n.position().y - 71) };
+      n.position(p);
+      n.emit("dragfree");
+      return p;
+    }, portId);
+    await saved;
+    await page.waitForTimeout(3000); // the first layout's own save (2.5 s after it) may still come: let it
+    const other = await browser.newContext({ baseURL: testInfo.project.use.baseURL });
+    try {
+      const p2 = await other.newPage();
+      await login(p2, ADMIN_EMAIL, ADMIN_PASSWORD);
+      expect(await p2.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("weft.topology.positions")).length)).toBe(0);
+      await p2.goto(page.url());
+      await canvasReady(p2);
+      await expect.poll(() => drawnPorts(p2), { timeout: 20_000 }).toEqual([blue]);
+      await expect.poll(async () => { const d = await drawn(p2, portId); return d && { x: Math.round(d.x!), y: Math.round(d.y!) }; }, { timeout: 10_000 }).toEqual(target);
+    } finally {
+      await other.close();
+    }
 
     // the key alone: both pods; a value no pod has: nothing drawn
     await page.getByTestId("topology-label-filter").fill(key);

@@ -9,7 +9,7 @@
 // arranged. A filtered or folded model (or a missed version) is refetched instead. The model
 // arrives in a compact wire form (what the canvas draws); the side panel fetches a selected
 // element's fields. View, search, filter, layout, overlay and selection live in the URL.
-import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ChevronsDownUp, ChevronsUpDown, Download, Maximize2, RefreshCw, Search } from "lucide-react";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
@@ -31,7 +31,7 @@ import type { GraphHandle, LayoutName } from "./graph";
 /** above this many nodes the canvas draws groups as frames (graph.tsx LARGE_NODES; not imported: graph.tsx loads cytoscape) */
 const LARGE_NODES = 1200;
 const LAYOUTS: LayoutName[] = ["fcose", "concentric", "grouped", "hierarchical"];
-import { positionsKey } from "./positions";
+import { adoptPositions, positionsAt, positionsKey, setPositionsSink } from "./positions";
 
 // a static import: cytoscape comes with the page's own code, loaded while the model is fetched (it
 // is created only in an effect, so the server render never runs it)
@@ -126,6 +126,24 @@ export function TopologyPage() {
   // the hierarchical layout draws another picture: its positions are remembered apart
   const baseKey = positionsKey(view, project);
   const storageKey = baseKey + (layout === "hierarchical" ? ":hierarchical" : "") + (labelFilter ? `:label:${labelFilter}` : "");
+
+  // the positions this user arranged, from the server (another browser's too): adopted into the
+  // browser's store when newer, before the graph draws; saved positions go back to the server
+  const serverLayout = useQuery({ ...trpc.topology.layout.queryOptions({ key: storageKey }), staleTime: Infinity, retry: false });
+  const [seeded, setSeeded] = useState<string | null>(null);
+  useEffect(() => {
+    if (serverLayout.isPending) return;
+    const s = serverLayout.data;
+    if (s && s.at > positionsAt(storageKey)) adoptPositions(storageKey, s.at, s.positions);
+    setSeeded(storageKey);
+  }, [serverLayout.isPending, serverLayout.data, storageKey]);
+  const saveLayout = useMutation(trpc.topology.saveLayout.mutationOptions());
+  const saveLayoutRef = useRef(saveLayout.mutate);
+  saveLayoutRef.current = saveLayout.mutate;
+  useEffect(() => {
+    setPositionsSink((key, at, positions) => saveLayoutRef.current({ key, at, positions }));
+    return () => setPositionsSink(null);
+  }, []);
 
   const queryClient = useQueryClient();
   const graphInput = { view, project: project || null, expand };
@@ -385,7 +403,7 @@ export function TopologyPage() {
       </div>
       <div className="relative flex min-h-0 flex-1">
         <div className="relative min-w-0 flex-1 bg-bg">
-          {!model ? (
+          {!model || seeded !== storageKey ? (
             <div className="flex h-full items-center justify-center gap-2 text-sm text-muted">{graph.error ? `Could not load the topology: ${graph.error.message}` : <><Spinner /> Building the graph…</>}</div>
           ) : model.nodes.length === 0 && labelFilter ? (
             <div className="p-6 text-sm text-muted" data-testid="topology-label-empty">No port has the label {labelFilter}.</div>
@@ -436,7 +454,7 @@ export function TopologyPage() {
           ) : (
             <div className="p-4 text-xs leading-relaxed text-muted">
               <p className="mb-2 font-medium text-fg">Select a node or an edge to see its details.</p>
-              <p>Double-click a project or a network to collapse or expand it. Drag nodes to arrange them: the positions are remembered for this view.</p>
+              <p>Double-click a project or a network to collapse or expand it. Drag nodes to arrange them: the positions are remembered for you, in this view, in any browser.</p>
               <p className="mt-2">Search by name, FQ name or address; Enter jumps to the next match.</p>
             </div>
           )}
