@@ -300,3 +300,95 @@ test("infrastructure view: compute nodes Up, a BGP peer's session going down sho
     await page.request.delete(`/vnc/bgp-router/${peer.uuid}`, { headers: AUTH });
   }
 });
+
+/** fq names of the ports the canvas draws */
+function drawnPorts(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const cy = window.__weftTopology?.cy;
+    return cy ? cy.nodes('[kind = "port"]').map((n) => String(n.data("fqName") ?? "")).sort() : [];
+  });
+}
+
+test("label filter: only the pods with the label, in their network and project; positions follow the user", async ({ page, browser }, testInfo) => {
+  await login(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+  const ns = uniq("e2e-lbl");
+  const key = `team-${ns.slice(-6)}`;
+  const manifest = [
+    "apiVersion: v1",
+    "kind: Namespace",
+    `metadata: { name: ${ns} }`,
+    "---",
+    "apiVersion: v1",
+    "kind: Pod",
+    `metadata: { name: blue, namespace: ${ns}, labels: { ${key}: blue, tier: web } }`,
+    "spec: { containers: [{ name: c, image: nginx }] }",
+    "---",
+    "apiVersion: v1",
+    "kind: Pod",
+    `metadata: { name: green, namespace: ${ns}, labels: { ${key}: green } }`,
+    "spec: { containers: [{ name: c, image: nginx }] }",
+  ].join("\n");
+  const res = await page.request.post("/api/v1/kube/apply", { headers: { ...AUTH, "Content-Type": "application/yaml" }, data: manifest });
+  expect(res.ok(), await res.text()).toBe(true);
+  const blue = `default-domain:k8s-${ns}:blue`;
+  const green = `default-domain:k8s-${ns}:green`;
+  try {
+    await page.goto(`/monitor/topology?project=all`);
+    await canvasReady(page);
+    await expect.poll(() => drawnPorts(page), { timeout: 20_000 }).toEqual(expect.arrayContaining([blue, green]));
+
+    // key=value: only the blue pod's port, with its network and project
+    await page.getByTestId("topology-label-filter").fill(`${key}=blue`);
+    await expect(page).toHaveURL(new RegExp(`label=${key}(%3D|=)blue`));
+    await expect.poll(() => drawnPorts(page), { timeout: 20_000 }).toEqual([blue]);
+    await expect(page.getByTestId("topology-stats")).toContainText(`label ${key}=blue`);
+    const kinds = await page.evaluate(() => [...new Set(window.__weftTopology!.cy.nodes().map((n) => String(n.data("kind"))))].sort());
+    expect(kinds).toEqual(expect.arrayContaining(["port", "project", "virtual-network"]));
+    expect(kinds.every((k) => ["port", "project", "virtual-network", "service"].includes(k))).toBe(true);
+    await shot(page, testInfo, "label-filter");
+
+    // the filter is in the URL: a reload keeps it
+    await page.reload();
+    await canvasReady(page);
+    await expect(page.getByTestId("topology-label-filter")).toHaveValue(`${key}=blue`);
+    await expect.poll(() => drawnPorts(page), { timeout: 20_000 }).toEqual([blue]);
+
+    // positions are the user's, on the server: moved here, the same place in another browser
+    const portId = await page.evaluate(() => window.__weftTopology!.cy.nodes('[kind = "port"]')[0].id());
+    const saved = page.waitForResponse((r) => r.url().includes("topology.saveLayout") && r.ok(), { timeout: 15_000 });
+    const target = await page.evaluate((id) => {
+      const n = window.__weftTopology!.cy.$id(id);
+      const p = { x: Math.round(n.position().x + 137), y: Math.round(n.position().y - 71) };
+      n.position(p);
+      n.emit("dragfree");
+      return p;
+    }, portId);
+    await saved;
+    await page.waitForTimeout(3000); // the first layout's own save (2.5 s after it) may still come: let it
+    const other = await browser.newContext({ baseURL: testInfo.project.use.baseURL });
+    try {
+      const p2 = await other.newPage();
+      await login(p2, ADMIN_EMAIL, ADMIN_PASSWORD);
+      expect(await p2.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("weft.topology.positions")).length)).toBe(0);
+      await p2.goto(page.url());
+      await canvasReady(p2);
+      await expect.poll(() => drawnPorts(p2), { timeout: 20_000 }).toEqual([blue]);
+      await expect.poll(async () => { const d = await drawn(p2, portId); return d && { x: Math.round(d.x!), y: Math.round(d.y!) }; }, { timeout: 10_000 }).toEqual(target);
+    } finally {
+      await other.close();
+    }
+
+    // the key alone: both pods; a value no pod has: nothing drawn
+    await page.getByTestId("topology-label-filter").fill(key);
+    await expect.poll(() => drawnPorts(page), { timeout: 20_000 }).toEqual([blue, green].sort());
+    await page.getByTestId("topology-label-filter").fill(`${key}=red`);
+    await expect(page.getByTestId("topology-label-empty")).toBeVisible();
+    // cleared: everything again
+    await page.getByTestId("topology-label-filter").fill("");
+    await expect(page).not.toHaveURL(/label=/);
+    await canvasReady(page);
+    await expect.poll(() => drawnPorts(page), { timeout: 20_000 }).toEqual(expect.arrayContaining([blue, green]));
+  } finally {
+    await page.request.delete("/api/v1/kube/apply", { headers: { ...AUTH, "Content-Type": "application/yaml" }, data: manifest });
+  }
+});

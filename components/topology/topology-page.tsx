@@ -9,13 +9,13 @@
 // arranged. A filtered or folded model (or a missed version) is refetched instead. The model
 // arrives in a compact wire form (what the canvas draws); the side panel fetches a selected
 // element's fields. View, search, filter, layout, overlay and selection live in the URL.
-import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ChevronsDownUp, ChevronsUpDown, Download, Maximize2, RefreshCw, Search } from "lucide-react";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { TopologyView } from "../../server/engine/topology";
-import { type SlimModel, type SlimNode, type TopologyDiff, applyTopologyDiff, decodeModel } from "../../server/engine/topology-wire";
+import { type SlimModel, type SlimNode, type TopologyDiff, applyTopologyDiff, decodeModel, filterByLabel } from "../../server/engine/topology-wire";
 import { useTRPC } from "../../lib/trpc";
 import { useProject } from "../project-context";
 import { PageHeader } from "../objects/page-header";
@@ -31,7 +31,7 @@ import type { GraphHandle, LayoutName } from "./graph";
 /** above this many nodes the canvas draws groups as frames (graph.tsx LARGE_NODES; not imported: graph.tsx loads cytoscape) */
 const LARGE_NODES = 1200;
 const LAYOUTS: LayoutName[] = ["fcose", "concentric", "grouped", "hierarchical"];
-import { positionsKey } from "./positions";
+import { adoptPositions, positionsAt, positionsKey, setPositionsSink } from "./positions";
 
 // a static import: cytoscape comes with the page's own code, loaded while the model is fetched (it
 // is created only in an effect, so the server render never runs it)
@@ -119,11 +119,31 @@ export function TopologyPage() {
   const overlay = RANGES.includes(get("traffic", "off")) ? get("traffic", "off") : "off";
   const level = get("tlevel", "") === "workload" ? "workload" : "group";
   const q = get("q", "");
+  // ?label=key=value or ?label=key: only the ports with that label (and what holds / serves them)
+  const labelFilter = get("label", "").trim();
   const sel = get("sel", "") || null;
   const expand = useMemo(() => get("expand", "").split(",").filter(Boolean), [get]);
   // the hierarchical layout draws another picture: its positions are remembered apart
   const baseKey = positionsKey(view, project);
-  const storageKey = baseKey + (layout === "hierarchical" ? ":hierarchical" : "");
+  const storageKey = baseKey + (layout === "hierarchical" ? ":hierarchical" : "") + (labelFilter ? `:label:${labelFilter}` : "");
+
+  // the positions this user arranged, from the server (another browser's too): adopted into the
+  // browser's store when newer, before the graph draws; saved positions go back to the server
+  const serverLayout = useQuery({ ...trpc.topology.layout.queryOptions({ key: storageKey }), staleTime: Infinity, retry: false });
+  const [seeded, setSeeded] = useState<string | null>(null);
+  useEffect(() => {
+    if (serverLayout.isPending) return;
+    const s = serverLayout.data;
+    if (s && s.at > positionsAt(storageKey)) adoptPositions(storageKey, s.at, s.positions);
+    setSeeded(storageKey);
+  }, [serverLayout.isPending, serverLayout.data, storageKey]);
+  const saveLayout = useMutation(trpc.topology.saveLayout.mutationOptions());
+  const saveLayoutRef = useRef(saveLayout.mutate);
+  saveLayoutRef.current = saveLayout.mutate;
+  useEffect(() => {
+    setPositionsSink((key, at, positions) => saveLayoutRef.current({ key, at, positions }));
+    return () => setPositionsSink(null);
+  }, []);
 
   const queryClient = useQueryClient();
   const graphInput = { view, project: project || null, expand };
@@ -161,7 +181,20 @@ export function TopologyPage() {
     if (!fetched) setModel(null);
     else if (!cur || cur.view !== fetched.view || !cur.whole || !fetched.whole || fetched.version >= cur.version) setModel(fetched);
   }, [fetched, setModel]);
-  const model = live && live.view === view ? live : null;
+  const model = useMemo(() => {
+    const m = live && live.view === view ? live : null;
+    if (!m || !labelFilter) return m;
+    const f = filterByLabel(m, labelFilter);
+    return { ...f, stats: { ...f.stats, nodes: f.nodes.length, edges: f.edges.length } };
+  }, [live, view, labelFilter]);
+  const [labelDraft, setLabelDraft] = useState(labelFilter);
+  useEffect(() => setLabelDraft(labelFilter), [labelFilter]);
+  useEffect(() => {
+    const t = setTimeout(() => {
+      if (labelDraft.trim() !== labelFilter) set({ label: labelDraft.trim() || null });
+    }, 300);
+    return () => clearTimeout(t);
+  }, [labelDraft, labelFilter, set]);
   const refetchGraph = useCallback(() => void queryClient.invalidateQueries({ queryKey: trpc.topology.graph.pathKey() }), [queryClient, trpc]);
   useEffect(() => {
     if (typeof EventSource === "undefined") return;
@@ -327,6 +360,22 @@ export function TopologyPage() {
             data-testid="topology-search"
           />
         </div>
+        <Input
+          value={labelDraft}
+          onChange={(e) => setLabelDraft(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === "Enter") {
+              e.preventDefault();
+              set({ label: labelDraft.trim() || null });
+            }
+            if (e.key === "Escape") setLabelDraft("");
+          }}
+          placeholder="Label: app=web or app"
+          className="w-44"
+          aria-label="filter ports by label"
+          title="only the ports with this label (key=value, or key alone), with their networks, projects and services"
+          data-testid="topology-label-filter"
+        />
         {q && (
           <span className="text-xs text-muted tabular-nums" data-testid="search-hits">
             {hits.length ? `${Math.min(hitIndex + 1, hits.length)} of ${hits.length}` : "no match"}
@@ -354,8 +403,10 @@ export function TopologyPage() {
       </div>
       <div className="relative flex min-h-0 flex-1">
         <div className="relative min-w-0 flex-1 bg-bg">
-          {!model ? (
+          {!model || seeded !== storageKey ? (
             <div className="flex h-full items-center justify-center gap-2 text-sm text-muted">{graph.error ? `Could not load the topology: ${graph.error.message}` : <><Spinner /> Building the graph…</>}</div>
+          ) : model.nodes.length === 0 && labelFilter ? (
+            <div className="p-6 text-sm text-muted" data-testid="topology-label-empty">No port has the label {labelFilter}.</div>
           ) : model.nodes.length === 0 ? (
             <div className="p-6 text-sm text-muted">Nothing to draw yet: create a virtual network (Overlay › Virtual Networks) or start compute nodes.</div>
           ) : (
@@ -379,6 +430,7 @@ export function TopologyPage() {
           {model && (
             <div className="pointer-events-none absolute top-2 left-3 rounded bg-surface/85 px-2 py-1 text-[11px] text-muted tabular-nums shadow-sm" data-testid="topology-stats">
               {view === "logical" && project ? `${model.groups.find((g) => g.id === `project:${project}`)?.label ?? "one project"} · ` : ""}
+              {labelFilter ? `label ${labelFilter} · ` : ""}
               {model.stats.nodes} nodes · {model.stats.edges} edges
               {model.aggregated.length ? ` · ${model.aggregated.length} groups folded` : ""}
               {overlay !== "off" && flows.data ? ` · ${flows.data.length} traffic edges (${overlay})` : ""}
@@ -402,7 +454,7 @@ export function TopologyPage() {
           ) : (
             <div className="p-4 text-xs leading-relaxed text-muted">
               <p className="mb-2 font-medium text-fg">Select a node or an edge to see its details.</p>
-              <p>Double-click a project or a network to collapse or expand it. Drag nodes to arrange them: the positions are remembered for this view.</p>
+              <p>Double-click a project or a network to collapse or expand it. Drag nodes to arrange them: the positions are remembered for you, in this view, in any browser.</p>
               <p className="mt-2">Search by name, FQ name or address; Enter jumps to the next match.</p>
             </div>
           )}

@@ -20,8 +20,9 @@ export interface SlimModel extends Omit<TopologyModel, "nodes" | "edges"> {
   whole: boolean;
 }
 
-// [id, kind, label, parent index (-1), state, tone, detail, fqName, flags (1 external), count, fields (aggregates only)]
-type WireNode = [string, string, string, number, string, string, string, string, number, number, Record<string, string | number> | 0];
+// [id, kind, label, parent index (-1), state, tone, detail, fqName, flags (1 external), count, fields (aggregates only),
+//  labels (ports with labels only; absent otherwise)]
+type WireNode = [string, string, string, number, string, string, string, string, number, number, Record<string, string | number> | 0, Record<string, string>?];
 // [kind, source index, target index, id mode (0: full id in `id`, 1: `${kind}:${id}:${source}:${target}`, 2: `${kind}:${source}:${target}`),
 //  id, label, state, tone, action, direction, attached (1, 0 false, -1 unset), routes (-1 unset)]
 type WireEdge = [string, number, number, 0 | 1 | 2, string, string, string, string, string, string, number, number];
@@ -45,19 +46,23 @@ export function slimEdge(e: TopologyEdge): SlimEdge {
 export function encodeModel(m: TopologyModel, version: number, whole: boolean): WireModel {
   const index = new Map<string, number>();
   m.nodes.forEach((n, i) => index.set(n.id, i));
-  const n: WireNode[] = m.nodes.map((x) => [
-    x.id,
-    x.kind,
-    x.label,
-    x.parent !== undefined && index.has(x.parent) ? index.get(x.parent)! : -1,
-    x.state ?? "",
-    x.tone ?? "",
-    x.detail ?? "",
-    x.fqName ?? "",
-    x.external ? 1 : 0,
-    x.count ?? -1,
-    x.kind === "aggregate" && x.fields ? x.fields : 0,
-  ]);
+  const n: WireNode[] = m.nodes.map((x) => {
+    const w: WireNode = [
+      x.id,
+      x.kind,
+      x.label,
+      x.parent !== undefined && index.has(x.parent) ? index.get(x.parent)! : -1,
+      x.state ?? "",
+      x.tone ?? "",
+      x.detail ?? "",
+      x.fqName ?? "",
+      x.external ? 1 : 0,
+      x.count ?? -1,
+      x.kind === "aggregate" && x.fields ? x.fields : 0,
+    ];
+    if (x.labels) w.push(x.labels);
+    return w;
+  });
   const e: WireEdge[] = [];
   for (const x of m.edges) {
     const s = index.get(x.source);
@@ -81,7 +86,7 @@ export function encodeModel(m: TopologyModel, version: number, whole: boolean): 
 }
 
 export function decodeModel(w: WireModel): SlimModel {
-  const nodes: SlimNode[] = w.n.map(([id, kind, label, parent, state, tone, detail, fqName, flags, count, fields]) => {
+  const nodes: SlimNode[] = w.n.map(([id, kind, label, parent, state, tone, detail, fqName, flags, count, fields, labels]) => {
     const n: SlimNode = { id, kind: kind as SlimNode["kind"], label };
     if (parent >= 0) n.parent = w.n[parent][0];
     if (state) n.state = state;
@@ -91,6 +96,7 @@ export function decodeModel(w: WireModel): SlimModel {
     if (flags & 1) n.external = true;
     if (count >= 0) n.count = count;
     if (fields) (n as TopologyNode).fields = fields;
+    if (labels) n.labels = labels;
     return n;
   });
   const edges: SlimEdge[] = w.e.map(([kind, s, t, mode, idPart, label, state, tone, action, direction, attached, routes]) => {
@@ -155,4 +161,40 @@ export function applyTopologyDiff(m: SlimModel, d: TopologyDiff): SlimModel | nu
   }
   for (const e of nextE.values()) if (ids.has(e.source) && ids.has(e.target)) edges.push(e);
   return { ...m, nodes, edges, version: d.to, stats: { ...m.stats, nodes: nodes.length, edges: edges.length } };
+}
+
+/** A label filter as typed: `key=value` (or `key==value`, `key:value`), or `key` alone (the label is set). */
+export function parseLabelFilter(expr: string): { key: string; value?: string } | null {
+  const s = expr.trim();
+  if (!s) return null;
+  const m = /^([^=:\s]+)\s*(?:==?|:)\s*(.*)$/.exec(s);
+  if (!m) return { key: s };
+  return { key: m[1], value: m[2].trim() };
+}
+
+/**
+ * The part of a model a label filter keeps: the ports whose labels match, their ancestors (network,
+ * project; compute node in the infrastructure view), the service nodes with an edge to one of them,
+ * and the edges between what is kept. An empty filter keeps the model as it is.
+ */
+export function filterByLabel<N extends { id: string; kind: string; parent?: string; labels?: Record<string, string> }, E extends { source: string; target: string }, M extends { nodes: N[]; edges: E[] }>(m: M, expr: string): M {
+  const f = parseLabelFilter(expr);
+  if (!f) return m;
+  const byId = new Map(m.nodes.map((n) => [n.id, n]));
+  const keep = new Set<string>();
+  const keepWithAncestors = (id: string) => {
+    for (let cur: string | undefined = id, d = 0; cur && !keep.has(cur) && d < 16; cur = byId.get(cur)?.parent, d++) keep.add(cur);
+  };
+  for (const n of m.nodes) {
+    if (n.kind !== "port" || !n.labels || !(f.key in n.labels)) continue;
+    if (f.value !== undefined && n.labels[f.key] !== f.value) continue;
+    keepWithAncestors(n.id);
+  }
+  const ports = new Set([...keep].filter((id) => byId.get(id)?.kind === "port"));
+  for (const e of m.edges) {
+    for (const [a, b] of [[e.source, e.target], [e.target, e.source]]) {
+      if (ports.has(a) && byId.get(b)?.kind === "service") keepWithAncestors(b);
+    }
+  }
+  return { ...m, nodes: m.nodes.filter((n) => keep.has(n.id)), edges: m.edges.filter((e) => keep.has(e.source) && keep.has(e.target)) };
 }

@@ -53,6 +53,8 @@ export interface TopologyNode {
   count?: number;
   /** drawn because an edge from the filtered project reaches it; its own project is not shown */
   external?: boolean;
+  /** ports: the workload's labels (Kubernetes pod labels, annotations `label:<k>` on the port) */
+  labels?: Record<string, string>;
   /** what the detail panel lists */
   fields?: Record<string, string | number>;
 }
@@ -119,6 +121,15 @@ export const nodeIds = {
   service: (namespace: string, name: string) => `svc:${namespace}/${name}`,
   any: "any",
 };
+
+/** a port's labels: its annotations named `label:<key>` (the Kubernetes manager stores pod labels so) */
+export function portLabels(vmi: ConfigObject | undefined): Record<string, string> | undefined {
+  const kv = (vmi?.annotations as { key_value_pair?: { key: string; value: string }[] } | undefined)?.key_value_pair;
+  if (!kv?.length) return undefined;
+  const out: Record<string, string> = {};
+  for (const { key, value } of kv) if (typeof key === "string" && key.startsWith("label:")) out[key.slice(6)] = String(value ?? "");
+  return Object.keys(out).length ? out : undefined;
+}
 
 function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V) {
   const list = map.get(key);
@@ -258,10 +269,12 @@ function logical(e: Engine): TopologyModel {
     const hostState = host ? (agentState.get(host) ?? "Down") : "";
     const state = !host ? "Unbound" : hostState === "Up" ? "Active" : "Host down";
     const project = projectOfUuid.get(p.networkUuid) || undefined;
+    const labels = portLabels(vmi);
     add({
       id: nodeIds.port(p.uuid),
       kind: "port",
       label: workload || name,
+      ...(labels ? { labels } : {}),
       parent: nodeIds.network(p.networkUuid),
       project,
       fqName: p.fqName,
@@ -275,6 +288,7 @@ function logical(e: Engine): TopologyModel {
         Addresses: p.addresses.join(", ") || "—",
         MAC: p.mac || "—",
         "Compute node": host || "— (not bound)",
+        ...(labels ? { Labels: Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(", ") } : {}),
         ...(p.floatingIps.length ? { "Floating IPs": p.floatingIps.map((f) => f.address).join(", ") } : {}),
       },
     });
@@ -551,13 +565,16 @@ function infrastructure(e: Engine): TopologyModel {
 
   // ports where they run, inside their compute node
   const known = new Set(computes.map((c) => c.name));
+  const vmiByUuid = new Map(e.config.list("virtual-machine-interface").map((v) => [v.uuid, v]));
   for (const p of [...e.compiler.state.ports.values()].sort((a, b) => a.fqName.localeCompare(b.fqName))) {
     if (!p.host || !known.has(p.host)) continue;
     const up = e.control.agents.get(p.host)?.state === "Up";
+    const labels = portLabels(vmiByUuid.get(p.uuid));
     nodes.push({
       id: nodeIds.port(p.uuid),
       kind: "port",
       label: p.fqName.split(":").pop() ?? p.uuid,
+      ...(labels ? { labels } : {}),
       parent: nodeIds.compute(p.host),
       fqName: p.fqName,
       state: up ? "Active" : "Host down",

@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { TOPOLOGY_VIEWS, type TopologyView, flowOverlay, shapeTopology } from "../../engine/topology";
 import { topologyFeed } from "../../engine/topology-feed";
+import { loadLayout, saveLayout } from "../../engine/topology-layouts";
 import { encodeModel } from "../../engine/topology-wire";
 import { router, viewerProcedure } from "../trpc";
 
@@ -11,6 +12,9 @@ const View = z.enum(TOPOLOGY_VIEWS as [TopologyView, ...TopologyView[]]);
 const UNIT: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** the last few encoded answers (the wire form is never mutated: the console decodes a copy) */
+const LayoutKey = z.string().min(1).max(300);
+const userOf = (a: { userId: string | null; email: string }) => a.userId ?? `email:${a.email}`;
+
 const encoded: { model: object; key: string; out: ReturnType<typeof encodeModel> }[] = [];
 
 export const topologyRouter = router({
@@ -48,5 +52,16 @@ export const topologyRouter = router({
       const m = /^(\d+)([smhd])$/.exec(input.last)!;
       const now = Date.now();
       return flowOverlay(ctx.services.engine, input.view, { from: now - Number(m[1]) * UNIT[m[2]], to: now + 1 }, input.level);
+    }),
+
+  /** the positions the signed-in user arranged for one view (null: none remembered on the server) */
+  layout: viewerProcedure.input(z.object({ key: LayoutKey })).query(({ ctx, input }) => loadLayout(ctx.services.engine.dataDir, userOf(ctx.actor), input.key)),
+
+  /** remembers (positions) or forgets (null) the user's own arrangement of one view: any role may */
+  saveLayout: viewerProcedure
+    .input(z.object({ key: LayoutKey, at: z.number().int().nonnegative(), positions: z.record(z.string().max(500), z.tuple([z.number().finite(), z.number().finite()])).nullable() }))
+    .mutation(({ ctx, input }) => {
+      saveLayout(ctx.services.engine.dataDir, userOf(ctx.actor), input.key, input.positions ? { at: input.at, positions: input.positions } : null);
+      return { ok: true };
     }),
 });
