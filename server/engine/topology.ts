@@ -6,7 +6,9 @@
 // diff two models and keep the layout the user arranged.
 import type { Engine } from "./engine";
 import type { ConfigObject, Ref } from "./model/types";
-import { fqString } from "./model/types";
+import { fqString, portLabels } from "./model/types";
+
+export { portLabels };
 import type { PolicyRule } from "./model/schemas";
 import { subnetsOfNetwork } from "./config/store";
 import { bgpRouters, computeNodes, controlNodeStatus } from "./views";
@@ -121,15 +123,6 @@ export const nodeIds = {
   service: (namespace: string, name: string) => `svc:${namespace}/${name}`,
   any: "any",
 };
-
-/** a port's labels: its annotations named `label:<key>` (the Kubernetes manager stores pod labels so) */
-export function portLabels(vmi: ConfigObject | undefined): Record<string, string> | undefined {
-  const kv = (vmi?.annotations as { key_value_pair?: { key: string; value: string }[] } | undefined)?.key_value_pair;
-  if (!kv?.length) return undefined;
-  const out: Record<string, string> = {};
-  for (const { key, value } of kv) if (typeof key === "string" && key.startsWith("label:")) out[key.slice(6)] = String(value ?? "");
-  return Object.keys(out).length ? out : undefined;
-}
 
 function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V) {
   const list = map.get(key);

@@ -5,6 +5,7 @@ import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentHandle, startAgent } from "../../server/engine/agent/main";
 import { Engine } from "../../server/engine/engine";
+import { waitFor } from "../bgp/daemons";
 import { ADMIN, tempDir } from "../helpers";
 
 let engine: Engine;
@@ -16,15 +17,8 @@ const NODES = [
   { name: "compute-3", address: "127.0.12.3" },
 ];
 
-export async function until<T>(what: string, f: () => T | undefined | null | false | Promise<T | undefined | null | false>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** tests/bgp/daemons.ts's waitFor, polling every 50 ms */
+const until = <T>(what: string, f: () => T | undefined | null | false | Promise<T | undefined | null | false>, ms = 15_000) => waitFor(what, f, ms, 50);
 
 const pod = (ns: string, name: string) => engine.kube.get("Pod", ns, name)!;
 const portOf = (ns: string, name: string) => pod(ns, name).produced.find((p) => p.type === "virtual-machine-interface")!.uuid;

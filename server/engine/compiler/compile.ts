@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import type { Acl, AclEntry, FloatingIp, PortRange } from "../protocol";
 import type { PolicyRule } from "../model/schemas";
 import { AUTO_RT_BASE } from "../model/route-target";
-import { type ConfigObject, type Ref, fqString } from "../model/types";
+import { type ConfigObject, type Ref, bindingHost, fqString } from "../model/types";
 import { subnetsOfNetwork } from "../config/store";
 import type { BgpRouterParameters } from "../model/schemas";
 import { type BgpPeer, type CompiledBgp, type CompiledPort, type ImportReason, type RoutingInstance, sgAclName, vnAclName } from "./types";
@@ -234,11 +234,6 @@ export function compileSecurityGroupAcl(sg: ConfigObject, sgByFq: Map<string, Co
     });
   });
   return { name: sgAclName(sgFq), entries, default_action: "deny", why: [`security-group ${sgFq}`] };
-}
-
-export function bindingHost(vmi: ConfigObject): string {
-  const kv = (vmi.virtual_machine_interface_bindings as { key_value_pair?: { key: string; value: string }[] } | undefined)?.key_value_pair ?? [];
-  return kv.find((p) => p.key === "host_id")?.value ?? "";
 }
 
 export function compilePort(cfg: ConfigView, vmi: ConfigObject, addresses: string[]): CompiledPort | null {

@@ -21,7 +21,7 @@ import type { ConfigService } from "../config/service";
 import { WeftError } from "../model/errors";
 import { type Cidr, cidrText, nthSubnet, parseCidr, subtractCidrs } from "../model/net";
 import type { PolicyRule } from "../model/schemas";
-import { type ConfigObject, type ObjectType, type Ref, fqString } from "../model/types";
+import { type ConfigObject, type ObjectType, type Ref, bindingHost, fqString, labelAnnotations } from "../model/types";
 import { WorkQueue } from "./queue";
 import {
   type Issue,
@@ -693,6 +693,7 @@ export class KubeManager {
     const on = e.object.metadata.annotations?.[USES_LABELS] === "true";
     const names = new Set<string>();
     if (on) for (const x of this.entries.values()) if (x.object.kind === "Pod" && x.object.metadata.namespace === ns && x.object.metadata.labels?.name) names.add(x.object.metadata.labels.name);
+    const policies: KubeObject[] = [];
     for (const n of names) {
       const pol: KubeObject = {
         apiVersion: "networking.k8s.io/v1",
@@ -704,15 +705,9 @@ export class KubeManager {
           ingress: [{ from: [{ podSelector: { matchLabels: { name: n } } }, { podSelector: { matchLabels: { uses: n } } }] }],
         },
       };
-      const pk = objectKey(pol);
-      const had = this.entries.get(pk);
-      if (had && had.owner !== key) continue; // a user policy of that name wins
-      if (!had || stable(strip(had.object)) !== stable(strip(pol))) {
-        this.put(pol, e.source, e.actor, key);
-        this.changed(pk, had?.object ?? null, pol);
-      }
+      policies.push(pol);
     }
-    for (const [, x] of [...this.entries]) if (x.owner === key && x.object.kind === "NetworkPolicy" && !names.has(x.object.metadata.name.replace(/^uses-/, ""))) this.remove("NetworkPolicy", ns, x.object.metadata.name);
+    this.syncOwned(key, e, "NetworkPolicy", ns, policies);
     e.details = { ...e.details, usesLabels: on, usesPolicies: [...names].map((n) => `uses-${n}`) };
   }
 
@@ -758,26 +753,38 @@ export class KubeManager {
     const ns = o.metadata.namespace!;
     const replicas = o.spec?.replicas ?? 1;
     const tpl = o.spec?.template ?? {};
-    const want = new Set<string>();
+    const pods: KubeObject[] = [];
     for (let i = 0; i < replicas; i++) {
       const name = `${o.metadata.name}-${i}`;
-      want.add(name);
       const pod: KubeObject = {
         apiVersion: "v1",
         kind: "Pod",
         metadata: { name, namespace: ns, labels: { ...(tpl.metadata?.labels ?? {}) }, annotations: { ...(tpl.metadata?.annotations ?? {}) }, ownerReferences: [{ kind: o.kind, name: o.metadata.name }] },
         spec: tpl.spec ?? {},
       };
-      const pk = objectKey(pod);
-      const had = this.entries.get(pk);
-      if (had && had.owner !== key) continue; // a pod of that name exists already: leave it alone
-      if (!had || stable(strip(had.object)) !== stable(strip(pod))) {
-        this.put(pod, e.source, e.actor, key);
-        this.changed(pk, had?.object ?? null, pod);
+      pods.push(pod);
+    }
+    this.syncOwned(key, e, "Pod", ns, pods);
+    e.details = { replicas, pods: pods.map((p) => p.metadata.name) };
+  }
+
+  /**
+   * Objects the manager generates for `owner` (a workload's pods, a namespace's uses-policies):
+   * stored when new or changed, left alone when a user object of that name exists, and the
+   * owner's objects of that kind no longer wanted are removed.
+   */
+  private syncOwned(owner: string, e: Entry, kind: Kind, ns: string, objects: KubeObject[]) {
+    for (const o of objects) {
+      const k = objectKey(o);
+      const had = this.entries.get(k);
+      if (had && had.owner !== owner) continue;
+      if (!had || stable(strip(had.object)) !== stable(strip(o))) {
+        this.put(o, e.source, e.actor, owner);
+        this.changed(k, had?.object ?? null, o);
       }
     }
-    for (const [k, x] of [...this.entries]) if (x.owner === key && !want.has(x.object.metadata.name)) this.remove("Pod", ns, x.object.metadata.name);
-    e.details = { replicas, pods: [...want] };
+    const want = new Set(objects.map((o) => o.metadata.name));
+    for (const [, x] of [...this.entries]) if (x.owner === owner && x.object.kind === kind && !want.has(x.object.metadata.name)) this.remove(kind, ns, x.object.metadata.name);
   }
 
   private computeNodes(): string[] {
@@ -840,7 +847,7 @@ export class KubeManager {
       vmi = undefined;
     }
     if (!vmi) {
-      vmi = await begin("virtual-machine-interface", vmiFq, { parent_type: "project", annotations: this.annotations("Pod", ns, name, labelPairs(o)), ...wantRefs });
+      vmi = await begin("virtual-machine-interface", vmiFq, { parent_type: "project", annotations: this.annotations("Pod", ns, name, labelAnnotations(o.metadata.labels)), ...wantRefs });
     } else {
       const cur = {
         virtual_network_refs: refUuids(vmi.virtual_network_refs),
@@ -854,10 +861,10 @@ export class KubeManager {
         virtual_machine_refs: [vm.uuid],
         security_group_refs: sgs.map((s) => s.uuid),
         host,
-        labels: stable(this.annotations("Pod", ns, name, labelPairs(o))),
+        labels: stable(this.annotations("Pod", ns, name, labelAnnotations(o.metadata.labels))),
       };
       if (stable(cur) !== stable(want)) {
-        vmi = await this.config.update("virtual-machine-interface", vmi.uuid, { annotations: this.annotations("Pod", ns, name, labelPairs(o)), ...wantRefs }, actor);
+        vmi = await this.config.update("virtual-machine-interface", vmi.uuid, { annotations: this.annotations("Pod", ns, name, labelAnnotations(o.metadata.labels)), ...wantRefs }, actor);
       }
     }
     const iip = this.config.getByFqName("instance-ip", iipFq) ?? (await begin("instance-ip", iipFq, { virtual_network_refs: [{ uuid: vn.uuid }], virtual_machine_interface_refs: [{ uuid: vmi.uuid }] }));
@@ -1223,14 +1230,6 @@ function refUuids(refs: unknown): string[] {
   return ((refs as Ref[] | undefined) ?? []).map((r) => r.uuid);
 }
 
-function bindingHost(vmi: ConfigObject): string {
-  const kv = (vmi.virtual_machine_interface_bindings as { key_value_pair?: { key: string; value: string }[] } | undefined)?.key_value_pair ?? [];
-  return kv.find((p) => p.key === "host_id")?.value ?? "";
-}
-
-function labelPairs(o: KubeObject): Record<string, string> {
-  return Object.fromEntries(Object.entries(o.metadata.labels ?? {}).map(([k, v]) => [`label:${k}`, v]));
-}
 
 function stripRuleIds(entries: unknown) {
   const rules = (entries as { policy_rule?: Record<string, unknown>[] } | undefined)?.policy_rule ?? [];

@@ -254,3 +254,27 @@ export function refsOf(obj: ConfigObject): { field: string; key: string; def: Re
 }
 
 export const fqString = (fq: string[]) => fq.join(":");
+
+type KeyValuePairs = { key_value_pair?: { key: string; value: string }[] } | undefined;
+
+/** The compute node a port is bound to: its binding `host_id` (Contrail's), "" when unbound. */
+export function bindingHost(vmi: ConfigObject): string {
+  const kv = (vmi.virtual_machine_interface_bindings as KeyValuePairs)?.key_value_pair ?? [];
+  return kv.find((p) => p.key === "host_id")?.value ?? "";
+}
+
+/** Pod labels are kept on the port as annotations named `label:<key>` (the Kubernetes manager writes them). */
+const LABEL_PREFIX = "label:";
+
+export function labelAnnotations(labels: Record<string, string> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(labels ?? {}).map(([k, v]) => [`${LABEL_PREFIX}${k}`, v]));
+}
+
+/** A port's labels (its `label:<key>` annotations), undefined when it has none. */
+export function portLabels(vmi: ConfigObject | undefined): Record<string, string> | undefined {
+  const kv = (vmi?.annotations as KeyValuePairs)?.key_value_pair;
+  if (!kv?.length) return undefined;
+  const out: Record<string, string> = {};
+  for (const { key, value } of kv) if (typeof key === "string" && key.startsWith(LABEL_PREFIX)) out[key.slice(LABEL_PREFIX.length)] = String(value ?? "");
+  return Object.keys(out).length ? out : undefined;
+}
