@@ -6,20 +6,11 @@ import { WeftError } from "../engine/model/errors";
 import { KINDS, type Kind } from "../engine/kube/resources";
 import { parsePoolRef } from "../engine/kube/manager";
 import type { Services } from "../services";
-import { requireWriter, send, sendError } from "./vnc";
+import { readBody, requireWriter, send, sendError } from "./vnc";
 
 const MAX_BODY = 20 * 1024 * 1024;
 
-async function readText(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > MAX_BODY) throw new WeftError("bad_request", `the manifest is larger than ${MAX_BODY / 1024 / 1024} MiB`);
-    chunks.push(c as Buffer);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
+const readText = (req: IncomingMessage) => readBody(req, MAX_BODY, "the manifest");
 
 const flag = (q: URLSearchParams, name: string, dflt: boolean) => {
   const v = q.get(name);

@@ -30,15 +30,20 @@ export function sendError(res: ServerResponse, e: unknown) {
   send(res, 500, { code: "internal", message: `internal error: ${(e as Error).message}` });
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
+/** The request body as text, refused past `max` bytes. */
+export async function readBody(req: IncomingMessage, max = MAX_BODY, what = "body"): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req) {
     size += (c as Buffer).length;
-    if (size > MAX_BODY) throw new WeftError("bad_request", `body is larger than ${MAX_BODY / 1024 / 1024} MiB`);
+    if (size > max) throw new WeftError("bad_request", `${what} is larger than ${max / 1024 / 1024} MiB`);
     chunks.push(c as Buffer);
   }
-  const text = Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const text = await readBody(req);
   if (!text.trim()) throw new WeftError("bad_request", "the request needs a JSON body");
   try {
     return JSON.parse(text);
