@@ -2,7 +2,6 @@
 //   initial sync time, resync after a control-node restart, control-node memory,
 //   and route change (port added) → visible in every subscribed agent's FIB (p50/p99).
 //   npx tsx bench/control-scale.ts [--agents 1000] [--ports 100000] [--vns 100] [--workers 4] [--changes 30]
-import { type ChildProcess, fork } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -13,6 +12,7 @@ import { ControlNode } from "../server/engine/control/control-node";
 import type { Actor } from "../server/engine/config/api";
 import type { ConfigObject } from "../server/engine/model/types";
 import { percentile, printTable, writeResult } from "./lib";
+import { type AgentWorker, startAgentWorkers } from "./workers/pool";
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -36,46 +36,9 @@ const until = async (what: string, f: () => boolean | Promise<boolean>, ms: numb
   }
 };
 
-interface WorkerStatus {
-  connected: number;
-  routes: number;
-  ports: number;
-  stale: number;
-  agents: number;
-  rss: number;
-  /** CPU time the worker process used so far (user + system) */
-  cpuSeconds: number;
-}
-
-class Worker {
-  private waiting = new Map<number, (v: unknown) => void>();
-  private statusWaiters: ((s: WorkerStatus) => void)[] = [];
-  constructor(readonly proc: ChildProcess) {
-    proc.on("message", (m: { status?: WorkerStatus; id?: number }) => {
-      if (m.status) this.statusWaiters.shift()?.(m.status);
-      else if (m.id !== undefined) {
-        this.waiting.get(m.id)?.(m);
-        this.waiting.delete(m.id);
-      }
-    });
-  }
-  status(): Promise<WorkerStatus> {
-    return new Promise((r) => {
-      this.statusWaiters.push(r);
-      this.proc.send({ cmd: "status" });
-    });
-  }
-  watch(id: number, vrf: string, prefix: string, t0: number): Promise<{ latencies: number[]; missed: number }> {
-    return new Promise((r) => {
-      this.waiting.set(id, r as (v: unknown) => void);
-      this.proc.send({ cmd: "watch", id, vrf, prefix, t0 });
-    });
-  }
-}
-
 /** CPU seconds (user + system) of this process (the control node) and of the agent workers: wall times depend on
  *  what else runs on the machine, CPU time much less. */
-const cpuOf = async (workers: Worker[]) => {
+const cpuOf = async (workers: AgentWorker[]) => {
   const c = process.cpuUsage();
   const w = await Promise.all(workers.map((x) => x.status()));
   return { control: (c.user + c.system) / 1e6, agents: w.reduce((n, s) => n + s.cpuSeconds, 0) };
@@ -149,18 +112,7 @@ async function main() {
   await profileStart();
   const cpu0 = await cpuOf([]);
   const t0 = performance.now();
-  const workers: Worker[] = [];
-  const per = Math.ceil(AGENTS / WORKERS);
-  await Promise.all(
-    Array.from({ length: WORKERS }, (_, w) => {
-      const first = w * per;
-      const count = Math.max(0, Math.min(per, AGENTS - first));
-      const proc = fork(path.resolve("bench/workers/agents.ts"), [controlAddress, String(first), String(count)], { execArgv: ["--import", "tsx", ...(PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : [])], stdio: ["ignore", "inherit", "inherit", "ipc"] });
-      const wk = new Worker(proc);
-      workers.push(wk);
-      return new Promise<void>((r) => proc.once("message", () => r()));
-    }),
-  );
+  const workers = await startAgentWorkers(controlAddress, AGENTS, WORKERS, PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : []);
   const expectedRoutes = (() => {
     // every agent receives all routes of its VN's instance
     let n = 0;
@@ -296,7 +248,7 @@ async function main() {
     const ms = performance.now() - t;
     if (ms > 5000) console.error(`teardown: ${what} took ${(ms / 1000).toFixed(1)} s`);
   };
-  await step("agent workers", () => Promise.all(workers.map((w) => new Promise((r) => (w.proc.once("exit", r), w.proc.send({ cmd: "stop" }))))));
+  await step("agent workers", () => Promise.all(workers.map((w) => w.stop())));
   await step("restarted control node", () => fresh.stop());
   await step("engine", () => engine.stop());
   fs.rmSync(dir, { recursive: true, force: true });

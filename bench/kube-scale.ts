@@ -3,7 +3,6 @@
 // VRFs it subscribes to (converged), the engine's memory; then pod churn (create + delete per
 // second, sustained) and a check that no address or route leaked.
 //   npx tsx bench/kube-scale.ts [--namespaces 1000] [--pods 10000] [--services 1000] [--agents 20] [--workers 2] [--churn-seconds 30]
-import { type ChildProcess, fork } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -11,6 +10,7 @@ import { performance } from "node:perf_hooks";
 import type { Actor } from "../server/engine/config/api";
 import { Engine } from "../server/engine/engine";
 import { printTable, writeResult } from "./lib";
+import { agentAddress, startAgentWorkers } from "./workers/pool";
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -22,8 +22,6 @@ const SERVICES = arg("services", 1000);
 const AGENTS = arg("agents", 20);
 const WORKERS = arg("workers", 2);
 const CHURN_S = arg("churn-seconds", 30);
-/** as bench/workers/agents.ts numbers them (importing it would start agents here) */
-const agentAddress = (i: number) => `127.1.${Math.floor(i / 250)}.${(i % 250) + 1}`;
 const ACTOR: Actor = { userId: null, email: "bench@weft", role: "admin", source: "api" };
 
 const until = async (what: string, f: () => boolean | Promise<boolean>, ms: number) => {
@@ -33,25 +31,6 @@ const until = async (what: string, f: () => boolean | Promise<boolean>, ms: numb
     await new Promise((r) => setTimeout(r, 100));
   }
 };
-
-type Status = { connected: number; routes: number; ports: number; stale: number; agents: number; rss: number };
-class Worker {
-  private waiters: ((s: Status) => void)[] = [];
-  constructor(readonly proc: ChildProcess) {
-    proc.on("message", (m: { status?: Status }) => {
-      if (m.status) this.waiters.shift()?.(m.status);
-    });
-  }
-  status(): Promise<Status> {
-    return new Promise((r) => {
-      this.waiters.push(r);
-      this.proc.send({ cmd: "status" });
-    });
-  }
-  stop() {
-    this.proc.send({ cmd: "stop" });
-  }
-}
 
 /** The manifest: namespaces, a Deployment per service (its pods) and the Service selecting them. */
 function manifest(): string {
@@ -78,17 +57,7 @@ async function main() {
     await cfg.create("virtual-router", { fq_name: ["default-global-system-config", `compute-${i}`], parent_type: "global-system-config", virtual_router_ip_address: agentAddress(i) }, ACTOR);
   }
   const controlAddress = `127.0.0.1:${engine.control.listenPort}`;
-  const workers: Worker[] = [];
-  const per = Math.ceil(AGENTS / WORKERS);
-  await Promise.all(
-    Array.from({ length: WORKERS }, (_, w) => {
-      const first = w * per;
-      const count = Math.max(0, Math.min(per, AGENTS - first));
-      const proc = fork(path.resolve("bench/workers/agents.ts"), [controlAddress, String(first), String(count)], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
-      workers.push(new Worker(proc));
-      return new Promise<void>((r) => proc.once("message", () => r()));
-    }),
-  );
+  const workers = await startAgentWorkers(controlAddress, AGENTS, WORKERS);
   await until("agents up", () => [...engine.control.agents.values()].filter((a) => a.state === "Up").length >= AGENTS, 60_000);
 
   const text = manifest();
@@ -196,7 +165,7 @@ async function main() {
   ]);
   const file = writeResult("kube-scale", { figures });
   console.log(`wrote ${file}`);
-  for (const w of workers) w.stop();
+  await Promise.all(workers.map((w) => w.stop()));
   await engine.stop();
   fs.rmSync(dir, { recursive: true, force: true });
   process.exit(0);

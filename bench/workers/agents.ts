@@ -3,12 +3,11 @@
 //   {cmd: "watch", vrf, prefix, t0, id}   → {id, latencies: ms until the prefix is in each subscribed agent's FIB}
 //   {cmd: "stop"}
 import { type AgentHandle, startAgent } from "../../server/engine/agent/main";
+import { agentAddress } from "./pool";
 
 const [control, first, count] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
 const agents: AgentHandle[] = [];
 
-/** compute-N lives on 127.1.x.y: one loopback address per agent */
-export const agentAddress = (i: number) => `127.1.${Math.floor(i / 250)}.${(i % 250) + 1}`;
 
 async function main() {
   for (let i = first; i < first + count; i++) {
