@@ -14,7 +14,7 @@ import { DuckDbFlowStore } from "../server/engine/analytics/duckdb-store";
 import { ClickHouseFlowStore } from "../server/engine/analytics/clickhouse-store";
 import { FlowCollector } from "../server/engine/analytics/collector";
 import { Directory, type DirectoryPort } from "../server/engine/analytics/directory";
-import type { FlowRow } from "../server/engine/analytics/schema";
+import { type FlowRow, labelsText } from "../server/engine/analytics/schema";
 import type { FlowStore } from "../server/engine/analytics/store";
 import type { TrafficEndpoint } from "../server/engine/analytics";
 import type { FlowRecord } from "../server/engine/protocol";
@@ -29,14 +29,20 @@ const HOUR = 3_600_000;
 const VNS = Array.from({ length: 40 }, (_, i) => `default-domain:project-${i % 8}:vn-${i}`);
 const RULES = ["network-policy default-domain:p:pol rule 1", "network-policy default-domain:p:pol rule 2", "security-group default-domain:p:default rule 3", "default action"];
 
+/** Pod labels of workload w: half the workloads are pods (75 label sets), the rest VMs without labels. */
+const podLabels = (w: number) => (w % 2 ? { app: `app-${w % 25}`, tier: ["web", "api", "db"][w % 3], "app.kubernetes.io/part-of": `shop-${w % 5}` } : undefined);
+
 /**
  * The names the collector takes from its directory (one object per port, shared by all of that
- * port's records): 4,000 workloads over 40 VNs in 8 projects.
+ * port's records): 4,000 workloads over 40 VNs in 8 projects, half of them labelled pods.
  */
+const labelTexts = new Map<string, string>();
 const ENDPOINTS = Array.from({ length: 4000 }, (_, w) => {
   const vn = VNS[w % 40];
   const project = vn.split(":").slice(0, 2).join(":");
-  return { vn, project, workload: `w-${w}`, vmi: `${project}:w-${w}` };
+  const text = labelsText(podLabels(w));
+  if (!labelTexts.has(text)) labelTexts.set(text, text);
+  return { vn, project, workload: `w-${w}`, vmi: `${project}:w-${w}`, namespace: text ? project.split(":")[1] : "", labels: labelTexts.get(text)! };
 });
 
 /**
@@ -80,8 +86,10 @@ function chunk(start: number, n: number): FlowRow[] {
       dst_vn: dv,
       src_project: se.project,
       dst_project: de.project,
-      src_namespace: "",
-      dst_namespace: "",
+      src_namespace: se.namespace,
+      dst_namespace: de.namespace,
+      src_labels: se.labels,
+      dst_labels: de.labels,
       src_workload: se.workload,
       dst_workload: de.workload,
       src_vmi: se.vmi,
@@ -165,6 +173,7 @@ async function measure(store: FlowStore, records: number, batch: number) {
   const series = await time(() => store.series({ ...range, metric: "bytes", granularityMs: 60_000 }));
   const seriesGrouped = await time(() => store.series({ ...range, metric: "bytes", granularityMs: 60_000, groupBy: ["src_vn"], top: 5 }));
   const raw = await time(() => store.records({ ...range, filter: 'action = deny AND dst_port IN (22, 5432) AND src_vn ~ "project-3"', limit: 100 }));
+  const labelTop = await time(() => store.aggregate({ ...range, filter: "dst_labels = tier=db AND action = deny", groupBy: ["src_labels"], metric: "bytes", limit: 10 }));
   const rss = process.memoryUsage().rss;
   const cpuPer = cpuUs / records;
   const jsPer = jsUs / records;
@@ -182,6 +191,8 @@ async function measure(store: FlowStore, records: number, batch: number) {
     timeseries_ms: Math.round(series * 10) / 10,
     timeseries_top5_ms: Math.round(seriesGrouped * 10) / 10,
     raw_page_ms: Math.round(raw * 10) / 10,
+    /** top-10 source label sets of denied flows to pods labelled tier=db */
+    label_topn_ms: Math.round(labelTop * 10) / 10,
     rss_mib: Math.round(rss / 1048576),
   };
 }
@@ -199,7 +210,7 @@ async function measureCollector(records: number) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "weft-bench-collector-"));
   const store = new DuckDbFlowStore({ dir });
   await store.open();
-  const collector = new FlowCollector(store, new Directory(() => ports), { flushMs: 100, maxInsertRows: 250_000, maxQueueRows: records + 1, maintenanceMs: 0 });
+  const collector = new FlowCollector(store, new Directory(() => ports, (uuid) => podLabels(Number(uuid.slice(-12)))), { flushMs: 100, maxInsertRows: 250_000, maxQueueRows: records + 1, maintenanceMs: 0 });
   await collector.start();
   // 100 distinct batches, replayed (the collector reads records, it does not keep them)
   const batches: FlowRecord[][] = [];
@@ -358,6 +369,7 @@ async function main() {
     { metric: "DuckDB time series 1 min, last hour", value: d.timeseries_ms, unit: "ms", goal: "< 300", ok: d.timeseries_ms < 300 },
     { metric: "DuckDB time series 1 min, top-5 VNs + other", value: d.timeseries_top5_ms, unit: "ms" },
     { metric: "DuckDB filtered raw page (100)", value: d.raw_page_ms, unit: "ms", goal: "< 300", ok: d.raw_page_ms < 300 },
+    { metric: "DuckDB top-10 source label sets of denied flows to tier=db", value: d.label_topn_ms, unit: "ms" },
   ];
   if (collector)
     rows.push(
@@ -376,6 +388,7 @@ async function main() {
       { metric: "ClickHouse top-10 talkers", value: ch.topn_ms, unit: "ms" },
       { metric: "ClickHouse time series 1 min", value: ch.timeseries_ms, unit: "ms" },
       { metric: "ClickHouse filtered raw page", value: ch.raw_page_ms, unit: "ms" },
+      { metric: "ClickHouse top-10 label sets (label filter)", value: ch.label_topn_ms, unit: "ms" },
     );
   printTable("flows: store ingest and queries", rows);
   const file = writeResult("flows", {

@@ -11,6 +11,7 @@ import { SYSTEM_ACTOR } from "./config/api";
 import { KubeManager, parsePoolRef } from "./kube/manager";
 import { KubeWatchSource } from "./kube/watch";
 import path from "node:path";
+import { portLabels } from "./model/types";
 
 export interface EngineOptions {
   dataDir?: string;
@@ -117,6 +118,7 @@ export class Engine {
       dataDir: dir,
       storeUrl: opts.flowStore ?? process.env.WEFT_FLOW_STORE ?? "",
       ports: () => compiler.state.ports.values(),
+      portLabels: (uuid) => portLabels(config.find(uuid)),
       sendTraffic: (host, items) => {
         const s = control.agents.get(host);
         if (!s || s.state !== "Up") return false;
@@ -128,6 +130,10 @@ export class Engine {
     control.onFlowRecords = (node, batch) => engine.analytics.ingest(node, batch);
     compiler.onDelta((d) => {
       if (d.ports.changed.length || d.ports.removed.length) engine.analytics.portsChanged();
+    });
+    // a pod's labels change on its port's annotations, which compile to nothing
+    config.subscribe((e) => {
+      if (e.type === "virtual-machine-interface") engine.analytics.portsChanged();
     });
     const labNodes = opts.labNodes ?? 0;
     if (labNodes > 0) {

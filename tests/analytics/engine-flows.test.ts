@@ -213,3 +213,83 @@ describe("flow records from real agents", () => {
     await until("generator packets stored", async () => (await total("")).packets > before + st.packets / 2);
   });
 });
+
+describe("Kubernetes pods: namespace, pod and labels in the records", () => {
+  const podEndpoint = (name: string): TrafficEndpoint => {
+    const p = engine.kube.get("Pod", "default", name)!;
+    const vmi = p.produced.find((x) => x.type === "virtual-machine-interface")!;
+    return { uuid: vmi.uuid, fqName: vmi.fq_name.join(":"), host: p.details.node as string, addresses: [p.details.podIP as string] };
+  };
+  const manifest = (webTier: string) => `
+apiVersion: v1
+kind: Pod
+metadata: { name: shop-web, namespace: default, labels: { app: web, tier: ${webTier} } }
+spec: { nodeName: compute-1 }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: shop-db, namespace: default, labels: { app: db, app.kubernetes.io/name: postgres } }
+spec: { nodeName: compute-2 }
+`;
+
+  it("records carry the pods' namespace, names and labels; filters and group-by use them; a relabel shows in new records", async () => {
+    // the compute nodes, as the lab declares them (pods are scheduled on virtual-routers)
+    for (const n of NODES) await engine.config.create("virtual-router", { fq_name: ["default-global-system-config", n.name], parent_type: "global-system-config", virtual_router_ip_address: n.address }, ADMIN);
+    const r = await engine.kube.apply(manifest("front"), ADMIN, { wait: true });
+    expect(r.ok, JSON.stringify(r.results)).toBe(true);
+    const web = podEndpoint("shop-web");
+    const db = podEndpoint("shop-db");
+    const vrf = `${engine.kube.get("Pod", "default", "shop-web")!.details.network}:k8s-default-pod-network`;
+    await until("shop-db's route on compute-1", () => agents.get("compute-1")!.routes(vrf).some((x) => x.prefix === `${db.addresses[0]}/32`));
+    await until("shop-web's route on compute-2", () => agents.get("compute-2")!.routes(vrf).some((x) => x.prefix === `${web.addresses[0]}/32`));
+
+    expect(engine.analytics.traffic.send([{ from: web, dst: db.addresses[0], protocol: "tcp", srcPort: 41000, dstPort: 5432, packets: 4, bytesPerPacket: 100, replyFrom: db, replyPackets: 3, replyBytes: 200 }])).toBe(1);
+    await until("ingress 5432 on compute-2", () => agents.get("compute-2")!.flows().some((f) => f.tuple.dstPort === 5432 && f.direction === "ingress"));
+    expect(engine.analytics.traffic.sendReplies()).toBeGreaterThanOrEqual(1); // and any the generator left
+
+    const q = "src_labels = app=web AND dst_labels = app.kubernetes.io/name=postgres AND node = compute-1 AND direction = egress";
+    const eg = await until("labelled egress records", async () => {
+      const t = await total(q);
+      return t.packets === 4 ? t : null;
+    });
+    expect(eg.bytes).toBe(400);
+    const rec = (await engine.analytics.records({ ...range(), filter: q })).rows[0];
+    expect(rec).toMatchObject({
+      src_namespace: "default",
+      dst_namespace: "default",
+      src_project: "default-domain:k8s-default",
+      src_workload: "shop-web",
+      dst_workload: "shop-db",
+      src_labels: "app=web,tier=front",
+      dst_labels: "app=db,app.kubernetes.io/name=postgres",
+      action: "pass",
+    });
+    // the answer, recorded on compute-2 with the labels the other way round
+    const rev = await until("labelled reverse records", async () => {
+      const t = await total("src_labels = app=db AND dst_labels = tier AND reverse = true");
+      return t.packets === 3 ? t : null;
+    });
+    expect(rev.bytes).toBe(600);
+    // grouped by label set: each packet is recorded by both nodes (leaving one, arriving at the other)
+    const bySet = async () => {
+      await engine.analytics.collector.flush();
+      const g = await engine.analytics.aggregate({ ...range(), filter: "src_namespace = default", groupBy: ["src_labels"], metric: "packets", limit: 5 });
+      return Object.fromEntries(g.rows.map((x) => [x.key.src_labels, x.packets]));
+    };
+    const want = { "app=web,tier=front": 8, "app=db,app.kubernetes.io/name=postgres": 6 };
+    await until("both nodes' records", async () => JSON.stringify(await bySet()) === JSON.stringify(want)).catch(() => undefined);
+    expect(await bySet()).toEqual(want);
+    expect(await engine.analytics.values("dst_labels", "app", range())).toEqual(expect.arrayContaining(["app=db", "app.kubernetes.io/name=postgres", "app=web"]));
+
+    // relabelled: the port's annotations change (nothing compiles differently), new records say so
+    expect((await engine.kube.apply(manifest("canary"), ADMIN, { wait: true })).ok).toBe(true);
+    await until("relabelled port", () => engine.config.list("virtual-machine-interface").find((p) => p.uuid === web.uuid && JSON.stringify(p.annotations).includes("canary")));
+    engine.analytics.traffic.send([{ from: web, dst: db.addresses[0], protocol: "tcp", srcPort: 41001, dstPort: 5432, packets: 2, bytesPerPacket: 100 }]);
+    const canary = await until("records with the new label", async () => {
+      const t = await total("src_labels = tier=canary AND node = compute-1");
+      return t.packets === 2 ? t : null;
+    });
+    expect(canary.bytes).toBe(200);
+    expect((await total("src_labels = tier=front AND node = compute-1")).packets).toBe(4); // older records keep what was true then
+  });
+});

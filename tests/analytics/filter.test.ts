@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { FilterError, completeAt, filterSql, parseFilter } from "../../server/engine/analytics/filter";
 
-const duck = { str: (s: string) => `'${s.replace(/'/g, "''")}'`, bool: (b: boolean) => String(b).toUpperCase(), contains: (c: string, s: string) => `contains(${c}, '${s}')`, ident: (n: string) => n };
+const duck = { str: (s: string) => `'${s.replace(/'/g, "''")}'`, bool: (b: boolean) => String(b).toUpperCase(), contains: (c: string, s: string) => `contains(${c}, '${s}')`, includes: (c: string, s: string) => `strpos(${c}, '${s}') > 0`, delimited: (c: string) => `(',' || ${c} || ',')`, ident: (n: string) => n };
 
 function err(src: string): FilterError {
   try {
@@ -39,6 +39,9 @@ describe("filter language", () => {
     ["action =", 8, /expected a value for action, found end of input/],
     ["dst_port = 1 )", 13, /unmatched "\)"/],
     ["src_vn = a ; x", 11, /unexpected character ";"/],
+    ['src_labels = "app web"', 13, /src_labels takes one label as key=value, or a key alone/],
+    ["dst_labels = app=web=x", 20, /unexpected "="/],
+    ["src_labels << 10.0.0.0/8", 11, /<< \(in subnet\) works on addresses/],
   ])("%s → error at %i", (src, pos, msg) => {
     const e = err(src);
     expect(e.position).toBe(pos);
@@ -46,7 +49,19 @@ describe("filter language", () => {
     expect(e.message).toMatch(new RegExp(`^position ${pos + 1}: `));
   });
 
+  it("labels: a bare key=value is one value; = matches one label or a key, IN any, != none", () => {
+    expect(filterSql(parseFilter("src_labels = app=web"), duck)).toBe("strpos((',' || src_labels || ','), ',app=web,') > 0");
+    expect(filterSql(parseFilter('dst_labels IN ("app.kubernetes.io/name=x", tier) AND action = deny'), duck)).toBe(
+      "((strpos((',' || dst_labels || ','), ',app.kubernetes.io/name=x,') > 0 OR strpos((',' || dst_labels || ','), ',tier=') > 0) AND action = 'deny')",
+    );
+    expect(filterSql(parseFilter("src_labels != canary="), duck)).toBe("(NOT strpos((',' || src_labels || ','), ',canary=,') > 0)");
+    // "app = web" with spaces is not a label value: the = is the operator of a second comparison
+    expect(() => parseFilter("src_labels = app = web")).toThrow(FilterError);
+  });
+
   it("autocomplete: fields, operators, closed values", () => {
+    expect(completeAt("src_labels = app=w", 18)).toMatchObject({ kind: "value", field: "src_labels", prefix: "app=w", from: 13 });
+    expect(completeAt("dst_labels IN (tier=back, ap", 28)).toMatchObject({ kind: "value", field: "dst_labels", prefix: "ap", from: 26 });
     expect(completeAt("src_v", 5)).toMatchObject({ kind: "field", from: 0, items: ["src_vn", "src_vmi"] });
     expect(completeAt("action ", 7).kind).toBe("operator");
     expect(completeAt("action = d", 10)).toMatchObject({ kind: "value", field: "action", items: ["deny", "drop"] });

@@ -1,11 +1,14 @@
 // The query suite every flow store must pass (DuckDB and ClickHouse run the same one).
 import { describe, expect, it } from "vitest";
-import type { FlowRow } from "../../server/engine/analytics/schema";
+import { type FlowRow, labelsHave, labelsText } from "../../server/engine/analytics/schema";
 import type { FlowStore } from "../../server/engine/analytics/store";
 import { FilterError } from "../../server/engine/analytics/filter";
 
 export const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 const VNS = ["default-domain:p:web", "default-domain:p:db", "default-domain:k8s-shop:pods"];
+/** pod label sets (the k8s-shop rows carry them) */
+const LABELS: Record<string, string>[] = [{ app: "web", tier: "front" }, { app: "db", tier: "back", "app.kubernetes.io/name": "postgres" }, { app: "web", tier: "front", canary: "" }];
+const labelsOf = (vn: string, i: number) => (vn.includes("k8s-") ? labelsText(LABELS[Math.floor(i / 3) % 3]) : "");
 
 /** Deterministic rows: 3 VNs, a deny rule, a span of 6 hours (most in the last 10 minutes). */
 export function sampleRows(n = 3000): FlowRow[] {
@@ -40,6 +43,8 @@ export function sampleRows(n = 3000): FlowRow[] {
       dst_project: dv.split(":").slice(0, 2).join(":"),
       src_namespace: sv.includes("k8s-") ? "shop" : "",
       dst_namespace: dv.includes("k8s-") ? "shop" : "",
+      src_labels: labelsOf(sv, i),
+      dst_labels: labelsOf(dv, i + 1),
       src_workload: `w${i % 11}`,
       dst_workload: `w${(i + 5) % 11}`,
       src_vmi: `${sv.split(":").slice(0, 2).join(":")}:w${i % 11}`,
@@ -160,6 +165,36 @@ export function storeSuite(name: string, make: () => Promise<FlowStore | null>) 
       expect(["true", "false"]).toContain(g.series[0].key.reverse);
     });
 
+    it("Kubernetes labels: one label, a key alone, IN, NOT, contains, group-by, values", async (ctx) => {
+      if (!store) return ctx.skip();
+      const cases: [string, (r: FlowRow) => boolean][] = [
+        [`src_labels = app=web`, (r) => labelsHave(r.src_labels, "app=web")],
+        [`src_labels = "app=db" AND action = deny`, (r) => labelsHave(r.src_labels, "app=db") && r.action === "deny"],
+        [`dst_labels = canary`, (r) => labelsHave(r.dst_labels, "canary")],
+        [`dst_labels = canary=`, (r) => labelsHave(r.dst_labels, "canary=")],
+        [`src_labels IN (app.kubernetes.io/name=postgres, canary) OR dst_labels = tier=back`, (r) => labelsHave(r.src_labels, "app.kubernetes.io/name=postgres") || labelsHave(r.src_labels, "canary") || labelsHave(r.dst_labels, "tier=back")],
+        [`src_labels != app=web AND src_namespace = shop`, (r) => !labelsHave(r.src_labels, "app=web") && r.src_namespace === "shop"],
+        [`dst_labels NOT IN (tier, never=seen)`, (r) => !labelsHave(r.dst_labels, "tier")],
+        [`src_labels = app=we OR src_labels = ap OR dst_labels = never-seen`, () => false],
+        [`src_labels ~ "POSTGRES"`, (r) => r.src_labels.includes("postgres")],
+      ];
+      for (const [f, pred] of cases) {
+        const want = inRecent.filter(pred);
+        const r = await store.aggregate({ ...recent, filter: f, groupBy: [], metric: "bytes" });
+        expect(r.total.records, f).toBe(want.length);
+        expect(r.total.bytes, f).toBe(sum(want, (x) => x.bytes));
+      }
+      const g = await store.aggregate({ ...recent, groupBy: ["src_labels"], metric: "records", limit: 10 });
+      const count = new Map<string, number>();
+      for (const x of inRecent) count.set(x.src_labels, (count.get(x.src_labels) ?? 0) + 1);
+      expect(new Map(g.rows.map((x) => [x.key.src_labels, x.records]))).toEqual(count);
+      expect(g.rows.map((x) => x.key.src_labels)).toContain("app=db,app.kubernetes.io/name=postgres,tier=back");
+      const v = await store.values("src_labels", "app", recent);
+      expect(v).toEqual(expect.arrayContaining(["app=web", "app=db", "app.kubernetes.io/name=postgres"]));
+      expect(v).not.toContain("tier=back");
+      expect(v[0]).toBe("app=web"); // the most frequent label first
+    });
+
     it("distinct counts per group", async (ctx) => {
       if (!store) return ctx.skip();
       const r = await store.aggregate({ ...recent, groupBy: ["action"], metric: "flows", distinct: ["src_ip"] });
@@ -226,6 +261,10 @@ export function storeSuite(name: string, make: () => Promise<FlowStore | null>) 
       expect(after.source).toMatch(/flows_1m/);
       expect(after.total.bytes).toBe(sum(want, (x) => x.bytes));
       expect(after.rows).toEqual(before.rows);
+      // labels are kept in the rollup too
+      const lab = await store.aggregate({ ...range, groupBy: ["dst_labels"], metric: "bytes", limit: 10, filter: "dst_labels = tier=back" });
+      expect(lab.source).toMatch(/flows_1m/);
+      expect(lab.total.bytes).toBe(sum(want.filter((r) => labelsHave(r.dst_labels, "tier=back")), (x) => x.bytes));
       const s = await store.series({ ...range, metric: "flows", granularityMs: 300_000, filter: "action = deny" });
       expect(s.source).toMatch(/flows_1m/);
       expect(s.series[0].total).toBe(want.filter((r) => r.action === "deny" && r.first).length);
@@ -245,6 +284,24 @@ export function storeSuite(name: string, make: () => Promise<FlowStore | null>) 
 
     it("closes", async () => {
       await store?.close();
+    });
+
+    it("a store written before label fields existed gets them at open (older records read none)", async (ctx) => {
+      if (!store) return ctx.skip();
+      const run = (s: FlowStore, sql: string) => (s as unknown as { exec(sql: string): Promise<void> }).exec(sql);
+      const a = (await make())!;
+      for (const t of ["flows", "flows_1m", "flows_1h"]) for (const c of ["src_labels", "dst_labels"]) await run(a, `ALTER TABLE ${t} DROP COLUMN "${c}"`);
+      await a.close();
+      const b = (await make())!;
+      const old = await b.records({ ...recent, filter: "src_namespace = shop", limit: 5 });
+      expect(old.rows.length).toBeGreaterThan(0);
+      expect(old.rows.every((r) => r.src_labels === "" && r.dst_labels === "")).toBe(true);
+      const fresh = { ...rows[2], id: 1_000_000, end_ms: NOW, flow_id: "compute-9:1" };
+      await b.insert([fresh]);
+      expect((await b.records({ ...recent, filter: `src_labels = app AND flow_id != "compute-9:1"`, limit: 5 })).rows).toEqual([]);
+      expect((await b.records({ ...recent, filter: `src_labels = "${fresh.src_labels.split(",")[0]}"`, limit: 5 })).rows).toEqual([fresh]);
+      await b.rollup(NOW + 3_600_000, 0);
+      await b.close();
     });
   });
 }

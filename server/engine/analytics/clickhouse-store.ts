@@ -5,8 +5,10 @@
 // (asynchronous mutations), UNION ALL branches with identical column types.
 import { Readable } from "node:stream";
 import { type ClickHouseClient, createClient } from "@clickhouse/client";
-import { FIELDS, type Field, type FlowRow, ipv4Number } from "./schema";
+import { FIELDS, type Field, type FlowRow, ROLLUP_DIMS, ipv4Number } from "./schema";
 import { SqlFlowStore, rollupColumns } from "./store";
+
+const INSERT_COLUMNS: [string, ...string[]] = ["id", ...Object.keys(FIELDS), "src_ip4", "dst_ip4"];
 
 const chType = (f: Field): string => {
   switch (f) {
@@ -58,6 +60,8 @@ export class ClickHouseFlowStore extends SqlFlowStore {
     str: (s: string) => `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`,
     bool: (b: boolean) => (b ? "1" : "0"),
     contains: (col: string, s: string) => `position(lower(${col}), ${this.d.str(s.toLowerCase())}) > 0`,
+    includes: (col: string, s: string) => `position(${col}, ${this.d.str(s)}) > 0`,
+    delimited: (col: string) => `concat(',', ${col}, ',')`,
     ident: (n: string) => `"${n}"`,
     num: (e: string) => `toFloat64(${e})`,
     int: (e: string) => `toUInt64(${e})`,
@@ -87,7 +91,15 @@ export class ClickHouseFlowStore extends SqlFlowStore {
       await this.exec(
         `CREATE TABLE IF NOT EXISTS ${l} (ts UInt64, ${rollupColumns(chType)}, m_bytes UInt64, m_packets UInt64, m_flows UInt64, m_records UInt64) ENGINE = MergeTree() PARTITION BY intDiv(ts, 86400000 * 30) ORDER BY ts`,
       );
+    // fields added since the tables were created (e.g. src_labels / dst_labels), in their place
+    await this.addMissingColumns("flows", ["id", ...Object.keys(FIELDS)] as Field[]);
+    for (const l of ["flows_1m", "flows_1h"]) await this.addMissingColumns(l, ["ts", ...ROLLUP_DIMS] as Field[]);
     await this.loadWatermarks();
+  }
+
+  private async addMissingColumns(table: string, want: Field[]) {
+    const have = new Set((await this.select(`SELECT name FROM system.columns WHERE database = currentDatabase() AND table = ${this.d.str(table)}`)).map((r) => String(r.name)));
+    for (let i = 1; i < want.length; i++) if (!have.has(want[i])) await this.exec(`ALTER TABLE ${table} ADD COLUMN "${want[i]}" ${chType(want[i])} AFTER "${want[i - 1]}"`);
   }
 
   async close() {
@@ -122,7 +134,7 @@ export class ClickHouseFlowStore extends SqlFlowStore {
       }
       lines[i] = `${line}\t${ipv4Number(r.src_ip)}\t${ipv4Number(r.dst_ip)}\n`;
     }
-    await this.client!.insert({ table: "flows", format: "TabSeparated", values: Readable.from([Buffer.from(lines.join(""))], { objectMode: false }) });
+    await this.client!.insert({ table: "flows", format: "TabSeparated", columns: INSERT_COLUMNS, values: Readable.from([Buffer.from(lines.join(""))], { objectMode: false }) });
   }
 
   /** Drops every table (tests). */

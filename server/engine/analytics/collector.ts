@@ -156,6 +156,8 @@ export class FlowCollector {
       dst_project: dst.project,
       src_namespace: src.namespace,
       dst_namespace: dst.namespace,
+      src_labels: src.labels,
+      dst_labels: dst.labels,
       src_workload: src.workload,
       dst_workload: dst.workload,
       src_vmi: src.vmi || r.src_vmi_name,

@@ -64,6 +64,13 @@ export class StringDictionary {
     return out;
   }
 
+  /** Ids of the strings a predicate accepts (label sets holding a label). */
+  matching(pred: (s: string) => boolean): number[] {
+    const out: number[] = [];
+    for (let i = 1; i < this.strings.length; i++) if (pred(this.strings[i] ?? "")) out.push(i);
+    return out;
+  }
+
   takePending(): [number, string][] {
     const p = this.pending;
     this.pending = [];

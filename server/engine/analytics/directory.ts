@@ -1,6 +1,8 @@
 // Names for flow records at ingest time: port uuid / address → port FQ name, virtual network,
-// project, Kubernetes namespace and workload. Built from the compiled ports (engine.ts passes
-// them in, so analytics does not import the compiler) and rebuilt lazily when they change.
+// project, Kubernetes namespace, workload and pod labels. Built from the compiled ports and the
+// ports' labels (engine.ts passes both in, so analytics imports neither the compiler nor config)
+// and rebuilt lazily when they change.
+import { labelsText } from "./schema";
 
 export interface DirectoryPort {
   uuid: string;
@@ -18,17 +20,19 @@ export interface Endpoint {
   project: string;
   namespace: string;
   workload: string;
+  /** the pod's labels as canonical text (labelsText), "" for none */
+  labels: string;
 }
 
-const EMPTY: Endpoint = { vmi: "", vn: "", project: "", namespace: "", workload: "" };
+const EMPTY: Endpoint = { vmi: "", vn: "", project: "", namespace: "", workload: "", labels: "" };
 
-export function endpointOf(p: Pick<DirectoryPort, "fqName" | "networkFqName">): Endpoint {
+export function endpointOf(p: Pick<DirectoryPort, "fqName" | "networkFqName">, labels: Record<string, string> | undefined = undefined): Endpoint {
   const fq = p.fqName.split(":");
   const project = fq.length >= 3 ? fq.slice(0, -1).join(":") : p.networkFqName.split(":").slice(0, -1).join(":");
   const projectName = project.split(":").pop() ?? "";
   // contrail-kube-manager names a namespace's project k8s-<namespace> (CONVENTIONS / kube/)
   const namespace = projectName.startsWith("k8s-") ? projectName.slice(4) : "";
-  return { vmi: p.fqName, vn: p.networkFqName, project, namespace, workload: fq[fq.length - 1] ?? "" };
+  return { vmi: p.fqName, vn: p.networkFqName, project, namespace, workload: fq[fq.length - 1] ?? "", labels: labelsText(labels) };
 }
 
 export class Directory {
@@ -38,7 +42,11 @@ export class Directory {
   private byIp = new Map<string, Endpoint | null>();
   private stale = true;
 
-  constructor(private readonly ports: () => Iterable<DirectoryPort>) {}
+  constructor(
+    private readonly ports: () => Iterable<DirectoryPort>,
+    /** a port's Kubernetes labels (from its config), by uuid */
+    private readonly labelsOf: (uuid: string) => Record<string, string> | undefined = () => undefined,
+  ) {}
 
   invalidate() {
     this.stale = true;
@@ -48,8 +56,15 @@ export class Directory {
     this.byUuid.clear();
     this.byAddr.clear();
     this.byIp.clear();
+    // one string per distinct label set, shared by every endpoint holding it (the store compares them)
+    const texts = new Map<string, string>();
     for (const p of this.ports()) {
-      const ep = endpointOf(p);
+      const ep = endpointOf(p, this.labelsOf(p.uuid));
+      if (ep.labels) {
+        const t = texts.get(ep.labels);
+        if (t) ep.labels = t;
+        else texts.set(ep.labels, ep.labels);
+      }
       this.byUuid.set(p.uuid, ep);
       const add = (vrf: string, ip: string) => {
         let m = this.byAddr.get(vrf);

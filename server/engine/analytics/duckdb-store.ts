@@ -6,7 +6,9 @@
 //   - action / direction / encap / status are 1-byte codes (their own small dictionaries), packed
 //     with protocol, reverse and first into one 64-bit column `codes` (virtual columns unpack them);
 //   - addresses are integers: an IPv4 address is its 32-bit number, anything else 2^32 + a name id;
-//   - flow_id "<node>:<n>" is a prefix id (dict 5) plus the number (`flow_num`, -1 = none).
+//   - flow_id "<node>:<n>" is a prefix id (dict 5) plus the number (`flow_num`, -1 = none);
+//   - a pod's labels (src_labels / dst_labels) are ids of whole label sets (dict 6, a few hundred
+//     entries): `src_labels = app=web` becomes the ids of the sets holding app=web.
 // Rows are encoded into typed arrays and handed to DuckDB's appender as data chunks of 2048 rows
 // (one copy per column per chunk, no per-value call) — into a staging table in an attached
 // in-memory database, which is cheap (no compression, no WAL). A second connection then moves the
@@ -22,7 +24,7 @@ import duckdb from "@duckdb/node-bindings";
 import { BIGINT, BOOLEAN, UBIGINT, type DuckDBConnection, DuckDBDataChunk, DuckDBInstance, type DuckDBType, INTEGER, UINTEGER, UTINYINT } from "@duckdb/node-api";
 import type { CompareOp, Value } from "./filter";
 import { StringDictionary, ipv4Code, ipv4Text } from "./dictionary";
-import { FIELDS, type Field, type FieldDef, type FlowRow } from "./schema";
+import { FIELDS, type Field, type FieldDef, type FlowRow, ROLLUP_DIMS, labelsHave } from "./schema";
 import { SqlFlowStore, normalise, rollupColumns } from "./store";
 
 const IP_BASE = 4_294_967_296; // 2^32: addresses at or above are 2^32 + name id
@@ -34,6 +36,7 @@ const ENUM_FIELDS = ["direction", "action", "encap", "status"] as const;
 type EnumField = (typeof ENUM_FIELDS)[number];
 const ENUM_DICT: Record<EnumField, number> = { direction: 1, action: 2, encap: 3, status: 4 };
 const FLOW_DICT = 5;
+const LABEL_DICT = 6;
 /** slots per column of the encoder's name cache (2^bits) */
 const CACHE_BITS = 12;
 const CACHE_MASK = (1 << CACHE_BITS) - 1;
@@ -54,6 +57,7 @@ function flowNumber(s: string, from: number): number {
 const isEnum = (f: string): f is EnumField => (ENUM_FIELDS as readonly string[]).includes(f);
 const isName = (f: Field) => (FIELDS[f] as FieldDef).type === "string" && !isEnum(f) && f !== "flow_id";
 const isIp = (f: Field) => (FIELDS[f] as FieldDef).type === "ip";
+const isLabels = (f: Field) => (FIELDS[f] as FieldDef).type === "labels";
 
 const sqlType = (f: Field): string => {
   switch (f) {
@@ -137,6 +141,8 @@ export class DuckDbFlowStore extends SqlFlowStore {
   private readonly nameCache: (string | null)[] = new Array(20 << CACHE_BITS).fill(null);
   private readonly nameCacheIds = new Uint32Array(20 << CACHE_BITS);
   readonly flowPrefixes = new StringDictionary(FLOW_DICT);
+  /** label sets (canonical text) of src_labels / dst_labels */
+  readonly labelSets = new StringDictionary(LABEL_DICT);
   /** flow id prefix id by node name id (a flow id is "<node>:<n>") */
   private readonly prefixOfNode: number[] = [];
   readonly enums: Record<EnumField, StringDictionary>;
@@ -157,6 +163,8 @@ export class DuckDbFlowStore extends SqlFlowStore {
       str,
       bool: (b: boolean) => (b ? "TRUE" : "FALSE"),
       contains: (col: string, s: string) => `strpos(lower(${col}), ${str(s.toLowerCase())}) > 0`,
+      includes: (col: string, s: string) => `strpos(${col}, ${str(s)}) > 0`,
+      delimited: (col: string) => `concat(',', ${col}, ',')`,
       ident: (n: string) => `"${n}"`,
       num: (e: string) => `CAST(${e} AS DOUBLE)`,
       int: (e: string) => `CAST(${e} AS BIGINT)`,
@@ -192,19 +200,32 @@ export class DuckDbFlowStore extends SqlFlowStore {
       await this.exec(`DROP TABLE flows_unpacked`);
     }
     await this.exec(`CREATE TABLE IF NOT EXISTS flows (${FLOWS_DDL})`);
+    // fields added since the store was created (e.g. src_labels / dst_labels): old records read 0 = ""
+    await this.addMissingColumns("flows", COLUMNS);
     await this.exec(`CREATE TABLE IF NOT EXISTS flow_names (dict UTINYINT, id UINTEGER, s VARCHAR)`);
     await this.exec(`ATTACH ':memory:' AS weft_stage`);
     for (const t of ["a", "b"]) await this.exec(`CREATE TABLE weft_stage.${t} (${COLUMNS.map((c) => `"${c.name}" ${c.sql}`).join(", ")})`);
     for (const l of ["flows_1m", "flows_1h"])
       await this.exec(`CREATE TABLE IF NOT EXISTS ${l} (ts BIGINT, ${rollupColumns(sqlType)}, m_bytes BIGINT, m_packets BIGINT, m_flows BIGINT, m_records BIGINT)`);
+    for (const l of ["flows_1m", "flows_1h"]) await this.addMissingColumns(l, ROLLUP_DIMS.map((f) => ({ name: f, sql: sqlType(f) })));
     const dicts = new Map<number, StringDictionary>([
       [0, this.names],
       [FLOW_DICT, this.flowPrefixes],
+      [LABEL_DICT, this.labelSets],
       ...ENUM_FIELDS.map((f) => [ENUM_DICT[f], this.enums[f]] as const),
     ]);
     for (const r of await this.select(`SELECT dict, id, s FROM flow_names ORDER BY dict, id`)) dicts.get(Number(r.dict))?.load(Number(r.id), String(r.s));
     this.chunk = DuckDBDataChunk.create(COLUMNS.map((c) => DUCK_TYPES[c.sql]));
     await this.loadWatermarks();
+  }
+
+  private async addMissingColumns(table: string, want: { name: string; sql: string }[]) {
+    const have = new Set((await this.select(`SELECT column_name AS c FROM information_schema.columns WHERE table_name = '${table}' AND table_catalog = current_database()`)).map((r) => String(r.c)));
+    for (const c of want) {
+      if (have.has(c.name)) continue;
+      (this.opts.log ?? console.warn)(`flow store ${this.location}: adding column ${table}.${c.name} (older records have none)`);
+      await this.exec(`ALTER TABLE ${table} ADD COLUMN "${c.name}" ${c.sql} DEFAULT 0`);
+    }
   }
 
   async close() {
@@ -295,7 +316,7 @@ export class DuckDbFlowStore extends SqlFlowStore {
 
   /** Writes dictionary entries allocated since the last batch (before the rows that use them). */
   private async persistNames() {
-    const dicts = [this.names, this.flowPrefixes, ...ENUM_FIELDS.map((f) => this.enums[f])];
+    const dicts = [this.names, this.flowPrefixes, this.labelSets, ...ENUM_FIELDS.map((f) => this.enums[f])];
     const pending = dicts.map((d) => d.takePending());
     if (pending.every((p) => p.length === 0)) return;
     try {
@@ -330,6 +351,19 @@ export class DuckDbFlowStore extends SqlFlowStore {
       "src_workload", "dst_workload", "src_vmi", "dst_vmi", "nat_src_ip", "nat_dst_ip", "nh_node", "nh_address", "flow_id",
     ].map(u32);
     const [srcPort, dstPort] = ["src_port", "dst_port"].map(i32);
+    const [srcLabels, dstLabels] = ["src_labels", "dst_labels"].map(u32);
+    // label sets: most records have none, the rest repeat a few (the directory's shared strings)
+    const L = this.labelSets;
+    let lastLabels = "";
+    let lastLabelsId = 0;
+    const labels = (s: string) => {
+      if (s === "") return 0;
+      if (s !== lastLabels) {
+        lastLabels = s;
+        lastLabelsId = L.idOf(s);
+      }
+      return lastLabelsId;
+    };
     const N = this.names;
     const E = this.enums;
     // A small direct-mapped cache per column (slot from the length and last characters): records
@@ -394,6 +428,8 @@ export class DuckDbFlowStore extends SqlFlowStore {
       dstProject[i] = name(9, r.dst_project);
       srcNs[i] = name(10, r.src_namespace);
       dstNs[i] = name(11, r.dst_namespace);
+      srcLabels[i] = labels(r.src_labels);
+      dstLabels[i] = labels(r.dst_labels);
       srcWl[i] = name(12, r.src_workload);
       dstWl[i] = name(13, r.dst_workload);
       srcVmi[i] = name(14, r.src_vmi);
@@ -437,7 +473,7 @@ export class DuckDbFlowStore extends SqlFlowStore {
   // ------------------------------------------------------------------ queries: ids ↔ names
 
   private dictOf(f: Field): StringDictionary {
-    return isEnum(f) ? this.enums[f] : this.names;
+    return isEnum(f) ? this.enums[f] : isLabels(f) ? this.labelSets : this.names;
   }
 
   /** The stored code of a value, undefined when no record ever had it. */
@@ -490,6 +526,12 @@ export class DuckDbFlowStore extends SqlFlowStore {
           return null;
       }
     }
+    if (isLabels(field)) {
+      // the label sets holding any of the terms (or, for ~, whose text contains it)
+      const ids = op === "~" || op === "!~" ? this.labelSets.containing(strs[0]) : this.labelSets.matching((text) => strs.some((t) => labelsHave(text, t)));
+      const c = ids.length ? `${col} IN (${ids.join(", ")})` : "FALSE";
+      return op === "=" || op === "in" || op === "~" ? c : `(NOT ${c})`;
+    }
     if (!isName(field) && !isEnum(field) && !isIp(field)) return null;
     if (op === "<<") {
       const [lo, hi] = (values[0] as { cidr: [number, number] }).cidr;
@@ -527,6 +569,7 @@ export class DuckDbFlowStore extends SqlFlowStore {
     if (f === "id") return normalise(f, v);
     if (isName(f)) return this.names.name(Number(v));
     if (isEnum(f)) return this.enums[f].name(Number(v));
+    if (isLabels(f)) return this.labelSets.name(Number(v));
     if (isIp(f)) {
       const n = Number(v);
       return n < IP_BASE ? ipv4Text(n) : this.names.name(n - IP_BASE);

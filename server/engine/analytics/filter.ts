@@ -11,11 +11,14 @@
 //   value   := "quoted string" | 'quoted string' | bare word (letters, digits, . : / - _ *)
 //
 // `<<` is "inside the subnet" (IPv4: src_ip << 10.0.0.0/8), `~` "contains" (case-insensitive).
+// Label fields (src_labels, dst_labels) hold a pod's Kubernetes labels: `src_labels = app=web`
+// matches records whose source has that label (among others), `src_labels = app` any value of the
+// key; IN is any of them, != / NOT IN none of them.
 // Keywords (AND, OR, NOT, IN, true, false) are case-insensitive; protocol takes names (tcp, udp,
 // icmp) or numbers; fields with a closed set of values (action, direction, …) reject others.
 // Contrail's query model — where as an OR of ANDs — maps to `(a AND b) OR (c AND d)`.
 import { WeftError } from "../model/errors";
-import { FIELDS, FIELD_NAMES, type Field, type FieldDef, PROTOCOL_NAMES, isField } from "./schema";
+import { FIELDS, FIELD_NAMES, type Field, type FieldDef, LABEL_TERM, PROTOCOL_NAMES, isField } from "./schema";
 
 /** A bad filter: a bad_request whose details carry the 0-based position and length (tRPC and REST pass them on). */
 export class FilterError extends WeftError {
@@ -187,6 +190,27 @@ export function parseFilter(src: string): FilterNode | null {
     }
     return parseCompare();
   }
+  /** A value; for a label field a bare `key=value` (three tokens side by side) is one value. */
+  function nextValue(def: FieldDef): Token {
+    const v = next();
+    if (def.type !== "labels" || v.t !== "word") return v;
+    let end = v.pos + v.len;
+    let text = v.v;
+    const eq = peek();
+    if (eq.t === "op" && eq.v === "=" && eq.len === 1 && eq.pos === end) {
+      next();
+      text += "=";
+      end += 1;
+      const val = peek();
+      if (val.t === "word" && val.pos === end) {
+        next();
+        text += val.v;
+        end += val.len;
+      }
+    }
+    return { t: "word", v: text, pos: v.pos, len: end - v.pos };
+  }
+
   function parseCompare(): FilterNode {
     const f = next();
     if (f.t !== "word" || ["AND", "OR", "IN"].includes(f.v.toUpperCase())) throw new FilterError(`expected a field name, found ${describe(f)}`, f.pos, Math.max(1, f.len));
@@ -210,7 +234,7 @@ export function parseFilter(src: string): FilterNode | null {
       if (open.t !== "(") throw new FilterError(`expected "(" after IN, found ${describe(open)}`, open.pos, Math.max(1, open.len));
       const values: Value[] = [];
       for (;;) {
-        values.push(value(field, def, "=", next()));
+        values.push(value(field, def, "=", nextValue(def)));
         o = next();
         if (o.t === ")") break;
         if (o.t !== ",") throw new FilterError(`expected "," or ")" in the IN list, found ${describe(o)}`, o.pos, Math.max(1, o.len));
@@ -218,7 +242,7 @@ export function parseFilter(src: string): FilterNode | null {
       return { kind: "cmp", field, op, values, pos: f.pos };
     }
     checkOp(field, def, op, opPos);
-    return { kind: "cmp", field, op, values: [value(field, def, op, next())], pos: f.pos };
+    return { kind: "cmp", field, op, values: [value(field, def, op, nextValue(def))], pos: f.pos };
   }
 
   const e = parseOr();
@@ -260,6 +284,9 @@ function value(field: Field, def: FieldDef, op: CompareOp, tok: Token): Value {
       if (!/^\d+$/.test(raw)) return bad(`${field} takes a number${field === "protocol" ? " or tcp, udp, icmp" : ""}, not "${raw}"`);
       return Number(raw);
     }
+    case "labels":
+      if (op !== "~" && op !== "!~" && !LABEL_TERM.test(raw)) return bad(`${field} takes one label as key=value, or a key alone (letters, digits, - _ . /), not "${raw}"`);
+      return raw;
     case "bool": {
       const l = raw.toLowerCase();
       if (l === "true" || l === "1" || l === "yes") return true;
@@ -295,6 +322,10 @@ export interface SqlDialect {
   /** case-insensitive "contains" */
   contains(col: string, s: string): string;
   ident(name: string): string;
+  /** case-sensitive: the text of `col` holds `s` */
+  includes(col: string, s: string): string;
+  /** `col` with "," before and after (label terms are found by their delimited text) */
+  delimited(col: string): string;
   /**
    * A comparison on a field whose stored form is not its text (the embedded store keeps names as
    * dictionary ids and addresses as integers); null = the plain SQL below.
@@ -315,6 +346,11 @@ export function filterSql(n: FilterNode | null, d: SqlDialect): string {
       const custom = d.compare?.(n.field, n.op, n.values);
       if (custom) return custom;
       const col = d.ident(n.field);
+      if ((FIELDS[n.field] as FieldDef).type === "labels" && n.op !== "~" && n.op !== "!~") {
+        const any = n.values.map((v) => d.includes(d.delimited(col), labelNeedle(String(v))));
+        const e = any.length === 1 ? any[0] : `(${any.join(" OR ")})`;
+        return n.op === "=" || n.op === "in" ? e : `(NOT ${e})`;
+      }
       const lit = (v: Value) => (typeof v === "number" ? String(v) : typeof v === "boolean" ? d.bool(v) : typeof v === "string" ? d.str(v) : "NULL");
       switch (n.op) {
         case "in":
@@ -335,6 +371,9 @@ export function filterSql(n: FilterNode | null, d: SqlDialect): string {
   }
 }
 
+/** What a label term looks like inside ",<labels>,": ",key=value," exactly, or ",key=" for the key alone. */
+export const labelNeedle = (term: string) => (term.includes("=") ? `,${term},` : `,${term}=`);
+
 export interface Completion {
   kind: "field" | "operator" | "value" | "keyword";
   /** the field whose values are asked for (kind "value") */
@@ -349,6 +388,9 @@ export interface Completion {
 /** What to suggest at the caret: fields, operators, values (closed sets here; the store knows the rest). */
 export function completeAt(src: string, caret: number): Completion {
   const before = src.slice(0, caret);
+  // a label value runs over "=" (key=value), which the generic rules below would read as an operator
+  const lab = /\b((?:src|dst)_labels)\s*(?:!?=|!?~|(?:NOT\s+)?IN\s*\((?:[^()]*,)?)\s*["']?([A-Za-z0-9_.\/\-=]*)$/i.exec(before);
+  if (lab) return { kind: "value", field: lab[1].toLowerCase() as Field, prefix: lab[2], from: caret - lab[2].length, items: [] };
   const m = /[A-Za-z0-9_.:/\-*"']*$/.exec(before)!;
   const prefix = m[0].replace(/^["']/, "");
   const from = caret - m[0].length;

@@ -21,6 +21,8 @@ export interface AnalyticsOptions {
   /** WEFT_FLOW_STORE: "" / "duckdb" (default, <data dir>/flows/) or clickhouse://user:pass@host:8123/db */
   storeUrl?: string;
   ports: () => Iterable<DirectoryPort & TrafficEndpoint>;
+  /** a port's Kubernetes labels (its `label:<key>` annotations), for src_labels / dst_labels */
+  portLabels?: (uuid: string) => Record<string, string> | undefined;
   sendTraffic: (host: string, items: TrafficItem[]) => boolean;
   collector?: CollectorOptions;
   log?: (line: string) => void;
@@ -52,7 +54,7 @@ export class Analytics {
     readonly store: FlowStore,
     opts: AnalyticsOptions,
   ) {
-    this.directory = new Directory(opts.ports);
+    this.directory = new Directory(opts.ports, opts.portLabels);
     this.collector = new FlowCollector(store, this.directory, { log: opts.log, ...opts.collector });
     this.traffic = new TrafficGenerator(() => [...opts.ports()], opts.sendTraffic);
   }
@@ -70,7 +72,7 @@ export class Analytics {
     this.collector.ingest(node, batch);
   }
 
-  /** Port config changed: names are looked up again at the next record. */
+  /** Ports (or their labels) changed: names are looked up again at the next record. */
   portsChanged() {
     this.directory.invalidate();
   }

@@ -2,7 +2,8 @@
 // several rows; `first` marks the row that opened it), enriched at ingest with names from the
 // engine's state. Field names are what the filter language, group-by and the console use.
 
-export type FieldType = "string" | "number" | "ip" | "time" | "bool";
+/** "labels": a pod's Kubernetes labels as one canonical text (`app=web,tier=front`, keys sorted); `=` matches one label */
+export type FieldType = "string" | "number" | "ip" | "time" | "bool" | "labels";
 
 export interface FieldDef {
   type: FieldType;
@@ -40,6 +41,8 @@ export const FIELDS = {
   dst_project: { type: "string", label: "destination project", rollup: true },
   src_namespace: { type: "string", label: "source Kubernetes namespace", rollup: true },
   dst_namespace: { type: "string", label: "destination Kubernetes namespace", rollup: true },
+  src_labels: { type: "labels", label: "source pod labels (src_labels = app=web matches one label, src_labels = app a key)", rollup: true },
+  dst_labels: { type: "labels", label: "destination pod labels (dst_labels = app=web matches one label, dst_labels = app a key)", rollup: true },
   src_workload: { type: "string", label: "source workload (VM / pod)", rollup: true },
   dst_workload: { type: "string", label: "destination workload (VM / pod)", rollup: true },
   src_vmi: { type: "string", label: "source port (VMI) FQ name", rollup: true },
@@ -86,6 +89,9 @@ export interface FlowRow {
   dst_project: string;
   src_namespace: string;
   dst_namespace: string;
+  /** canonical label text (labelsText), "" when the endpoint has none */
+  src_labels: string;
+  dst_labels: string;
   src_workload: string;
   dst_workload: string;
   src_vmi: string;
@@ -118,6 +124,30 @@ export function ipv4Number(s: string): number {
   }
   return n;
 }
+
+/**
+ * Labels as one canonical text: `key=value` pairs sorted by key, joined by ",". Kubernetes keys and
+ * values never hold "," or "=" (keys: [prefix/]name of alphanumerics, "-", "_", "."), so a label is
+ * found by its delimited text in either store.
+ */
+export function labelsText(labels: Record<string, string> | undefined): string {
+  if (!labels) return "";
+  const keys = Object.keys(labels).sort();
+  return keys.map((k) => `${k}=${labels[k]}`).join(",");
+}
+
+/** One label term of a filter: `key=value`, or `key` (the key with any value). */
+export const LABEL_TERM = /^[A-Za-z0-9][A-Za-z0-9_.\-/]*(=[A-Za-z0-9_.\-]*)?$/;
+
+/** Whether a canonical label text holds a term (`key=value` exactly, or `key` with any value). */
+export function labelsHave(text: string, term: string): boolean {
+  if (!text) return false;
+  const t = `,${text},`;
+  return term.includes("=") ? t.includes(`,${term},`) : t.includes(`,${term}=`);
+}
+
+/** The single labels (`key=value`) of a canonical label text. */
+export const labelTerms = (text: string): string[] => (text ? text.split(",") : []);
 
 export const METRICS = ["bytes", "packets", "flows", "records"] as const;
 export type Metric = (typeof METRICS)[number];

@@ -6,7 +6,7 @@
 // summed bytes / packets / flows / records). A rollup level is filled up to its watermark; a query
 // over a long range reads the rollup below the watermark and raw records above it (UNION ALL).
 import { type FilterNode, FilterError, type SqlDialect, filterSql, parseFilter, rollupCompatible } from "./filter";
-import { FIELDS, type Field, type FieldDef, type FlowRow, type Metric, ROLLUP_DIMS } from "./schema";
+import { FIELDS, type Field, type FieldDef, type FlowRow, type Metric, ROLLUP_DIMS, labelTerms } from "./schema";
 
 export interface TimeRange {
   /** ms since epoch, inclusive */
@@ -362,15 +362,22 @@ export abstract class SqlFlowStore implements FlowStore {
   async values(field: Field, prefix: string, range: TimeRange, limit = 20): Promise<string[]> {
     const col = this.id(field);
     const type = (FIELDS[field] as FieldDef).type;
+    const labels = type === "labels";
     const p = !prefix
       ? ""
-      : type === "string" || type === "ip"
+      : type === "string" || type === "ip" || labels
         ? ` AND ${filterSql({ kind: "cmp", field, op: "~", values: [prefix], pos: 0 }, this.d)}`
         : ` AND ${this.d.contains(this.d.text(col), prefix)}`;
     const res = await this.select(
-      `SELECT ${this.dimExpr(field)} AS v, count(*) AS n FROM flows WHERE end_ms >= ${range.from} AND end_ms < ${range.to}${p} GROUP BY v ORDER BY n DESC LIMIT ${Math.min(limit, 200)}`,
+      `SELECT ${this.dimExpr(field)} AS v, count(*) AS n FROM flows WHERE end_ms >= ${range.from} AND end_ms < ${range.to}${p} GROUP BY v ORDER BY n DESC LIMIT ${labels ? 1000 : Math.min(limit, 200)}`,
     );
-    return res.map((r) => String(this.decode(field, r.v))).filter((v) => v !== "");
+    if (!labels) return res.map((r) => String(this.decode(field, r.v))).filter((v) => v !== "");
+    // a label field suggests single labels (key=value), the most frequent first
+    const seen = new Map<string, number>();
+    const want = prefix.toLowerCase();
+    for (const r of res)
+      for (const t of labelTerms(String(this.decode(field, r.v)))) if (t.toLowerCase().includes(want)) seen.set(t, (seen.get(t) ?? 0) + Number(r.n));
+    return [...seen.entries()].sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0])).slice(0, Math.min(limit, 200)).map(([t]) => t);
   }
 
   async rollup(now = Date.now(), lagMs = 120_000): Promise<void> {
