@@ -5,6 +5,8 @@
 // rule; the explorer's filter bar completes fields, operators and values and shows a bad filter's
 // error at its position; the explorer filters to the denied flows of one network and changes the
 // chart when the group-by changes; the records table opens a flow's drawer with the deciding rule.
+// Pods applied as a manifest: their records carry namespace, pod and labels; the drawer shows the
+// labels, and a label opens the explorer filtered to it, grouped by the other side's labels.
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { ADMIN_EMAIL, ADMIN_PASSWORD, login, uniq } from "./helpers";
 
@@ -179,4 +181,52 @@ test("denied flows of one network, with the deciding rule, and a group-by that c
   }
   await page.keyboard.press("Escape");
   await setTraffic(page, false);
+});
+
+test("pods' Kubernetes labels in the records: drawer chips open the explorer filtered to a label", async ({ page }) => {
+  await login(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+  const ns = uniq("e2e-lbl");
+  const manifest = `
+apiVersion: v1
+kind: Namespace
+metadata: { name: ${ns} }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: shop-web, namespace: ${ns}, labels: { app: web, run: ${ns} } }
+spec: { nodeName: compute-1 }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: shop-db, namespace: ${ns}, labels: { app: db, run: ${ns} } }
+spec: { nodeName: compute-2 }
+`;
+  const applied = await page.request.post("/api/v1/kube/apply", { headers: { ...AUTH, "Content-Type": "application/yaml" }, data: manifest });
+  expect(applied.ok(), await applied.text()).toBe(true);
+  try {
+    const pods = (await (await page.request.get(`/api/v1/kube/objects?kind=Pod&namespace=${ns}`, { headers: AUTH })).json()).objects as { name: string; details: { podIP: string } }[];
+    const dbIp = pods.find((p) => p.name === "shop-db")!.details.podIP;
+    // a test packet from one pod to the other, through the agents (until the route is there)
+    await expect
+      .poll(async () => (await (await page.request.post("/vnc/test-traffic", { headers: AUTH, data: { port: `default-domain:k8s-${ns}:shop-web`, destination: dbIp, protocol: "tcp", dst_port: 5432 } })).json()).verdict, { timeout: 20_000 })
+      .toBe("delivered");
+
+    await page.goto(`/monitor/flows?range=15m&refresh=2&tab=records&filter=${encodeURIComponent(`src_namespace = ${ns} AND src_labels = "run=${ns}"`)}`);
+    const first = page.locator('[data-testid^="row-flow-"]').first();
+    await expect(first).toBeVisible({ timeout: 30_000 });
+    await first.click();
+    const drawer = page.getByTestId("flow-drawer");
+    await expect(drawer.getByTestId("flow-src_labels")).toContainText("app=web");
+    await expect(drawer.getByTestId("flow-src_labels")).toContainText(`run=${ns}`);
+    await expect(drawer.getByTestId("flow-dst_labels")).toContainText("app=db");
+    await shot(page, "drawer-labels");
+    // a destination label → the explorer, filtered to it and grouped by the source's labels
+    await drawer.getByTestId("flow-dst_labels").getByRole("link", { name: `run=${ns}` }).click();
+    await expect(page).toHaveURL(/tab=explorer/);
+    await expect(page.getByTestId("flow-filter")).toHaveValue(`dst_labels = "run=${ns}"`);
+    await expect(page.getByTestId("group-src_labels")).toHaveAttribute("aria-pressed", "true");
+    await expect(page.getByTestId("explorer-chart")).toHaveAttribute("data-series", new RegExp(`app=web,run=${ns}`), { timeout: 30_000 });
+  } finally {
+    await page.request.delete("/api/v1/kube/apply", { headers: { ...AUTH, "Content-Type": "application/yaml" }, data: manifest });
+  }
 });

@@ -25,7 +25,7 @@ import { FilterBar, filterProblem } from "./filter-bar";
 import { type ChartKind, FlowChart, fmt, short } from "./flow-chart";
 
 const PRESETS = ["5m", "15m", "1h", "6h", "24h", "7d"];
-const GROUPS: Field[] = ["src_vn", "dst_vn", "src_project", "dst_project", "src_namespace", "dst_namespace", "src_workload", "dst_workload", "node", "action", "rule", "dst_port", "protocol", "direction", "nh_node", "encap"];
+const GROUPS: Field[] = ["src_vn", "dst_vn", "src_project", "dst_project", "src_namespace", "dst_namespace", "src_labels", "dst_labels", "src_workload", "dst_workload", "node", "action", "rule", "dst_port", "protocol", "direction", "nh_node", "encap"];
 type Metric = "bytes" | "packets" | "flows" | "records";
 
 function useUrlState() {
@@ -124,6 +124,10 @@ function Dashboard({ last, interval }: { last: string; interval: number | false 
   const vns = useQuery({ ...trpc.flows.aggregate.queryOptions({ last, metric: "bytes", groupBy: ["src_vn", "dst_vn"], limit: 10 }), ...q });
   const denied = useQuery({ ...trpc.flows.aggregate.queryOptions({ last, metric: "packets", filter: "action != pass", groupBy: ["src_vn", "dst_vn", "dst_port", "rule", "reason"], limit: 10 }), ...q });
   const nodes = useQuery({ ...trpc.flows.aggregate.queryOptions({ last, metric: "bytes", groupBy: ["node", "action"], limit: 40 }), ...q });
+  const pods = useQuery({
+    ...trpc.flows.aggregate.queryOptions({ last, metric: "bytes", groupBy: ["src_namespace", "src_labels", "dst_namespace", "dst_labels"], limit: 10, filter: 'reverse = false AND (src_namespace != "" OR dst_namespace != "")' }),
+    ...q,
+  });
   const status = useQuery({ ...trpc.flows.status.queryOptions(), refetchInterval: interval });
   const exportDrops = status.data?.collector.nodes.reduce((a, n) => a + n.agentDroppedBatches, 0) ?? 0;
   return (
@@ -135,6 +139,11 @@ function Dashboard({ last, interval }: { last: string; interval: number | false 
       </Card>
       <Card title="Top VN pairs (bytes)">
         <Top rows={vns.data?.rows} other={vns.data?.other?.bytes} cols={["src_vn", "dst_vn"]} metric="bytes" />
+      </Card>
+      <Card title="Top Kubernetes talkers (namespace and pod labels, bytes)" className="lg:col-span-2">
+        <div data-testid="top-pods">
+          <Top rows={pods.data?.rows} other={pods.data?.other?.bytes} cols={["src_namespace", "src_labels", "dst_namespace", "dst_labels"]} metric="bytes" />
+        </div>
       </Card>
       <Card title="Top denied and dropped flows, with the rule" className="lg:col-span-2">
         <div data-testid="top-denied">
@@ -356,6 +365,20 @@ function Endpoint({ ip, port, vmi, vn, workload }: { ip: string; port: number; v
   );
 }
 
+/** A pod's labels as chips; each opens the explorer filtered to that label. */
+function Labels({ field, text }: { field: "src_labels" | "dst_labels"; text: string }) {
+  if (!text) return <span className="text-muted">—</span>;
+  return (
+    <span className="flex flex-wrap gap-1" data-testid={`flow-${field}`}>
+      {text.split(",").map((l) => (
+        <Link key={l} href={`/monitor/flows?tab=explorer&filter=${encodeURIComponent(`${field} = "${l}"`)}&group=${field === "src_labels" ? "dst_labels" : "src_labels"}`} className="rounded border border-line px-1.5 font-mono text-xs hover:bg-surface-2" title={`flows with ${field} = ${l}`}>
+          {l}
+        </Link>
+      ))}
+    </span>
+  );
+}
+
 function FlowDetail({ row }: { row: FlowRow }) {
   const policy = /^network-policy (\S+)/.exec(row.rule)?.[1];
   const sg = /^security-group (\S+)/.exec(row.rule)?.[1];
@@ -368,6 +391,8 @@ function FlowDetail({ row }: { row: FlowRow }) {
     ["Destination", <Endpoint key="d" ip={row.dst_ip} port={row.dst_port} vmi={row.dst_vmi} vn={row.dst_vn} workload={row.dst_workload} />],
     ["Projects", `${row.src_project || "?"} → ${row.dst_project || "?"}`],
     ["Namespaces", row.src_namespace || row.dst_namespace ? `${row.src_namespace || "—"} → ${row.dst_namespace || "—"}` : "—"],
+    ["Source labels", <Labels key="sl" field="src_labels" text={row.src_labels} />],
+    ["Destination labels", <Labels key="dl" field="dst_labels" text={row.dst_labels} />],
     ["NAT", row.nat_src_ip || row.nat_dst_ip ? `src ${row.nat_src_ip || "—"}, dst ${row.nat_dst_ip || "—"}` : "none"],
     ["Counters", `${row.packets} packets, ${row.bytes} bytes in this record${row.first ? " (first record of the flow)" : ""}`],
     ["Time", `${new Date(row.start_ms).toLocaleString()} → ${new Date(row.end_ms).toLocaleTimeString()} (${row.status})`],
