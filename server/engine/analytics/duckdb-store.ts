@@ -40,6 +40,9 @@ const LABEL_DICT = 6;
 /** slots per column of the encoder's name cache (2^bits) */
 const CACHE_BITS = 12;
 const CACHE_MASK = (1 << CACHE_BITS) - 1;
+/** slots of the encoder's endpoint cache (2^bits) */
+const EP_BITS = 14;
+const EP_MASK = (1 << EP_BITS) - 1;
 
 /** The decimal number at s[from…] (as FLOW_NUM accepts it), or -1. */
 function flowNumber(s: string, from: number): number {
@@ -140,6 +143,14 @@ export class DuckDbFlowStore extends SqlFlowStore {
   readonly names = new StringDictionary(0);
   private readonly nameCache: (string | null)[] = new Array(20 << CACHE_BITS).fill(null);
   private readonly nameCacheIds = new Uint32Array(20 << CACHE_BITS);
+  /** the encoder's endpoint cache: per slot the six names of one endpoint and their ids */
+  private readonly epVmi: (string | null)[] = new Array(1 << EP_BITS).fill(null);
+  private readonly epVn: string[] = new Array(1 << EP_BITS).fill("");
+  private readonly epProject: string[] = new Array(1 << EP_BITS).fill("");
+  private readonly epNs: string[] = new Array(1 << EP_BITS).fill("");
+  private readonly epWl: string[] = new Array(1 << EP_BITS).fill("");
+  private readonly epLabels: string[] = new Array(1 << EP_BITS).fill("");
+  private readonly epIds = new Uint32Array(6 << EP_BITS);
   readonly flowPrefixes = new StringDictionary(FLOW_DICT);
   /** label sets (canonical text) of src_labels / dst_labels */
   readonly labelSets = new StringDictionary(LABEL_DICT);
@@ -352,18 +363,6 @@ export class DuckDbFlowStore extends SqlFlowStore {
     ].map(u32);
     const [srcPort, dstPort] = ["src_port", "dst_port"].map(i32);
     const [srcLabels, dstLabels] = ["src_labels", "dst_labels"].map(u32);
-    // label sets: most records have none, the rest repeat a few (the directory's shared strings)
-    const L = this.labelSets;
-    let lastLabels = "";
-    let lastLabelsId = 0;
-    const labels = (s: string) => {
-      if (s === "") return 0;
-      if (s !== lastLabels) {
-        lastLabels = s;
-        lastLabelsId = L.idOf(s);
-      }
-      return lastLabelsId;
-    };
     const N = this.names;
     const E = this.enums;
     // A small direct-mapped cache per column (slot from the length and last characters): records
@@ -385,6 +384,33 @@ export class DuckDbFlowStore extends SqlFlowStore {
     const enumOf = (d: StringDictionary, known: readonly string[], s: string) => {
       for (let j = 0; j < known.length; j++) if (s === known[j]) return j + 1;
       return s === "" ? 0 : d.idOf(s);
+    };
+    const epVmi = this.epVmi;
+    const epVn = this.epVn;
+    const epProject = this.epProject;
+    const epNs = this.epNs;
+    const epWl = this.epWl;
+    const epLabels = this.epLabels;
+    const epIds = this.epIds;
+    const endpointSlot = (s: string) => {
+      const len = s.length;
+      const h = len > 3 ? s.charCodeAt(len - 1) + s.charCodeAt(len - 2) * 10 + s.charCodeAt(len - 3) * 100 + s.charCodeAt(len - 4) * 1000 + len * 7919 : len;
+      return (h ^ (h >>> 12)) & EP_MASK;
+    };
+    const fillEndpoint = (e: number, vmi: string, vn: string, project: string, ns: string, wl: string, lab: string) => {
+      epVmi[e] = vmi;
+      epVn[e] = vn;
+      epProject[e] = project;
+      epNs[e] = ns;
+      epWl[e] = wl;
+      epLabels[e] = lab;
+      const k = 6 * e;
+      epIds[k] = vmi === "" ? 0 : N.idOf(vmi);
+      epIds[k + 1] = vn === "" ? 0 : N.idOf(vn);
+      epIds[k + 2] = project === "" ? 0 : N.idOf(project);
+      epIds[k + 3] = ns === "" ? 0 : N.idOf(ns);
+      epIds[k + 4] = wl === "" ? 0 : N.idOf(wl);
+      epIds[k + 5] = lab === "" ? 0 : this.labelSets.idOf(lab);
     };
     const DIRS = (FIELDS.direction as FieldDef).values!;
     const ACTS = (FIELDS.action as FieldDef).values!;
@@ -422,18 +448,29 @@ export class DuckDbFlowStore extends SqlFlowStore {
       rule[i] = name(3, r.rule);
       ruleAcl[i] = name(4, r.rule_acl);
       ruleUuid[i] = name(5, r.rule_uuid);
-      srcVn[i] = name(6, r.src_vn);
-      dstVn[i] = name(7, r.dst_vn);
-      srcProject[i] = name(8, r.src_project);
-      dstProject[i] = name(9, r.dst_project);
-      srcNs[i] = name(10, r.src_namespace);
-      dstNs[i] = name(11, r.dst_namespace);
-      srcLabels[i] = labels(r.src_labels);
-      dstLabels[i] = labels(r.dst_labels);
-      srcWl[i] = name(12, r.src_workload);
-      dstWl[i] = name(13, r.dst_workload);
-      srcVmi[i] = name(14, r.src_vmi);
-      dstVmi[i] = name(15, r.dst_vmi);
+      // the six names of each endpoint come together (one directory entry): one cache slot per
+      // endpoint, keyed by its port, checked with six comparisons (the same string objects when
+      // the collector made the row) instead of six lookups
+      let e = endpointSlot(r.src_vmi);
+      if (epVmi[e] !== r.src_vmi || epVn[e] !== r.src_vn || epProject[e] !== r.src_project || epNs[e] !== r.src_namespace || epWl[e] !== r.src_workload || epLabels[e] !== r.src_labels)
+        fillEndpoint(e, r.src_vmi, r.src_vn, r.src_project, r.src_namespace, r.src_workload, r.src_labels);
+      let k = 6 * e;
+      srcVmi[i] = epIds[k];
+      srcVn[i] = epIds[k + 1];
+      srcProject[i] = epIds[k + 2];
+      srcNs[i] = epIds[k + 3];
+      srcWl[i] = epIds[k + 4];
+      srcLabels[i] = epIds[k + 5];
+      e = endpointSlot(r.dst_vmi);
+      if (epVmi[e] !== r.dst_vmi || epVn[e] !== r.dst_vn || epProject[e] !== r.dst_project || epNs[e] !== r.dst_namespace || epWl[e] !== r.dst_workload || epLabels[e] !== r.dst_labels)
+        fillEndpoint(e, r.dst_vmi, r.dst_vn, r.dst_project, r.dst_namespace, r.dst_workload, r.dst_labels);
+      k = 6 * e;
+      dstVmi[i] = epIds[k];
+      dstVn[i] = epIds[k + 1];
+      dstProject[i] = epIds[k + 2];
+      dstNs[i] = epIds[k + 3];
+      dstWl[i] = epIds[k + 4];
+      dstLabels[i] = epIds[k + 5];
       natSrc[i] = name(16, r.nat_src_ip);
       natDst[i] = name(17, r.nat_dst_ip);
       nhNode[i] = name(18, r.nh_node);
