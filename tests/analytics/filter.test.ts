@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { FilterError, completeAt, filterSql, parseFilter } from "../../server/engine/analytics/filter";
 
-const duck = { str: (s: string) => `'${s.replace(/'/g, "''")}'`, bool: (b: boolean) => String(b).toUpperCase(), contains: (c: string, s: string) => `contains(${c}, '${s}')`, includes: (c: string, s: string) => `strpos(${c}, '${s}') > 0`, delimited: (c: string) => `(',' || ${c} || ',')`, ident: (n: string) => n };
+const duck = { str: (s: string) => `'${s.replace(/'/g, "''")}'`, bool: (b: boolean) => String(b).toUpperCase(), contains: (c: string, s: string) => `contains(${c}, '${s}')`, includes: (c: string, s: string) => `strpos(${c}, '${s}') > 0`, startsWith: (c: string, s: string) => `starts_with(${c}, '${s}')`, delimited: (c: string) => `(',' || ${c} || ',')`, ident: (n: string) => n };
 
 function err(src: string): FilterError {
   try {
@@ -42,6 +42,8 @@ describe("filter language", () => {
     ['src_labels = "app web"', 13, /src_labels takes one label as key=value, or a key alone/],
     ["dst_labels = app=web=x", 20, /unexpected "="/],
     ["src_labels << 10.0.0.0/8", 11, /<< \(in subnet\) works on addresses/],
+    ["src_ip ^= 10.1", 7, /\^= \(starts with\) works on text; src_ip is an address \(use << for a subnet\)/],
+    ["dst_port ^= 8", 9, /\^= \(starts with\) works on text; dst_port is a number/],
   ])("%s → error at %i", (src, pos, msg) => {
     const e = err(src);
     expect(e.position).toBe(pos);
@@ -57,6 +59,12 @@ describe("filter language", () => {
     expect(filterSql(parseFilter("src_labels != canary="), duck)).toBe("(NOT strpos((',' || src_labels || ','), ',canary=,') > 0)");
     // "app = web" with spaces is not a label value: the = is the operator of a second comparison
     expect(() => parseFilter("src_labels = app = web")).toThrow(FilterError);
+  });
+
+  it("^= is starts-with (Contrail's PREFIX), on names and closed sets alike", () => {
+    expect(filterSql(parseFilter("src_vn ^= default-domain:k8s- AND action ^= d"), duck)).toBe("(starts_with(src_vn, 'default-domain:k8s-') AND starts_with(action, 'd'))");
+    expect(completeAt("src_vn ", 7).items).toContain("^=");
+    expect(completeAt("dst_port ", 9).items).not.toContain("^=");
   });
 
   it("autocomplete: fields, operators, closed values", () => {

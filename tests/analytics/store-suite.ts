@@ -141,6 +141,9 @@ export function storeSuite(name: string, make: () => Promise<FlowStore | null>) 
         [`src_vn = "never-seen" OR rule_uuid ~ "zzz"`, () => false],
         [`reason ~ "DENIED BY" AND nh_address = 127.0.1.2`, (r) => r.reason.includes("denied by") && r.nh_address === "127.0.1.2"],
         [`status = active AND encap = MPLSoUDP AND direction != ingress`, (r) => r.direction !== "ingress"],
+        [`src_vn ^= "default-domain:k8s-" OR (rule ^= "network-policy default-domain:p:pol rule 1" AND dst_vn ^= default-domain:p:w)`, (r) => r.src_vn.startsWith("default-domain:k8s-") || (r.action === "deny" && r.dst_vn.startsWith("default-domain:p:w"))],
+        [`flow_id ^= "compute-1:1" AND action ^= de AND dst_labels ^= app=web`, (r) => r.flow_id.startsWith("compute-1:1") && r.action === "deny" && r.dst_labels.startsWith("app=web")],
+        [`src_workload ^= W1 OR nh_node ^= nope`, () => false],
       ];
       for (const [f, pred] of cases) {
         const want = inRecent.filter(pred);

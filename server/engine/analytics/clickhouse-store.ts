@@ -61,6 +61,7 @@ export class ClickHouseFlowStore extends SqlFlowStore {
     bool: (b: boolean) => (b ? "1" : "0"),
     contains: (col: string, s: string) => `position(lower(${col}), ${this.d.str(s.toLowerCase())}) > 0`,
     includes: (col: string, s: string) => `position(${col}, ${this.d.str(s)}) > 0`,
+    startsWith: (col: string, s: string) => `substring(${col}, 1, ${Buffer.byteLength(s)}) = ${this.d.str(s)}`,
     delimited: (col: string) => `concat(',', ${col}, ',')`,
     ident: (n: string) => `"${n}"`,
     num: (e: string) => `toFloat64(${e})`,

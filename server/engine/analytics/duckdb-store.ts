@@ -175,6 +175,7 @@ export class DuckDbFlowStore extends SqlFlowStore {
       bool: (b: boolean) => (b ? "TRUE" : "FALSE"),
       contains: (col: string, s: string) => `strpos(lower(${col}), ${str(s.toLowerCase())}) > 0`,
       includes: (col: string, s: string) => `strpos(${col}, ${str(s)}) > 0`,
+      startsWith: (col: string, s: string) => `starts_with(${col}, ${str(s)})`,
       delimited: (col: string) => `concat(',', ${col}, ',')`,
       ident: (n: string) => `"${n}"`,
       num: (e: string) => `CAST(${e} AS DOUBLE)`,
@@ -559,9 +560,17 @@ export class DuckDbFlowStore extends SqlFlowStore {
           const c = this.d.contains(this.flowIdText(), strs[0]);
           return op === "~" ? c : `(NOT ${c})`;
         }
+        case "^=":
+          return this.d.startsWith(this.flowIdText(), strs[0]);
         default:
           return null;
       }
+    }
+    if (op === "^=" && (isName(field) || isEnum(field) || isLabels(field))) {
+      const ids = this.dictOf(field).matching((s) => s.startsWith(strs[0]));
+      // "" (id 0) starts with "" too
+      if (strs[0] === "") ids.unshift(0);
+      return ids.length ? `${col} IN (${ids.join(", ")})` : "FALSE";
     }
     if (isLabels(field)) {
       // the label sets holding any of the terms (or, for ~, whose text contains it)

@@ -7,10 +7,11 @@
 //   and     := not ( AND not )*
 //   not     := NOT not | "(" or ")" | compare
 //   compare := field op value | field [NOT] IN "(" value ( "," value )* ")"
-//   op      := =  !=  <  <=  >  >=  <<  ~  !~
+//   op      := =  !=  <  <=  >  >=  <<  ~  !~  ^=
 //   value   := "quoted string" | 'quoted string' | bare word (letters, digits, . : / - _ *)
 //
-// `<<` is "inside the subnet" (IPv4: src_ip << 10.0.0.0/8), `~` "contains" (case-insensitive).
+// `<<` is "inside the subnet" (IPv4: src_ip << 10.0.0.0/8), `~` "contains" (case-insensitive),
+// `^=` "starts with" (case-sensitive: src_vn ^= default-domain:k8s-; Contrail's PREFIX match).
 // Label fields (src_labels, dst_labels) hold a pod's Kubernetes labels: `src_labels = app=web`
 // matches records whose source has that label (among others), `src_labels = app` any value of the
 // key; IN is any of them, != / NOT IN none of them.
@@ -32,7 +33,7 @@ export class FilterError extends WeftError {
   }
 }
 
-export type CompareOp = "=" | "!=" | "<" | "<=" | ">" | ">=" | "<<" | "~" | "!~" | "in" | "not in";
+export type CompareOp = "=" | "!=" | "<" | "<=" | ">" | ">=" | "<<" | "~" | "!~" | "^=" | "in" | "not in";
 export type Value = string | number | boolean | { cidr: [number, number] };
 
 export type FilterNode =
@@ -47,7 +48,7 @@ interface Token {
   len: number;
 }
 
-const OPS = ["<<", "<=", ">=", "!=", "<>", "==", "!~", "=", "<", ">", "~"];
+const OPS = ["<<", "<=", ">=", "!=", "<>", "==", "!~", "^=", "=", "<", ">", "~"];
 const WORD = /[A-Za-z0-9_.:/\-*]/;
 
 export function tokenize(src: string): Token[] {
@@ -227,7 +228,7 @@ export function parseFilter(src: string): FilterNode | null {
       op = "not in";
     } else if (kw(o, "IN")) op = "in";
     else if (o.t === "op") op = o.v as CompareOp;
-    else throw new FilterError(`expected an operator (=, !=, <, <=, >, >=, <<, ~, IN) after ${field}, found ${describe(o)}`, o.pos, Math.max(1, o.len));
+    else throw new FilterError(`expected an operator (=, !=, <, <=, >, >=, <<, ~, ^=, IN) after ${field}, found ${describe(o)}`, o.pos, Math.max(1, o.len));
     const opPos = o.pos;
     if (op === "in" || op === "not in") {
       const open = next();
@@ -257,6 +258,8 @@ function checkOp(field: Field, def: FieldDef, op: CompareOp, pos: number) {
   if ((op === "<" || op === "<=" || op === ">" || op === ">=") && def.type !== "number" && def.type !== "time")
     throw new FilterError(`${op} compares numbers; ${field} is ${def.type === "ip" ? "an address (use << for a subnet)" : "text"}`, pos, len);
   if ((op === "~" || op === "!~") && (def.type === "number" || def.type === "time" || def.type === "bool")) throw new FilterError(`~ (contains) works on text, ${field} is a number`, pos, len);
+  if (op === "^=" && def.type !== "string" && def.type !== "labels")
+    throw new FilterError(`^= (starts with) works on text; ${field} is ${def.type === "ip" ? "an address (use << for a subnet)" : def.type === "bool" ? "true or false" : "a number"}`, pos, len);
 }
 
 function value(field: Field, def: FieldDef, op: CompareOp, tok: Token): Value {
@@ -285,7 +288,7 @@ function value(field: Field, def: FieldDef, op: CompareOp, tok: Token): Value {
       return Number(raw);
     }
     case "labels":
-      if (op !== "~" && op !== "!~" && !LABEL_TERM.test(raw)) return bad(`${field} takes one label as key=value, or a key alone (letters, digits, - _ . /), not "${raw}"`);
+      if (op !== "~" && op !== "!~" && op !== "^=" && !LABEL_TERM.test(raw)) return bad(`${field} takes one label as key=value, or a key alone (letters, digits, - _ . /), not "${raw}"`);
       return raw;
     case "bool": {
       const l = raw.toLowerCase();
@@ -294,7 +297,7 @@ function value(field: Field, def: FieldDef, op: CompareOp, tok: Token): Value {
       return bad(`${field} is true or false, not "${raw}"`);
     }
     default:
-      if (def.values && op !== "~" && op !== "!~" && !def.values.includes(raw)) {
+      if (def.values && op !== "~" && op !== "!~" && op !== "^=" && !def.values.includes(raw)) {
         return bad(`${field} is one of ${def.values.filter(Boolean).join(", ")}; "${raw}" is not`);
       }
       return raw;
@@ -324,6 +327,8 @@ export interface SqlDialect {
   ident(name: string): string;
   /** case-sensitive: the text of `col` holds `s` */
   includes(col: string, s: string): string;
+  /** case-sensitive: the text of `col` starts with `s` */
+  startsWith(col: string, s: string): string;
   /** `col` with "," before and after (label terms are found by their delimited text) */
   delimited(col: string): string;
   /**
@@ -346,7 +351,7 @@ export function filterSql(n: FilterNode | null, d: SqlDialect): string {
       const custom = d.compare?.(n.field, n.op, n.values);
       if (custom) return custom;
       const col = d.ident(n.field);
-      if ((FIELDS[n.field] as FieldDef).type === "labels" && n.op !== "~" && n.op !== "!~") {
+      if ((FIELDS[n.field] as FieldDef).type === "labels" && n.op !== "~" && n.op !== "!~" && n.op !== "^=") {
         const any = n.values.map((v) => d.includes(d.delimited(col), labelNeedle(String(v))));
         const e = any.length === 1 ? any[0] : `(${any.join(" OR ")})`;
         return n.op === "=" || n.op === "in" ? e : `(NOT ${e})`;
@@ -362,6 +367,8 @@ export function filterSql(n: FilterNode | null, d: SqlDialect): string {
         }
         case "~":
           return d.contains(col, String(n.values[0]));
+        case "^=":
+          return d.startsWith(col, String(n.values[0]));
         case "!~":
           return `(NOT ${d.contains(col, String(n.values[0]))})`;
         default:
@@ -407,7 +414,8 @@ export function completeAt(src: string, caret: number): Completion {
   if (!last || (last.t === "(" && !(prev && kw(prev, "IN"))) || kw(last, "AND") || kw(last, "OR") || kw(last, "NOT")) return { kind: "field", prefix, from, items: fieldsList };
   const fieldBefore = (t: Token | undefined) => (t && t.t === "word" && isField(t.v) ? (t.v as Field) : null);
   if (last.t === "word" && isField(last.v) && !(prev && prev.t === "op")) {
-    const ops = ["=", "!=", "IN", "NOT IN", "~", ...((FIELDS[last.v as Field] as FieldDef).type === "ip" ? ["<<"] : []), ...(["number", "time"].includes((FIELDS[last.v as Field] as FieldDef).type) ? ["<", ">"] : [])];
+    const t = (FIELDS[last.v as Field] as FieldDef).type;
+    const ops = ["=", "!=", "IN", "NOT IN", "~", ...(t === "string" || t === "labels" ? ["^="] : []), ...((FIELDS[last.v as Field] as FieldDef).type === "ip" ? ["<<"] : []), ...(["number", "time"].includes((FIELDS[last.v as Field] as FieldDef).type) ? ["<", ">"] : [])];
     return { kind: "operator", prefix, from, items: ops };
   }
   let field: Field | null = null;
