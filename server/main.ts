@@ -6,6 +6,7 @@ import next from "next";
 import { startServices, stopServices } from "./services";
 import { handleVnc } from "./rest/vnc";
 import { handleKube } from "./rest/kube";
+import { handleAnalytics } from "./rest/analytics";
 import { handleEvents } from "./http/events";
 import { handleHealthz, handleMetrics } from "./http/ops";
 
@@ -30,6 +31,7 @@ async function main() {
       return;
     }
     if (p.startsWith("/api/v1/kube/")) return handleKube(services, req, res, url);
+    if (p === "/analytics" || p.startsWith("/analytics/")) return handleAnalytics(services, req, res, url);
     if (p === "/healthz") return handleHealthz(services, res);
     if (p === "/events") return handleEvents(services, req, res, url);
     if (p === "/metrics") return handleMetrics(services, res);

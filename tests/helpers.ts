@@ -1,5 +1,6 @@
 // Real components for tests: an engine on a fresh SQLite file, and the REST API on a real socket.
 import { handleKube } from "../server/rest/kube";
+import { handleAnalytics } from "../server/rest/analytics";
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
@@ -49,6 +50,7 @@ export async function startServer(): Promise<TestServer> {
     if (url.pathname === "/healthz") void handleHealthz(services, res);
     else if (url.pathname === "/metrics") void handleMetrics(services, res);
     else if (url.pathname.startsWith("/api/v1/kube/")) void handleKube(services, req, res, url);
+    else if (url.pathname.startsWith("/analytics/")) void handleAnalytics(services, req, res, url);
     else void handleVnc(services, req, res, url);
   });
   const viewer = { email: "viewer@test.weft", password: "viewer-password-1" };

@@ -143,6 +143,52 @@ export function openApiDocument(base: string): Record<string, unknown> {
     get: { summary: "Cluster name, global floating IP pool, watch status, counts", tags: ["kubernetes"], responses: { 200: { description: "settings" } } },
     put: { summary: "Set the global floating IP pool (admin)", tags: ["kubernetes"], requestBody: { content: { "application/json": { schema: { type: "object", properties: { public_fip_pool: { type: ["string", "null"] } } } } } }, responses: { 200: { description: "the pool" }, 400: err, 403: err } },
   };
+  // Contrail's analytics query API for flows (contrail-analytics-api's shapes, query_rest.idl)
+  const match = {
+    type: "object",
+    required: ["name", "value"],
+    properties: {
+      name: { type: "string", description: "Contrail column (sourcevn, destip, dport, vrouter, agg-bytes …) or any Weft flow field (src_labels, rule …)" },
+      value: { description: "string or number; times in µs" },
+      op: { type: "integer", enum: [1, 2, 3, 4, 5, 6, 7, 8], description: "1 EQUAL, 2 NOT_EQUAL, 3 IN_RANGE, 4 NOT_IN_RANGE, 5 LEQ, 6 GEQ, 7 PREFIX (addresses: value2 = prefix length), 8 REGEX_MATCH (filter only)" },
+      value2: { description: "upper end (IN_RANGE) or prefix length (PREFIX on an address)" },
+    },
+  };
+  paths["/analytics/query"] = {
+    servers: root,
+    post: {
+      summary: "Query flows as Contrail's analytics API does (FlowRecordTable, FlowSeriesTable)",
+      tags: ["analytics"],
+      requestBody: {
+        content: {
+          "application/json": {
+            schema: {
+              type: "object",
+              required: ["table", "start_time", "end_time", "select_fields"],
+              properties: {
+                table: { type: "string", enum: ["FlowRecordTable", "FlowSeriesTable"] },
+                start_time: { description: 'µs since the epoch, or "now-10m" (s, m, h, d)' },
+                end_time: { description: 'µs since the epoch, or "now"' },
+                select_fields: { type: "array", items: { type: "string" }, description: "columns; FlowSeriesTable also T, T=<seconds>, sum(bytes), sum(packets), flow_count" },
+                where: { type: "array", items: { type: "array", items: match }, description: "OR of ANDs" },
+                filter: { type: "array", items: match, description: "AND of matches on the result rows (REGEX_MATCH allowed)" },
+                sort: { type: "integer", enum: [1, 2], description: "1 ascending, 2 descending" },
+                sort_fields: { type: "array", items: { type: "string" } },
+                limit: { type: "integer", minimum: 1, maximum: 100000, default: 10000 },
+                dir: { type: "integer", enum: [0, 1], description: "0 egress, 1 ingress (omitted: both)" },
+              },
+            },
+          },
+        },
+      },
+      responses: { 200: { description: "{ value: [rows] }" }, 400: err, 401: err },
+    },
+  };
+  paths["/analytics/tables"] = { servers: root, get: { summary: "The flow tables (FlowRecordTable, FlowSeriesTable)", tags: ["analytics"], responses: { 200: { description: "[{name, href}]" } } } };
+  paths["/analytics/table/{table}/schema"] = {
+    servers: root,
+    get: { summary: "A table's columns", tags: ["analytics"], parameters: [{ name: "table", in: "path", required: true, schema: { type: "string" } }], responses: { 200: { description: "{ type, columns }" }, 404: err } },
+  };
   schemas.TrafficStatus = {
     type: "object",
     description: "the lab traffic generator: whether it runs, at what rate, and what it has sent",

@@ -6,6 +6,7 @@ import path from "node:path";
 import type { FlowRecords, TrafficItem } from "../protocol";
 import { FlowCollector, type CollectorOptions, type CollectorStatus } from "./collector";
 import { Directory, type DirectoryPort } from "./directory";
+import { runContrailQuery } from "./contrail-query";
 import type { Field } from "./schema";
 import type { AggregateQuery, AggregateResult, FlowStore, RecordsQuery, RecordsResult, SeriesQuery, SeriesResult, StoreStats, TimeRange } from "./store";
 import { TrafficGenerator, type TrafficEndpoint, type TrafficProfile, type TrafficStatus } from "./traffic";
@@ -13,6 +14,7 @@ import { TrafficGenerator, type TrafficEndpoint, type TrafficProfile, type Traff
 export * from "./schema";
 export * from "./store";
 export { FilterError, parseFilter, completeAt } from "./filter";
+export { CONTRAIL_TABLES, contrailSchema } from "./contrail-query";
 export type { TrafficProfile, TrafficStatus, FlowSpec, TrafficEndpoint } from "./traffic";
 export type { CollectorStatus, NodeExportStatus } from "./collector";
 
@@ -88,6 +90,11 @@ export class Analytics {
   }
   values(field: Field, prefix: string, range: TimeRange): Promise<string[]> {
     return this.store.values(field, prefix, range);
+  }
+
+  /** Contrail's POST /analytics/query (FlowRecordTable, FlowSeriesTable) on this store. */
+  contrailQuery(body: unknown): Promise<{ value: Record<string, unknown>[] }> {
+    return runContrailQuery(this.store, body);
   }
 
   startTraffic(p: TrafficProfile) {
