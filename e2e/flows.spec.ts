@@ -89,6 +89,7 @@ test("denied flows of one network, with the deciding rule, and a group-by that c
   // the default domain), and the top denied flows with the rule that denied them
   await expect(page.getByTestId("flows-dashboard")).toContainText(`${name}:web-net`, { timeout: 30_000 });
   await expect(page.getByTestId("top-denied").locator("tbody tr").first()).toContainText(/default action|network-policy|security-group|no route/);
+  await expect(page.getByTestId("top-ports").locator("tbody tr").first()).toContainText(/tcp|udp|icmp/);
   await expect(page.getByTestId("flows-dashboard").locator("canvas")).toHaveCount(2);
   await page.waitForTimeout(process.env.FLOWS_SHOTS ? 4000 : 0);
   await shot(page, "dashboard");

@@ -124,6 +124,8 @@ function Dashboard({ last, interval }: { last: string; interval: number | false 
   const vns = useQuery({ ...trpc.flows.aggregate.queryOptions({ last, metric: "bytes", groupBy: ["src_vn", "dst_vn"], limit: 10 }), ...q });
   const denied = useQuery({ ...trpc.flows.aggregate.queryOptions({ last, metric: "packets", filter: "action != pass", groupBy: ["src_vn", "dst_vn", "dst_port", "rule", "reason"], limit: 10 }), ...q });
   const nodes = useQuery({ ...trpc.flows.aggregate.queryOptions({ last, metric: "bytes", groupBy: ["node", "action"], limit: 40 }), ...q });
+  const projects = useQuery({ ...trpc.flows.aggregate.queryOptions({ last, metric: "bytes", groupBy: ["src_project", "dst_project"], limit: 10, filter: "reverse = false" }), ...q });
+  const services = useQuery({ ...trpc.flows.aggregate.queryOptions({ last, metric: "flows", groupBy: ["protocol", "dst_port"], limit: 10, filter: "reverse = false AND action = pass" }), ...q });
   const pods = useQuery({
     ...trpc.flows.aggregate.queryOptions({ last, metric: "bytes", groupBy: ["src_namespace", "src_labels", "dst_namespace", "dst_labels"], limit: 10, filter: 'reverse = false AND (src_namespace != "" OR dst_namespace != "")' }),
     ...q,
@@ -139,6 +141,14 @@ function Dashboard({ last, interval }: { last: string; interval: number | false 
       </Card>
       <Card title="Top VN pairs (bytes)">
         <Top rows={vns.data?.rows} other={vns.data?.other?.bytes} cols={["src_vn", "dst_vn"]} metric="bytes" />
+      </Card>
+      <Card title="Top project pairs (bytes)">
+        <Top rows={projects.data?.rows} other={projects.data?.other?.bytes} cols={["src_project", "dst_project"]} metric="bytes" />
+      </Card>
+      <Card title="Top destination ports (new flows allowed)">
+        <div data-testid="top-ports">
+          <Top rows={services.data?.rows} other={services.data?.other?.flows} cols={["protocol", "dst_port"]} metric="flows" />
+        </div>
       </Card>
       <Card title="Top Kubernetes talkers (namespace and pod labels, bytes)" className="lg:col-span-2">
         <div data-testid="top-pods">
@@ -166,7 +176,9 @@ function Empty({ q }: { q: { error: unknown; isLoading: boolean } }) {
 
 const NARROW = new Set(["action", "dst_port", "protocol", "node", "direction"]);
 
-function Top({ rows, other, cols, metric }: { rows?: { key: Record<string, unknown>; bytes: number; packets: number; flows: number }[]; other?: number; cols: string[]; metric: "bytes" | "packets" }) {
+function Top({ rows, other, cols, metric }: { rows?: { key: Record<string, unknown>; bytes: number; packets: number; flows: number }[]; other?: number; cols: string[]; metric: "bytes" | "packets" | "flows" }) {
+  // the second figure: new flows, or bytes when the table is ranked by flows
+  const second = metric === "flows" ? "bytes" : "flows";
   if (!rows) return <div className="p-4 text-sm text-muted">Loading…</div>;
   if (rows.length === 0) return <div className="p-4 text-sm text-muted">No flows in this range.</div>;
   return (
@@ -179,7 +191,7 @@ function Top({ rows, other, cols, metric }: { rows?: { key: Record<string, unkno
             </th>
           ))}
           <th className="w-20 px-2 py-1 text-right font-medium">{metric}</th>
-          <th className="w-16 px-2 py-1 text-right font-medium">flows</th>
+          <th className="w-16 px-2 py-1 text-right font-medium">{second}</th>
         </tr>
       </thead>
       <tbody>
@@ -187,11 +199,11 @@ function Top({ rows, other, cols, metric }: { rows?: { key: Record<string, unkno
           <tr key={i} className="border-t border-line">
             {cols.map((c) => (
               <td key={c} className="truncate px-2 py-1 font-mono text-xs" title={String(r.key[c])}>
-                {c === "action" ? <ActionBadge action={String(r.key[c])} /> : short(String(r.key[c] ?? "")) || "—"}
+                {c === "action" ? <ActionBadge action={String(r.key[c])} /> : c === "protocol" ? protoName(Number(r.key[c])) : short(String(r.key[c] ?? "")) || "—"}
               </td>
             ))}
             <td className="px-2 py-1 text-right tabular-nums">{fmt(r[metric])}</td>
-            <td className="px-2 py-1 text-right tabular-nums">{fmt(r.flows)}</td>
+            <td className="px-2 py-1 text-right tabular-nums">{fmt(r[second])}</td>
           </tr>
         ))}
         {other !== undefined && other > 0 && (
