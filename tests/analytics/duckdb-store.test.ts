@@ -35,3 +35,34 @@ it("DuckDB: names are dictionary ids that survive a reopen", async () => {
   expect(Number(tbl[0].n)).toBe(0); // no text column in the records table
   await b.close();
 });
+
+it("DuckDB: names and label sets no record uses any more are forgotten after retention (memory and flow_names)", async () => {
+  const d = path.join(dir, "compact");
+  const base = sampleRows(2000);
+  // 1,200 short-lived pods, all older than the retention; the rest are kept
+  const gone = base.slice(0, 1200).map((r, i) => ({ ...r, end_ms: NOW - 5 * 3_600_000, src_workload: `gone-${i}`, src_labels: "app=gone" }));
+  const kept = base.slice(1200).map((r) => ({ ...r, end_ms: NOW - 60_000 }));
+  const range = { from: NOW - 7 * 3_600_000, to: NOW + 1 };
+  const a = new DuckDbFlowStore({ dir: d, log: () => undefined });
+  await a.open();
+  await a.insert(gone);
+  await a.insert(kept);
+  expect(a.names.find("gone-7")).toBeDefined();
+  const r = await a.retention({ rawMaxAgeMs: 3_600_000 }, NOW);
+  expect(r.deleted).toBe(1200);
+  expect(a.names.find("gone-7")).toBeUndefined();
+  expect(a.labelSets.find("app=gone")).toBeUndefined();
+  const sql = (q: string) => (a as unknown as { select(sql: string): Promise<Record<string, unknown>[]> }).select(q);
+  expect(Number((await sql(`SELECT count(*) AS n FROM flow_names WHERE s LIKE 'gone-%' OR s = 'app=gone'`))[0].n)).toBe(0);
+  // what is kept reads back exactly; a forgotten name seen again gets a new id
+  expect((await a.records({ ...range, limit: 1000 })).rows.sort((x, y) => x.id - y.id)).toEqual(kept);
+  const back = { ...gone[7], id: 10_000, end_ms: NOW };
+  await a.insert([back]);
+  expect((await a.records({ ...range, filter: "src_workload = gone-7 AND src_labels = app=gone", limit: 5 })).rows).toEqual([back]);
+  expect((await a.values("src_workload", "gone-", range))).toEqual(["gone-7"]);
+  await a.close();
+  const b = new DuckDbFlowStore({ dir: d, log: () => undefined });
+  await b.open();
+  expect((await b.records({ ...range, limit: 1000 })).rows.sort((x, y) => x.id - y.id)).toEqual([...kept, back]);
+  await b.close();
+});

@@ -60,15 +60,40 @@ export class StringDictionary {
     for (let i = this.lower.length; i < this.strings.length; i++) this.lower.push((this.strings[i] ?? "").toLowerCase());
     const p = part.toLowerCase();
     const out: number[] = [];
-    for (let i = 0; i < this.lower.length; i++) if (this.lower[i].includes(p)) out.push(i);
+    for (let i = 0; i < this.lower.length; i++) if (this.strings[i] !== undefined && this.lower[i].includes(p)) out.push(i);
     return out;
   }
 
   /** Ids of the strings a predicate accepts (label sets holding a label). */
   matching(pred: (s: string) => boolean): number[] {
     const out: number[] = [];
-    for (let i = 1; i < this.strings.length; i++) if (pred(this.strings[i] ?? "")) out.push(i);
+    for (let i = 1; i < this.strings.length; i++) if (this.strings[i] !== undefined && pred(this.strings[i])) out.push(i);
     return out;
+  }
+
+  /**
+   * Forgets the entries no stored row uses any more (retention deleted them): ids below `upTo`
+   * that are not in `used`. Ids are never reused (a string seen again gets a new one), so rows
+   * written meanwhile stay right. Returns the ids dropped.
+   */
+  forget(used: Set<number>, upTo: number): number[] {
+    const dropped: number[] = [];
+    for (let i = 1; i < Math.min(upTo, this.strings.length); i++) {
+      const str = this.strings[i];
+      if (str === undefined || used.has(i)) continue;
+      if (this.ids.get(str) === i) this.ids.delete(str);
+      delete this.strings[i];
+      if (this.lower.length > i) this.lower[i] = "";
+      dropped.push(i);
+    }
+    const gone = new Set(dropped);
+    this.pending = this.pending.filter(([id]) => !gone.has(id));
+    return dropped;
+  }
+
+  /** Entries held (a forgotten id is a hole). */
+  get entries(): number {
+    return this.ids.size;
   }
 
   takePending(): [number, string][] {

@@ -24,8 +24,8 @@ import duckdb from "@duckdb/node-bindings";
 import { BIGINT, BOOLEAN, UBIGINT, type DuckDBConnection, DuckDBDataChunk, DuckDBInstance, type DuckDBType, INTEGER, UINTEGER, UTINYINT } from "@duckdb/node-api";
 import type { CompareOp, Value } from "./filter";
 import { StringDictionary, ipv4Code, ipv4Text } from "./dictionary";
-import { FIELDS, type Field, type FieldDef, type FlowRow, ROLLUP_DIMS, labelsHave } from "./schema";
-import { SqlFlowStore, normalise, rollupColumns } from "./store";
+import { FIELDS, type Field, type FieldDef, type FlowRow, ROLLUP_DIMS, isField, labelsHave } from "./schema";
+import { type RetentionPolicy, SqlFlowStore, normalise, rollupColumns } from "./store";
 
 const IP_BASE = 4_294_967_296; // 2^32: addresses at or above are 2^32 + name id
 const FLOW_NUM = /^(0|[1-9]\d{0,14})$/;
@@ -281,9 +281,23 @@ export class DuckDbFlowStore extends SqlFlowStore {
     this.words = this.bufs.map((b) => (b instanceof BigInt64Array ? new Uint32Array(b.buffer) : null));
   }
 
-  async insert(rows: FlowRow[]) {
+  /** inserts and dictionary compaction run one at a time (a compaction must see every id in use) */
+  private serial: Promise<unknown> = Promise.resolve();
+  private exclusive<T>(f: () => Promise<T>): Promise<T> {
+    const p = this.serial.then(f, f);
+    this.serial = p.catch(() => undefined);
+    return p;
+  }
+  /** names.size at the last compaction */
+  private compactedAt = 0;
+
+  insert(rows: FlowRow[]): Promise<void> {
+    if (rows.length === 0) return Promise.resolve();
+    return this.exclusive(() => this.insertNow(rows));
+  }
+
+  private async insertNow(rows: FlowRow[]) {
     const n = rows.length;
-    if (n === 0) return;
     if (this.moveError) {
       const e = this.moveError;
       this.moveError = null;
@@ -324,6 +338,53 @@ export class DuckDbFlowStore extends SqlFlowStore {
       if (this.moving === tracked) this.moving = null;
     });
     const tracked = this.moving;
+  }
+
+  /**
+   * Retention, then — when it deleted records and the name dictionary grew by 1,000 entries or more
+   * since the last time — the names no stored record uses any more are forgotten (pods come and go:
+   * without this the dictionary would only grow).
+   */
+  async retention(p: Partial<RetentionPolicy> = {}, now = Date.now()): Promise<{ deleted: number }> {
+    const r = await super.retention(p, now);
+    if (r.deleted > 0 && this.names.size - this.compactedAt >= 1000) await this.compactNames();
+    return r;
+  }
+
+  /** Forgets dictionary entries (names, label sets) that no record in flows or the rollups uses. */
+  compactNames(): Promise<{ names: number; labelSets: number }> {
+    return this.exclusive(async () => {
+      await this.settle();
+      const upTo = this.names.size;
+      const upToLabels = this.labelSets.size;
+      const ids = async (sql: string) => new Set((await this.select(sql)).map((r) => Number(r.v)));
+      const nameCols = (cols: string[]) => cols.filter((c) => isField(c) && isName(c));
+      const distinct = (table: string, cols: string[]) => (cols.length ? `SELECT DISTINCT unnest([${cols.map((c) => `"${c}"`).join(", ")}]) AS v FROM ${table}` : "");
+      const flowNames = nameCols(COLUMNS.map((c) => c.name));
+      const rollNames = nameCols(ROLLUP_DIMS);
+      const parts = [
+        distinct("flows", flowNames),
+        ...["flows_1m", "flows_1h"].map((t) => distinct(t, rollNames)),
+        // addresses that are not IPv4 are 2^32 + a name id
+        `SELECT DISTINCT unnest([src_ip, dst_ip]) - ${IP_BASE} AS v FROM flows WHERE src_ip >= ${IP_BASE} OR dst_ip >= ${IP_BASE}`,
+      ].filter(Boolean);
+      const used = await ids(parts.join(" UNION "));
+      const labelCols = (cols: string[]) => cols.filter((c) => isField(c) && isLabels(c));
+      const usedLabels = await ids([distinct("flows", labelCols(COLUMNS.map((c) => c.name))), ...["flows_1m", "flows_1h"].map((t) => distinct(t, labelCols(ROLLUP_DIMS)))].filter(Boolean).join(" UNION "));
+      const dropped = this.names.forget(used, upTo);
+      const droppedLabels = this.labelSets.forget(usedLabels, upToLabels);
+      const del = async (dict: number, list: number[]) => {
+        for (let i = 0; i < list.length; i += 10_000) await this.conn!.run(`DELETE FROM flow_names WHERE dict = ${dict} AND id IN (${list.slice(i, i + 10_000).join(", ")})`);
+      };
+      await del(0, dropped);
+      await del(LABEL_DICT, droppedLabels);
+      // the encoder's caches may hold forgotten ids
+      this.nameCache.fill(null);
+      this.epVmi.fill(null);
+      this.compactedAt = this.names.size;
+      if (dropped.length || droppedLabels.length) (this.opts.log ?? console.warn)(`flow store ${this.location}: forgot ${dropped.length} names and ${droppedLabels.length} label sets no record uses any more`);
+      return { names: dropped.length, labelSets: droppedLabels.length };
+    });
   }
 
   /** Writes dictionary entries allocated since the last batch (before the rows that use them). */
