@@ -245,6 +245,21 @@ function recordColumn(r: FlowRow, col: string): unknown {
 
 const MAX_LIMIT = 100_000;
 
+/** Raw records newest first, paged through the store, mapped (null = filtered out) until `max` rows. */
+async function pageRecords(store: FlowStore, q: { from: number; to: number; filter: string }, max: number, map: (r: FlowRow) => Row | null): Promise<Row[]> {
+  const rows: Row[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await store.records({ ...q, limit: 5000, cursor });
+    for (const r of page.rows) {
+      const out = map(r);
+      if (out) rows.push(out);
+    }
+    cursor = page.nextCursor;
+  } while (cursor && rows.length < max);
+  return rows;
+}
+
 /** Runs a Contrail query on the store: `{ value: rows }` as contrail-analytics-api answers. */
 export async function runContrailQuery(store: FlowStore, body: unknown, now = Date.now()): Promise<{ value: Row[] }> {
   if (!body || typeof body !== "object" || Array.isArray(body)) bad("body", "a JSON object: table, start_time, end_time, select_fields, where …");
@@ -267,19 +282,11 @@ export async function runContrailQuery(store: FlowStore, body: unknown, now = Da
 
   if (table === "FlowRecordTable") {
     for (const c of q.select_fields) if (c !== "T") fieldOf(c, table, "select_fields");
-    // newest first, paged through the store; sorted by other columns below
-    rows = [];
-    let cursor: string | null = null;
-    const want = sortFields.length ? MAX_LIMIT : limit;
-    do {
-      const page = await store.records({ ...range, filter, limit: 5000, cursor });
-      for (const r of page.rows) {
-        const out: Row = {};
-        for (const c of q.select_fields) out[c] = recordColumn(r, c);
-        if (keep(out)) rows.push(out);
-      }
-      cursor = page.nextCursor;
-    } while (cursor && rows.length < want);
+    rows = await pageRecords(store, { ...range, filter }, sortFields.length ? MAX_LIMIT : limit, (r) => {
+      const out: Row = {};
+      for (const c of q.select_fields) out[c] = recordColumn(r, c);
+      return keep(out) ? out : null;
+    });
   } else {
     // FlowSeriesTable: T=<s> buckets and/or group columns with sums; plain T (no sums) = per record
     const dims: { col: string; field: Field }[] = [];
@@ -298,17 +305,11 @@ export async function runContrailQuery(store: FlowStore, body: unknown, now = Da
     const sums = metrics.filter((m) => m !== "bytes" && m !== "packets");
     if (perRecord && !granularityMs && sums.length === 0) {
       // raw samples: one row per record
-      rows = [];
-      let cursor: string | null = null;
-      do {
-        const page = await store.records({ ...range, filter, limit: 5000, cursor });
-        for (const r of page.rows) {
-          const out: Row = {};
-          for (const c of q.select_fields) out[c] = c === "T" ? r.end_ms * 1000 : c === "bytes" || c === "packets" ? r[c] : c === "direction_ing" ? (r.direction === "ingress" ? 1 : 0) : r[fieldOf(c, table, "select_fields") as keyof FlowRow];
-          if (keep(out)) rows.push(out);
-        }
-        cursor = page.nextCursor;
-      } while (cursor && rows.length < (sortFields.length ? MAX_LIMIT : limit));
+      rows = await pageRecords(store, { ...range, filter }, sortFields.length ? MAX_LIMIT : limit, (r) => {
+        const out: Row = {};
+        for (const c of q.select_fields) out[c] = c === "bytes" || c === "packets" ? r[c] : recordColumn(r, c);
+        return keep(out) ? out : null;
+      });
     } else {
       const groupBy = dims.map((d) => d.field);
       const first = sortFields.find((s) => (SERIES_METRICS as readonly string[]).includes(s));
