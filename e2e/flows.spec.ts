@@ -227,6 +227,13 @@ spec: { nodeName: compute-2 }
     await expect(page.getByTestId("flow-filter")).toHaveValue(`dst_labels = "run=${ns}"`);
     await expect(page.getByTestId("group-src_labels")).toHaveAttribute("aria-pressed", "true");
     await expect(page.getByTestId("explorer-chart")).toHaveAttribute("data-series", new RegExp(`app=web,run=${ns}`), { timeout: 30_000 });
+    // one label key as the group: the source pods' app
+    await page.getByTestId("group-src_labels").click();
+    await page.getByTestId("group-label-key").selectOption("src_labels.app");
+    await expect(page.getByTestId("group-src_labels.app")).toHaveAttribute("aria-pressed", "true");
+    await expect(page).toHaveURL(/group=src_labels\.app/);
+    await expect(page.getByTestId("explorer-chart")).toHaveAttribute("data-series", /(^|\|)web(\||$)/, { timeout: 30_000 });
+    await shot(page, "explorer-label-key");
   } finally {
     await page.request.delete("/api/v1/kube/apply", { headers: { ...AUTH, "Content-Type": "application/yaml" }, data: manifest });
   }

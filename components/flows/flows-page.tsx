@@ -8,7 +8,7 @@ import { Download, Pause, Play, RefreshCw } from "lucide-react";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useCallback, useMemo, useState } from "react";
-import type { Field, FlowRow } from "../../server/engine/analytics/schema";
+import { type Dim, type Field, type FlowRow, LABEL_KEY_DIM } from "../../server/engine/analytics/schema";
 import { errorMessage } from "../../lib/errors";
 import { useTRPC } from "../../lib/trpc";
 import { DataTable } from "../data-table/DataTable";
@@ -226,14 +226,15 @@ function Explorer({ last, filter, interval }: { last: string; filter: string; in
   // "-" in the URL is "no grouping" (the total); anything that is not a group-by field is ignored
   const groupBy = get("group", "src_vn")
     .split(",")
-    .filter((f): f is Field => (GROUPS as string[]).includes(f))
+    .filter((f): f is Dim => (GROUPS as string[]).includes(f) || LABEL_KEY_DIM.test(f))
     .slice(0, 4);
+  const labelKeys = useQuery({ ...trpc.flows.labelKeys.queryOptions(), staleTime: 30_000 });
   const metric = get("metric", "bytes") as Metric;
   const kind = get("chart", "area") as ChartKind | "table";
   const series = useQuery({ ...trpc.flows.series.queryOptions({ last, filter, metric, groupBy, top: 8, rate: true }), refetchInterval: interval, placeholderData: keepPreviousData, retry: false });
   const agg = useQuery({ ...trpc.flows.aggregate.queryOptions({ last, filter, metric, groupBy: groupBy.length ? groupBy : ["src_vn"], limit: 30 }), refetchInterval: interval, placeholderData: keepPreviousData, retry: false, enabled: kind === "sankey" });
   const problem = filterProblem(series.error);
-  const toggle = (f: Field) => set({ group: (groupBy.includes(f) ? groupBy.filter((g) => g !== f) : [...groupBy, f]).join(",") || "-" });
+  const toggle = (f: Dim) => set({ group: (groupBy.includes(f) ? groupBy.filter((g) => g !== f) : [...groupBy, f]).join(",") || "-" });
   const links = useMemo(() => {
     if (!agg.data || groupBy.length < 2) return undefined;
     return agg.data.rows.map((r) => ({ source: String(r.key[groupBy[0]]) || "—", target: String(r.key[groupBy[1]]) || "—", value: r[metric] }));
@@ -266,6 +267,28 @@ function Explorer({ last, filter, interval }: { last: string; filter: string; in
             {f}
           </button>
         ))}
+        {groupBy
+          .filter((f) => LABEL_KEY_DIM.test(f))
+          .map((f) => (
+            <button key={f} type="button" data-testid={`group-${f}`} aria-pressed="true" onClick={() => toggle(f)} title="group by this pod label's value (click to remove)" className="rounded-full border border-accent bg-accent px-2 py-0.5 font-mono text-xs text-white">
+              {f}
+            </button>
+          ))}
+        {(labelKeys.data?.length ?? 0) > 0 && (
+          <Select
+            value=""
+            onChange={(e) => e.target.value && toggle(e.target.value as Dim)}
+            aria-label="group by a label key"
+            data-testid="group-label-key"
+            options={[
+              { value: "", label: "by label…" },
+              ...labelKeys.data!.flatMap((k) => [
+                { value: `src_labels.${k}`, label: `source ${k}` },
+                { value: `dst_labels.${k}`, label: `destination ${k}` },
+              ]),
+            ]}
+          />
+        )}
       </div>
       <Card title={`${metric}/s by ${groupBy.join(", ") || "total"}${series.data ? ` · ${series.data.granularityMs / 1000} s buckets · ${series.data.source}` : ""}`}>
         {!series.data ? (

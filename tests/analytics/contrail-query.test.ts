@@ -3,7 +3,7 @@
 // (EQUAL, NOT_EQUAL, IN_RANGE, LEQ/GEQ, PREFIX on addresses and names), dir, filter on the result
 // (REGEX_MATCH), sort and limit — checked against the stored rows; bad queries are 400 with the field.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FlowRow } from "../../server/engine/analytics/schema";
+import { type FlowRow, labelValue } from "../../server/engine/analytics/schema";
 import { type TestServer, startServer } from "../helpers";
 import { NOW, sampleRows } from "./store-suite";
 
@@ -67,6 +67,11 @@ describe("POST /analytics/query", () => {
       expect(row["sum(packets)"]).toBe(sum(g, (x) => x.packets));
       expect(row.flow_count).toBe(g.filter((x) => x.first).length);
     }
+    // a pod label key as a group column
+    const byApp = await query({ table: "FlowSeriesTable", ...US, select_fields: ["src_labels.app", "sum(bytes)"], where: [[{ name: "src_labels", value: "app", op: 1 }]] });
+    const apps = new Map<string, number>();
+    for (const x of recent) if (labelValue(x.src_labels, "app")) apps.set(labelValue(x.src_labels, "app"), (apps.get(labelValue(x.src_labels, "app")) ?? 0) + x.bytes);
+    expect(new Map(byApp.value.map((x: J) => [x["src_labels.app"], x["sum(bytes)"]]))).toEqual(apps);
     const bytes = r.value.map((x: J) => x["sum(bytes)"]);
     expect(bytes).toEqual([...bytes].sort((a, b) => b - a));
   });

@@ -1,6 +1,6 @@
 // The query suite every flow store must pass (DuckDB and ClickHouse run the same one).
 import { describe, expect, it } from "vitest";
-import { type FlowRow, labelsHave, labelsText } from "../../server/engine/analytics/schema";
+import { type FlowRow, labelValue, labelsHave, labelsText } from "../../server/engine/analytics/schema";
 import type { FlowStore } from "../../server/engine/analytics/store";
 import { FilterError } from "../../server/engine/analytics/filter";
 
@@ -192,6 +192,21 @@ export function storeSuite(name: string, make: () => Promise<FlowStore | null>) 
       for (const x of inRecent) count.set(x.src_labels, (count.get(x.src_labels) ?? 0) + 1);
       expect(new Map(g.rows.map((x) => [x.key.src_labels, x.records]))).toEqual(count);
       expect(g.rows.map((x) => x.key.src_labels)).toContain("app=db,app.kubernetes.io/name=postgres,tier=back");
+      // one label key as the group: traffic by app (records without the label in "")
+      const byApp = await store.aggregate({ ...recent, groupBy: ["src_labels.app", "dst_labels.app.kubernetes.io/name"], metric: "bytes", limit: 20 });
+      const want = new Map<string, number>();
+      for (const x of inRecent) {
+        const k = `${labelValue(x.src_labels, "app")}|${labelValue(x.dst_labels, "app.kubernetes.io/name")}`;
+        want.set(k, (want.get(k) ?? 0) + x.bytes);
+      }
+      expect(new Map(byApp.rows.map((x) => [`${x.key["src_labels.app"]}|${x.key["dst_labels.app.kubernetes.io/name"]}`, x.bytes]))).toEqual(want);
+      expect(byApp.rows.map((x) => x.key["dst_labels.app.kubernetes.io/name"])).toContain("postgres");
+      const series = await store.series({ ...recent, metric: "records", granularityMs: 60_000, groupBy: ["src_labels.tier"], top: 5, filter: "src_namespace = shop" });
+      expect(Object.fromEntries(series.series.map((x) => [x.key["src_labels.tier"], x.total]))).toEqual(
+        Object.fromEntries(["front", "back"].map((t) => [t, inRecent.filter((x) => x.src_namespace === "shop" && labelValue(x.src_labels, "tier") === t).length])),
+      );
+      const none = await store.aggregate({ ...recent, groupBy: ["src_labels.never"], metric: "records" });
+      expect(none.rows).toEqual([expect.objectContaining({ key: { "src_labels.never": "" }, records: inRecent.length })]);
       const v = await store.values("src_labels", "app", recent);
       expect(v).toEqual(expect.arrayContaining(["app=web", "app=db", "app.kubernetes.io/name=postgres"]));
       expect(v).not.toContain("tier=back");
@@ -268,6 +283,9 @@ export function storeSuite(name: string, make: () => Promise<FlowStore | null>) 
       const lab = await store.aggregate({ ...range, groupBy: ["dst_labels"], metric: "bytes", limit: 10, filter: "dst_labels = tier=back" });
       expect(lab.source).toMatch(/flows_1m/);
       expect(lab.total.bytes).toBe(sum(want.filter((r) => labelsHave(r.dst_labels, "tier=back")), (x) => x.bytes));
+      const byTier = await store.aggregate({ ...range, groupBy: ["dst_labels.tier"], metric: "bytes", limit: 10 });
+      expect(byTier.source).toMatch(/flows_1m/);
+      expect(byTier.rows.find((x) => x.key["dst_labels.tier"] === "back")?.bytes).toBe(lab.total.bytes);
       const s = await store.series({ ...range, metric: "flows", granularityMs: 300_000, filter: "action = deny" });
       expect(s.source).toMatch(/flows_1m/);
       expect(s.series[0].total).toBe(want.filter((r) => r.action === "deny" && r.first).length);

@@ -2,11 +2,13 @@
 // generator. Thin: zod input, one engine call (engine.analytics); bad filters come back as
 // bad_request with details { position, length } (FilterError is a WeftError).
 import { z } from "zod";
-import { FIELD_NAMES, METRICS, type Field } from "../../engine/analytics/schema";
+import { FIELD_NAMES, LABEL_KEY_DIM, METRICS, type Field, type LabelKeyDim } from "../../engine/analytics/schema";
 import { completeAt } from "../../engine/analytics/filter";
 import { router, viewerProcedure, writerProcedure } from "../trpc";
 
 const FieldSchema = z.enum(FIELD_NAMES as [Field, ...Field[]]);
+/** a field, or one label key of a side: src_labels.app */
+const DimSchema = z.union([FieldSchema, z.string().regex(LABEL_KEY_DIM, "a field or a label key like src_labels.app") as z.ZodType<LabelKeyDim>]);
 const MetricSchema = z.enum(METRICS);
 
 /** Absolute (from/to ms) or relative ("15m", "1h", "24h", "7d" back from now). */
@@ -29,11 +31,11 @@ export const flowsRouter = router({
   fields: viewerProcedure.query(() => FIELD_NAMES),
 
   series: viewerProcedure
-    .input(Range.extend({ filter: z.string().max(4000).default(""), metric: MetricSchema.default("bytes"), groupBy: z.array(FieldSchema).max(4).default([]), top: z.number().int().min(1).max(50).default(5), granularityMs: z.number().int().min(1000).optional(), rate: z.boolean().default(true) }))
+    .input(Range.extend({ filter: z.string().max(4000).default(""), metric: MetricSchema.default("bytes"), groupBy: z.array(DimSchema).max(4).default([]), top: z.number().int().min(1).max(50).default(5), granularityMs: z.number().int().min(1000).optional(), rate: z.boolean().default(true) }))
     .query(({ ctx, input }) => ctx.services.engine.analytics.series({ ...range(input), filter: input.filter, metric: input.metric, groupBy: input.groupBy, top: input.top, granularityMs: input.granularityMs, rate: input.rate })),
 
   aggregate: viewerProcedure
-    .input(Range.extend({ filter: z.string().max(4000).default(""), metric: MetricSchema.default("bytes"), groupBy: z.array(FieldSchema).max(6).default([]), limit: z.number().int().min(1).max(1000).default(10), distinct: z.array(FieldSchema).max(4).default([]) }))
+    .input(Range.extend({ filter: z.string().max(4000).default(""), metric: MetricSchema.default("bytes"), groupBy: z.array(DimSchema).max(6).default([]), limit: z.number().int().min(1).max(1000).default(10), distinct: z.array(FieldSchema).max(4).default([]) }))
     .query(({ ctx, input }) => ctx.services.engine.analytics.aggregate({ ...range(input), filter: input.filter, metric: input.metric, groupBy: input.groupBy, limit: input.limit, distinct: input.distinct })),
 
   records: viewerProcedure
@@ -49,6 +51,9 @@ export const flowsRouter = router({
     }
     return c;
   }),
+
+  /** Label keys seen on either side in the last day (group-by by one key). */
+  labelKeys: viewerProcedure.query(({ ctx }) => ctx.services.engine.analytics.labelKeys()),
 
   status: viewerProcedure.query(({ ctx }) => ctx.services.engine.analytics.status()),
 

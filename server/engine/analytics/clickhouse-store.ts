@@ -71,6 +71,11 @@ export class ClickHouseFlowStore extends SqlFlowStore {
     limitOffset: (limit: number, offset: number) => `LIMIT ${offset}, ${limit}`,
   };
 
+  protected labelKeyExpr(field: "src_labels" | "dst_labels", key: string): string {
+    // ",app=web,tier=front," → the value after ",<key>=" (re2; keys hold no regex characters but ".")
+    return `extract(concat(',', "${field}", ','), ${this.d.str(`,${key.replace(/\./g, "\\.")}=([^,]*),`)})`;
+  }
+
   constructor(private readonly opts: ClickHouseStoreOptions) {
     super();
     this.location = `${opts.url}/${opts.database ?? "default"}`;

@@ -3,11 +3,12 @@
 // time bucket and group). `where` is an OR of ANDs of {name, value, op[, value2]}, `filter` an AND
 // applied to the result rows, `sort` / `sort_fields` / `limit` as Contrail has them. Column names
 // are Contrail's (sourcevn, destip, sport, agg-bytes, sum(bytes), T=60 …); every Weft flow field
-// (src_labels, rule, node …) may be named as well. Conditions become one filter-language expression
+// (src_labels, rule, node …) may be named as well, and in FlowSeriesTable one label key as a group
+// (src_labels.app). Conditions become one filter-language expression
 // (so the same validation and the same SQL as the console), values quoted, never spliced.
 import { WeftError } from "../model/errors";
 import { FilterError, parseFilter } from "./filter";
-import { FIELDS, FIELD_NAMES, type Field, type FieldDef, type FlowRow, isField } from "./schema";
+import { type Dim, FIELDS, FIELD_NAMES, type Field, type FieldDef, type FlowRow, LABEL_KEY_DIM, isField } from "./schema";
 import type { FlowStore } from "./store";
 
 export const CONTRAIL_TABLES = ["FlowRecordTable", "FlowSeriesTable"] as const;
@@ -289,7 +290,7 @@ export async function runContrailQuery(store: FlowStore, body: unknown, now = Da
     });
   } else {
     // FlowSeriesTable: T=<s> buckets and/or group columns with sums; plain T (no sums) = per record
-    const dims: { col: string; field: Field }[] = [];
+    const dims: { col: string; field: Dim }[] = [];
     let granularityMs = 0;
     let perRecord = false;
     const metrics: string[] = [];
@@ -300,7 +301,7 @@ export async function runContrailQuery(store: FlowStore, body: unknown, now = Da
         if (granularityMs <= 0) bad("select_fields", "T=<seconds> needs at least 1 second");
       } else if (c === "T") perRecord = true;
       else if ((SERIES_METRICS as readonly string[]).includes(c)) metrics.push(c);
-      else dims.push({ col: c, field: fieldOf(c, table, "select_fields") });
+      else dims.push({ col: c, field: LABEL_KEY_DIM.test(c) ? (c as Dim) : fieldOf(c, table, "select_fields") });
     }
     const sums = metrics.filter((m) => m !== "bytes" && m !== "packets");
     if (perRecord && !granularityMs && sums.length === 0) {
@@ -315,7 +316,7 @@ export async function runContrailQuery(store: FlowStore, body: unknown, now = Da
       const first = sortFields.find((s) => (SERIES_METRICS as readonly string[]).includes(s));
       const metric = first === "sum(packets)" || first === "packets" ? "packets" : first === "flow_count" ? "flows" : "bytes";
       const value = (m: string, v: { bytes: number; packets: number; flows: number }) => (m === "sum(bytes)" || m === "bytes" ? v.bytes : m === "sum(packets)" || m === "packets" ? v.packets : v.flows);
-      const dimValue = (d: { col: string; field: Field }, v: unknown) => (d.col === "direction_ing" ? (v === "ingress" ? 1 : 0) : v);
+      const dimValue = (d: { col: string; field: Dim }, v: unknown) => (d.col === "direction_ing" ? (v === "ingress" ? 1 : 0) : v);
       rows = [];
       if (!granularityMs) {
         const agg = await store.aggregate({ ...range, filter, groupBy, metric, limit: Math.min(limit, 10_000) });

@@ -24,7 +24,7 @@ import duckdb from "@duckdb/node-bindings";
 import { BIGINT, BOOLEAN, UBIGINT, type DuckDBConnection, DuckDBDataChunk, DuckDBInstance, type DuckDBType, INTEGER, UINTEGER, UTINYINT } from "@duckdb/node-api";
 import type { CompareOp, Value } from "./filter";
 import { StringDictionary, ipv4Code, ipv4Text } from "./dictionary";
-import { FIELDS, type Field, type FieldDef, type FlowRow, ROLLUP_DIMS, isField, labelsHave } from "./schema";
+import { FIELDS, type Field, type FieldDef, type FlowRow, ROLLUP_DIMS, isField, labelValue, labelsHave } from "./schema";
 import { type RetentionPolicy, SqlFlowStore, normalise, rollupColumns } from "./store";
 
 const IP_BASE = 4_294_967_296; // 2^32: addresses at or above are 2^32 + name id
@@ -666,6 +666,12 @@ export class DuckDbFlowStore extends SqlFlowStore {
       default:
         return null;
     }
+  }
+
+  protected labelKeyExpr(field: "src_labels" | "dst_labels", key: string): string {
+    // the label sets are few: one CASE branch per set holding the key
+    const cases = this.labelSets.matching((t) => labelsHave(t, key)).map((id) => `WHEN ${id} THEN ${this.d.str(labelValue(this.labelSets.name(id), key))}`);
+    return cases.length ? `(CASE "${field}" ${cases.join(" ")} ELSE '' END)` : "''";
   }
 
   protected dimExpr(f: Field): string {

@@ -97,6 +97,13 @@ export class Analytics {
     return runContrailQuery(this.store, body);
   }
 
+  /** Label keys seen on either side in the last day, sorted. */
+  async labelKeys(now = Date.now()): Promise<string[]> {
+    const range = { from: now - 86_400_000, to: now + 1 };
+    const terms = [...(await this.store.values("src_labels", "", range, 200)), ...(await this.store.values("dst_labels", "", range, 200))];
+    return [...new Set(terms.map((t) => t.slice(0, t.indexOf("="))))].sort();
+  }
+
   startTraffic(p: TrafficProfile) {
     this.traffic.start(p);
     return this.traffic.status();

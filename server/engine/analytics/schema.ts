@@ -149,5 +149,26 @@ export function labelsHave(text: string, term: string): boolean {
 /** The single labels (`key=value`) of a canonical label text. */
 export const labelTerms = (text: string): string[] => (text ? text.split(",") : []);
 
+/**
+ * A group-by dimension: a field, or one label key of a side (`src_labels.app`: the value of the
+ * source pod's `app` label, "" when it has none) — traffic by app, tier or team.
+ */
+export type LabelKeyDim = `src_labels.${string}` | `dst_labels.${string}`;
+export type Dim = Field | LabelKeyDim;
+export const LABEL_KEY_DIM = /^(src|dst)_labels\.([A-Za-z0-9][A-Za-z0-9_.\-/]*)$/;
+export const isDim = (s: string): s is Dim => isField(s) || LABEL_KEY_DIM.test(s);
+/** The label field and key of a label-key dimension, null for a field. */
+export function labelKeyOf(d: string): { field: "src_labels" | "dst_labels"; key: string } | null {
+  const m = LABEL_KEY_DIM.exec(d);
+  return m ? { field: `${m[1]}_labels` as "src_labels" | "dst_labels", key: m[2] } : null;
+}
+/** The stored field a dimension reads. */
+export const dimField = (d: Dim): Field => labelKeyOf(d)?.field ?? (d as Field);
+/** The value of one key in a canonical label text ("" when absent). */
+export function labelValue(text: string, key: string): string {
+  for (const t of labelTerms(text)) if (t.startsWith(`${key}=`)) return t.slice(key.length + 1);
+  return "";
+}
+
 export const METRICS = ["bytes", "packets", "flows", "records"] as const;
 export type Metric = (typeof METRICS)[number];

@@ -6,7 +6,7 @@
 // summed bytes / packets / flows / records). A rollup level is filled up to its watermark; a query
 // over a long range reads the rollup below the watermark and raw records above it (UNION ALL).
 import { type FilterNode, FilterError, type SqlDialect, filterSql, parseFilter, rollupCompatible } from "./filter";
-import { FIELDS, type Field, type FieldDef, type FlowRow, type Metric, ROLLUP_DIMS, labelTerms } from "./schema";
+import { type Dim, FIELDS, type Field, type FieldDef, type FlowRow, type Metric, ROLLUP_DIMS, dimField, labelKeyOf, labelTerms } from "./schema";
 
 export interface TimeRange {
   /** ms since epoch, inclusive */
@@ -20,7 +20,8 @@ export interface SeriesQuery extends TimeRange {
   metric: Metric;
   /** bucket size; omitted = about 120 buckets over the range, rounded to a friendly size */
   granularityMs?: number;
-  groupBy?: Field[];
+  /** fields, or label keys (`src_labels.app`) */
+  groupBy?: Dim[];
   /** groups kept by name (the rest is "other"); default 5 */
   top?: number;
   /** values per second instead of per bucket */
@@ -44,7 +45,8 @@ export interface SeriesResult {
 
 export interface AggregateQuery extends TimeRange {
   filter?: string;
-  groupBy: Field[];
+  /** fields, or label keys (`src_labels.app`) */
+  groupBy: Dim[];
   /** order by this metric, descending */
   metric: Metric;
   limit?: number;
@@ -174,10 +176,18 @@ export abstract class SqlFlowStore implements FlowStore {
     return normalise(field, v);
   }
 
+  /** A group key as queries answer it (label keys are text already). */
+  private decodeDim(d: Dim, v: unknown): string | number | boolean {
+    return labelKeyOf(d) ? (v === null || v === undefined ? "" : String(v)) : this.decode(d as Field, v);
+  }
+
   /** The SQL giving a field's value as a group key from raw records (a column by default). */
   protected dimExpr(f: Field): string {
     return this.id(f);
   }
+
+  /** The SQL giving the value of one label key of a label field (raw records and rollups alike). */
+  protected abstract labelKeyExpr(field: "src_labels" | "dst_labels", key: string): string;
 
   /** The columns a raw record is read from, and how a result row becomes a FlowRow. */
   protected recordColumns(): string {
@@ -211,13 +221,17 @@ export abstract class SqlFlowStore implements FlowStore {
    * The fact rows of a query: (ts, dims…, m_bytes, m_packets, m_flows, m_records) from raw
    * records, or from a rollup below its watermark plus raw records above it.
    */
-  protected source(range: TimeRange, filter: FilterNode | null, dims: Field[], granularityMs: number, needRaw = false): { sql: string; level: string } {
+  protected source(range: TimeRange, filter: FilterNode | null, dims: Dim[], granularityMs: number, needRaw = false): { sql: string; level: string } {
     const where = filterSql(filter, this.d);
-    const dimSql = dims.map((f) => this.id(f));
-    const rawDims = dims.map((f) => (this.dimExpr(f) === this.id(f) ? this.id(f) : `${this.dimExpr(f)} AS ${this.id(f)}`));
+    const labelDim = (f: Dim) => {
+      const lk = labelKeyOf(f);
+      return lk ? `${this.labelKeyExpr(lk.field, lk.key)} AS ${this.id(f)}` : null;
+    };
+    const dimSql = dims.map((f) => labelDim(f) ?? this.id(f));
+    const rawDims = dims.map((f) => labelDim(f) ?? (this.dimExpr(f as Field) === this.id(f) ? this.id(f) : `${this.dimExpr(f as Field)} AS ${this.id(f)}`));
     const raw = (from: number, to: number) =>
       `SELECT end_ms AS ts${rawDims.map((c) => `, ${c}`).join("")}, ${this.d.int("bytes")} AS m_bytes, ${this.d.int("packets")} AS m_packets, ${this.d.int(this.id("first"))} AS m_flows, ${this.d.int("1")} AS m_records FROM flows WHERE end_ms >= ${from} AND end_ms < ${to} AND ${where}`;
-    const canRollup = !needRaw && rollupCompatible(filter) && dims.every((f) => (FIELDS[f] as FieldDef).rollup);
+    const canRollup = !needRaw && rollupCompatible(filter) && dims.every((f) => (FIELDS[dimField(f)] as FieldDef).rollup);
     const span = range.to - range.from;
     let level: (typeof LEVELS)[number] | null = null;
     if (canRollup) {
@@ -316,7 +330,7 @@ export abstract class SqlFlowStore implements FlowStore {
     if (q.groupBy.length > 0) {
       for (const r of res) {
         rawKeys.push(q.groupBy.map((f) => r[f]));
-        const row: AggregateRow = { key: Object.fromEntries(q.groupBy.map((f) => [f, this.decode(f, r[f])])), ...this.metrics(r) };
+        const row: AggregateRow = { key: Object.fromEntries(q.groupBy.map((f) => [f, this.decodeDim(f, r[f])])), ...this.metrics(r) };
         if (distinct.length) row.distinct = Object.fromEntries(distinct.map((f) => [f, Number(r[`d_${f}`] ?? 0)]));
         rows.push(row);
       }
