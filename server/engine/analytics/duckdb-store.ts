@@ -151,6 +151,7 @@ export class DuckDbFlowStore extends SqlFlowStore {
   private readonly epWl: string[] = new Array(1 << EP_BITS).fill("");
   private readonly epLabels: string[] = new Array(1 << EP_BITS).fill("");
   private readonly epIds = new Uint32Array(6 << EP_BITS);
+  private readonly epSlots = new Map<string, number>();
   readonly flowPrefixes = new StringDictionary(FLOW_DICT);
   /** label sets (canonical text) of src_labels / dst_labels */
   readonly labelSets = new StringDictionary(LABEL_DICT);
@@ -381,6 +382,7 @@ export class DuckDbFlowStore extends SqlFlowStore {
       // the encoder's caches may hold forgotten ids
       this.nameCache.fill(null);
       this.epVmi.fill(null);
+      this.epSlots.clear();
       this.compactedAt = this.names.size;
       if (dropped.length || droppedLabels.length) (this.opts.log ?? console.warn)(`flow store ${this.location}: forgot ${dropped.length} names and ${droppedLabels.length} label sets no record uses any more`);
       return { names: dropped.length, labelSets: droppedLabels.length };
@@ -454,10 +456,18 @@ export class DuckDbFlowStore extends SqlFlowStore {
     const epWl = this.epWl;
     const epLabels = this.epLabels;
     const epIds = this.epIds;
+    // slots by port name through a Map: the directory's strings are shared objects whose hash V8
+    // keeps, so a lookup reads no characters (a full cache starts over)
+    const epSlots = this.epSlots;
     const endpointSlot = (s: string) => {
-      const len = s.length;
-      const h = len > 3 ? s.charCodeAt(len - 1) + s.charCodeAt(len - 2) * 10 + s.charCodeAt(len - 3) * 100 + s.charCodeAt(len - 4) * 1000 + len * 7919 : len;
-      return (h ^ (h >>> 12)) & EP_MASK;
+      let e = epSlots.get(s);
+      if (e === undefined) {
+        if (epSlots.size > EP_MASK) epSlots.clear();
+        e = epSlots.size;
+        epSlots.set(s, e);
+        epVmi[e] = null;
+      }
+      return e;
     };
     const fillEndpoint = (e: number, vmi: string, vn: string, project: string, ns: string, wl: string, lab: string) => {
       epVmi[e] = vmi;
