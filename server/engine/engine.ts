@@ -12,6 +12,7 @@ import { KubeManager, parsePoolRef } from "./kube/manager";
 import { KubeWatchSource } from "./kube/watch";
 import path from "node:path";
 import { portLabels } from "./model/types";
+import { seedLabDemo } from "./lab-demo";
 
 export interface EngineOptions {
   dataDir?: string;
@@ -32,6 +33,10 @@ export interface EngineOptions {
   kubeconfig?: string;
   /** the global floating IP pool, Contrail's KUBERNETES_PUBLIC_FIP_POOL (default WEFT_KUBE_PUBLIC_FIP_POOL) */
   kubePublicFipPool?: string;
+  /** with lab nodes: create the demo project and namespace once (WEFT_LAB_DEMO; `npm run up` sets it) */
+  labDemo?: boolean;
+  /** with lab nodes: start the traffic generator at this many new flows/s (WEFT_LAB_TRAFFIC; 0 = off) */
+  labTraffic?: number;
 }
 
 export const IP_FABRIC = ["default-domain", "default-project", "ip-fabric"];
@@ -154,6 +159,8 @@ export class Engine {
       engine.kubeWatch = new KubeWatchSource(engine.kube, kubeconfig, (l) => console.error(l));
       await engine.kubeWatch.start();
     }
+    if (engine.lab && opts.labDemo) await seedLabDemo(config, engine.kube, engine.lab.nodes.map((n) => n.name), (l) => console.log(l));
+    if (engine.lab && opts.labTraffic && opts.labTraffic > 0) engine.analytics.startTraffic({ rate: opts.labTraffic, bursts: true });
     return engine;
   }
 
