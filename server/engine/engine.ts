@@ -159,7 +159,7 @@ export class Engine {
       engine.kubeWatch = new KubeWatchSource(engine.kube, kubeconfig, (l) => console.error(l));
       await engine.kubeWatch.start();
     }
-    if (engine.lab && opts.labDemo) await seedLabDemo(config, engine.kube, engine.lab.nodes.map((n) => n.name), (l) => console.log(l));
+    if (engine.lab && opts.labDemo) await seedLabDemo(config, engine.kube, engine.lab.nodes.map((n) => n.name), (l) => console.log(l), path.join(dir, "lab-demo-created"));
     if (engine.lab && opts.labTraffic && opts.labTraffic > 0) engine.analytics.startTraffic({ rate: opts.labTraffic, bursts: true });
     return engine;
   }

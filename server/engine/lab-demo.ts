@@ -5,7 +5,8 @@
 // between them that denies administrative traffic (ssh/telnet from the frontend, RDP both ways)
 // and passes the rest, VM workloads spread over the compute nodes; and a Kubernetes namespace
 // `shop` with labelled pods (two deployments, a pod, a ClusterIP service). Nothing here is special
-// to the product: delete it like any other object.
+// to the product: delete it like any other object (it is not created again: <data>/lab-demo-created).
+import fs from "node:fs";
 import { SYSTEM_ACTOR } from "./config/api";
 import type { ConfigService } from "./config/service";
 import type { KubeManager } from "./kube/manager";
@@ -54,9 +55,12 @@ spec:
   ports: [{ protocol: TCP, port: 80 }]
 `;
 
-/** Creates the demo once (nothing when the project exists); returns whether it did. */
-export async function seedLabDemo(config: ConfigService, kube: KubeManager, hosts: string[], log: (line: string) => void = () => undefined): Promise<boolean> {
-  if (config.getByFqName("project", DEMO_PROJECT) || hosts.length === 0) return false;
+/**
+ * Creates the demo once: nothing when the project exists or `marker` (a file in the data dir) says
+ * it was created before — an operator who deleted it does not get it back. Returns whether it did.
+ */
+export async function seedLabDemo(config: ConfigService, kube: KubeManager, hosts: string[], log: (line: string) => void = () => undefined, marker?: string): Promise<boolean> {
+  if ((marker && fs.existsSync(marker)) || config.getByFqName("project", DEMO_PROJECT) || hosts.length === 0) return false;
   const a = SYSTEM_ACTOR;
   await config.create("project", { fq_name: DEMO_PROJECT, parent_type: "domain" }, a);
   const frontend = await config.create("virtual-network", vn("frontend-net", "10.100.1.0"), a);
@@ -97,6 +101,7 @@ export async function seedLabDemo(config: ConfigService, kube: KubeManager, host
   }
   const applied = await kube.apply(DEMO_MANIFEST, a);
   if (!applied.ok) log(`lab demo: the Kubernetes manifest was not applied: ${JSON.stringify(applied.results.filter((r) => r.errors?.length))}`);
+  if (marker) fs.writeFileSync(marker, `${new Date().toISOString()}\n`);
   log(`lab demo: project default-domain:demo (frontend-net, backend-net, policy frontend-backend, ${workloads.length} workloads) and Kubernetes namespace shop (labelled pods, service frontend)`);
   return true;
 }

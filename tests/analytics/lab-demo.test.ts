@@ -36,8 +36,10 @@ afterAll(async () => {
 });
 
 it("is created once, and with the generator running the store fills with pod flows (labels) and flows the demo policy denies", async () => {
-  expect(await seedLabDemo(engine.config, engine.kube, NODES.map((n) => n.name))).toBe(true);
-  expect(await seedLabDemo(engine.config, engine.kube, NODES.map((n) => n.name))).toBe(false);
+  const marker = `${dir}/lab-demo-created`;
+  expect(await seedLabDemo(engine.config, engine.kube, NODES.map((n) => n.name), undefined, marker)).toBe(true);
+  expect(await seedLabDemo(engine.config, engine.kube, NODES.map((n) => n.name), undefined, marker)).toBe(false);
+  expect(fs.existsSync(marker)).toBe(true);
   expect(engine.config.getByFqName("project", DEMO_PROJECT)).toBeDefined();
   const pods = engine.kube.list({ kind: "Pod", namespace: "shop" });
   expect(pods.map((p) => p.name).sort()).toEqual(expect.arrayContaining(["redis"]));
