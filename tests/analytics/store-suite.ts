@@ -180,6 +180,8 @@ export function storeSuite(name: string, make: () => Promise<FlowStore | null>) 
         [`dst_labels NOT IN (tier, never=seen)`, (r) => !labelsHave(r.dst_labels, "tier")],
         [`src_labels = app=we OR src_labels = ap OR dst_labels = never-seen`, () => false],
         [`src_labels ~ "POSTGRES"`, (r) => r.src_labels.includes("postgres")],
+        [`src_labels = "" AND dst_labels != ""`, (r) => r.src_labels === "" && r.dst_labels !== ""],
+        [`dst_labels IN ("", canary)`, (r) => r.dst_labels === "" || labelsHave(r.dst_labels, "canary")],
       ];
       for (const [f, pred] of cases) {
         const want = inRecent.filter(pred);

@@ -646,6 +646,7 @@ export class DuckDbFlowStore extends SqlFlowStore {
     if (isLabels(field)) {
       // the label sets holding any of the terms (or, for ~, whose text contains it)
       const ids = op === "~" || op === "!~" ? this.labelSets.containing(strs[0]) : this.labelSets.matching((text) => strs.some((t) => labelsHave(text, t)));
+      if (op !== "~" && op !== "!~" && strs.includes("")) ids.unshift(0); // "" = no labels
       const c = ids.length ? `${col} IN (${ids.join(", ")})` : "FALSE";
       return op === "=" || op === "in" || op === "~" ? c : `(NOT ${c})`;
     }

@@ -14,7 +14,7 @@
 // `^=` "starts with" (case-sensitive: src_vn ^= default-domain:k8s-; Contrail's PREFIX match).
 // Label fields (src_labels, dst_labels) hold a pod's Kubernetes labels: `src_labels = app=web`
 // matches records whose source has that label (among others), `src_labels = app` any value of the
-// key; IN is any of them, != / NOT IN none of them.
+// key, `src_labels = ""` none at all; IN is any of them, != / NOT IN none of them.
 // Keywords (AND, OR, NOT, IN, true, false) are case-insensitive; protocol takes names (tcp, udp,
 // icmp) or numbers; fields with a closed set of values (action, direction, …) reject others.
 // Contrail's query model — where as an OR of ANDs — maps to `(a AND b) OR (c AND d)`.
@@ -288,7 +288,8 @@ function value(field: Field, def: FieldDef, op: CompareOp, tok: Token): Value {
       return Number(raw);
     }
     case "labels":
-      if (op !== "~" && op !== "!~" && op !== "^=" && !LABEL_TERM.test(raw)) return bad(`${field} takes one label as key=value, or a key alone (letters, digits, - _ . /), not "${raw}"`);
+      // "" = no labels at all (endpoints that are not pods, or pods without labels)
+      if (op !== "~" && op !== "!~" && op !== "^=" && raw !== "" && !LABEL_TERM.test(raw)) return bad(`${field} takes one label as key=value, or a key alone (letters, digits, - _ . /), not "${raw}"`);
       return raw;
     case "bool": {
       const l = raw.toLowerCase();
@@ -352,7 +353,7 @@ export function filterSql(n: FilterNode | null, d: SqlDialect): string {
       if (custom) return custom;
       const col = d.ident(n.field);
       if ((FIELDS[n.field] as FieldDef).type === "labels" && n.op !== "~" && n.op !== "!~" && n.op !== "^=") {
-        const any = n.values.map((v) => d.includes(d.delimited(col), labelNeedle(String(v))));
+        const any = n.values.map((v) => (v === "" ? `${col} = ${d.str("")}` : d.includes(d.delimited(col), labelNeedle(String(v)))));
         const e = any.length === 1 ? any[0] : `(${any.join(" OR ")})`;
         return n.op === "=" || n.op === "in" ? e : `(NOT ${e})`;
       }
