@@ -83,11 +83,12 @@ describe("POST /analytics/query", () => {
     expect(r.value.every((x: J) => x.direction_ing === 1 && x["T=60"] % 60_000_000 === 0)).toBe(true);
     expect(r.value.reduce((a: number, x: J) => a + x["sum(bytes)"], 0)).toBe(sum(ingress, (x) => x.bytes));
     // plain T without sums: one sample per record
-    const samples = await query({ table: "FlowSeriesTable", ...US, select_fields: ["T", "sourcevn", "bytes"], where: [[{ name: "dport", value: 53, op: 1 }]], sort_fields: ["T"], sort: 1 });
+    const samples = await query({ table: "FlowSeriesTable", ...US, select_fields: ["T", "sourcevn", "src_labels.app", "bytes"], where: [[{ name: "dport", value: 53, op: 1 }]], sort_fields: ["T"], sort: 1 });
     const dns = recent.filter((x) => x.dst_port === 53);
     expect(samples.value).toHaveLength(dns.length);
     expect(samples.value.reduce((a: number, x: J) => a + x.bytes, 0)).toBe(sum(dns, (x) => x.bytes));
     expect(samples.value[0].T).toBe(Math.min(...dns.map((x) => x.end_ms)) * 1000);
+    expect(samples.value.map((x: J) => x["src_labels.app"]).sort()).toEqual(dns.map((x) => labelValue(x.src_labels, "app")).sort());
     const total = await query({ table: "FlowSeriesTable", ...US, select_fields: ["sum(packets)"], where: [[{ name: "sourceip", value: "10.2.0.0", value2: "16", op: 7 }]] });
     expect(total.value).toEqual([{ "sum(packets)": sum(recent.filter((x) => x.src_ip.startsWith("10.2.")), (x) => x.packets) }]);
   });

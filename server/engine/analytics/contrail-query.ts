@@ -8,7 +8,7 @@
 // (so the same validation and the same SQL as the console), values quoted, never spliced.
 import { WeftError } from "../model/errors";
 import { FilterError, parseFilter } from "./filter";
-import { type Dim, FIELDS, FIELD_NAMES, type Field, type FieldDef, type FlowRow, LABEL_KEY_DIM, isField } from "./schema";
+import { type Dim, FIELDS, FIELD_NAMES, type Field, type FieldDef, type FlowRow, LABEL_KEY_DIM, isField, labelKeyOf, labelValue } from "./schema";
 import type { FlowStore } from "./store";
 
 export const CONTRAIL_TABLES = ["FlowRecordTable", "FlowSeriesTable"] as const;
@@ -43,6 +43,9 @@ const COLUMNS: Record<string, Field> = {
 };
 const RECORD_ONLY = new Set(["setup_time", "teardown_time", "agg-bytes", "agg-packets", "UuidKey", "drop_reason", "sg_rule_uuid", "nw_ace_uuid"]);
 const SERIES_METRICS = ["sum(bytes)", "sum(packets)", "flow_count", "bytes", "packets"] as const;
+type Kind = "bytes" | "packets" | "flows";
+/** The store metric behind a FlowSeriesTable metric column. */
+const kindOf = (m: string): Kind => (m === "sum(bytes)" || m === "bytes" ? "bytes" : m === "sum(packets)" || m === "packets" ? "packets" : "flows");
 
 export interface ContrailMatch {
   name: string;
@@ -239,8 +242,11 @@ function recordColumn(r: FlowRow, col: string): unknown {
       return r.rule.startsWith("security-group") ? "" : r.rule_uuid;
     case "T":
       return r.end_ms * 1000;
-    default:
-      return r[fieldOf(col, "FlowRecordTable", "select_fields") as keyof FlowRow];
+    default: {
+      // columns were checked before the query ran: Contrail's name, a label key, or a Weft field
+      const lk = labelKeyOf(col);
+      return lk ? labelValue(r[lk.field], lk.key) : r[(COLUMNS[col] ?? col) as keyof FlowRow];
+    }
   }
 }
 
@@ -308,14 +314,13 @@ export async function runContrailQuery(store: FlowStore, body: unknown, now = Da
       // raw samples: one row per record
       rows = await pageRecords(store, { ...range, filter }, sortFields.length ? MAX_LIMIT : limit, (r) => {
         const out: Row = {};
-        for (const c of q.select_fields) out[c] = c === "bytes" || c === "packets" ? r[c] : recordColumn(r, c);
+        for (const c of q.select_fields) out[c] = recordColumn(r, c);
         return keep(out) ? out : null;
       });
     } else {
       const groupBy = dims.map((d) => d.field);
       const first = sortFields.find((s) => (SERIES_METRICS as readonly string[]).includes(s));
-      const metric = first === "sum(packets)" || first === "packets" ? "packets" : first === "flow_count" ? "flows" : "bytes";
-      const value = (m: string, v: { bytes: number; packets: number; flows: number }) => (m === "sum(bytes)" || m === "bytes" ? v.bytes : m === "sum(packets)" || m === "packets" ? v.packets : v.flows);
+      const metric = first ? kindOf(first) : "bytes";
       const dimValue = (d: { col: string; field: Dim }, v: unknown) => (d.col === "direction_ing" ? (v === "ingress" ? 1 : 0) : v);
       rows = [];
       if (!granularityMs) {
@@ -324,27 +329,29 @@ export async function runContrailQuery(store: FlowStore, body: unknown, now = Da
         for (const g of groups) {
           const out: Row = {};
           for (const d of dims) out[d.col] = dimValue(d, g.key[d.field]);
-          for (const m of metrics) out[m] = value(m, g);
+          for (const m of metrics) out[m] = g[kindOf(m)];
           if (keep(out)) rows.push(out);
         }
       } else {
         // one series per metric, the same groups (top by the sort metric, up to the limit)
-        const kinds = [...new Set(metrics.map((m) => (m === "sum(bytes)" || m === "bytes" ? "bytes" : m === "sum(packets)" || m === "packets" ? "packets" : "flows")))] as ("bytes" | "packets" | "flows")[];
+        const kinds = [...new Set(metrics.map(kindOf))];
         if (kinds.length === 0) kinds.push("bytes");
         const results = await Promise.all(kinds.map((k) => store.series({ ...range, filter, metric: k, granularityMs, groupBy, top: Math.min(limit, 10_000) })));
+        // each metric's series by group (a group missing from another metric's top counts 0 there)
+        const byKey = results.map((r) => new Map(r.series.map((x) => [JSON.stringify(x.key), x])));
         const base = results[0];
-        base.series.forEach((s, si) => {
+        base.series.forEach((s) => {
           if (s.key.other) return; // Contrail has no "other" row
+          const same = byKey.map((m) => m.get(JSON.stringify(s.key)));
           base.buckets.forEach((b, bi) => {
             const v = { bytes: 0, packets: 0, flows: 0 };
             kinds.forEach((k, ki) => {
-              const match = results[ki].series.find((x) => JSON.stringify(x.key) === JSON.stringify(s.key)) ?? results[ki].series[si];
-              v[k] = match?.points[bi] ?? 0;
+              v[k] = same[ki]?.points[bi] ?? 0;
             });
             if (v.bytes === 0 && v.packets === 0 && v.flows === 0) return;
             const out: Row = { [`T=${granularityMs / 1000}`]: b * 1000 };
             for (const d of dims) out[d.col] = dimValue(d, d.field === "protocol" || d.field === "src_port" || d.field === "dst_port" ? Number(s.key[d.field]) : s.key[d.field]);
-            for (const m of metrics) out[m] = value(m, v);
+            for (const m of metrics) out[m] = v[kindOf(m)];
             if (keep(out)) rows.push(out);
           });
         });
