@@ -91,11 +91,6 @@ export class StringDictionary {
     return dropped;
   }
 
-  /** Entries held (a forgotten id is a hole). */
-  get entries(): number {
-    return this.ids.size;
-  }
-
   takePending(): [number, string][] {
     const p = this.pending;
     this.pending = [];

@@ -456,33 +456,35 @@ export class DuckDbFlowStore extends SqlFlowStore {
     const epWl = this.epWl;
     const epLabels = this.epLabels;
     const epIds = this.epIds;
-    // slots by port name through a Map: the directory's strings are shared objects whose hash V8
-    // keeps, so a lookup reads no characters (a full cache starts over)
+    // The six names of an endpoint come together (one directory entry): one cache slot per
+    // endpoint, found by its port name through a Map (the directory's strings are shared objects
+    // whose hash V8 keeps, so a lookup reads no characters; a full cache starts over), checked with
+    // six comparisons instead of six lookups. Returns where the slot's six ids start in epIds.
     const epSlots = this.epSlots;
-    const endpointSlot = (s: string) => {
-      let e = epSlots.get(s);
+    const endpoint = (vmi: string, vn: string, project: string, ns: string, wl: string, lab: string) => {
+      let e = epSlots.get(vmi);
       if (e === undefined) {
         if (epSlots.size > EP_MASK) epSlots.clear();
         e = epSlots.size;
-        epSlots.set(s, e);
+        epSlots.set(vmi, e);
         epVmi[e] = null;
       }
-      return e;
-    };
-    const fillEndpoint = (e: number, vmi: string, vn: string, project: string, ns: string, wl: string, lab: string) => {
-      epVmi[e] = vmi;
-      epVn[e] = vn;
-      epProject[e] = project;
-      epNs[e] = ns;
-      epWl[e] = wl;
-      epLabels[e] = lab;
       const k = 6 * e;
-      epIds[k] = vmi === "" ? 0 : N.idOf(vmi);
-      epIds[k + 1] = vn === "" ? 0 : N.idOf(vn);
-      epIds[k + 2] = project === "" ? 0 : N.idOf(project);
-      epIds[k + 3] = ns === "" ? 0 : N.idOf(ns);
-      epIds[k + 4] = wl === "" ? 0 : N.idOf(wl);
-      epIds[k + 5] = lab === "" ? 0 : this.labelSets.idOf(lab);
+      if (epVmi[e] !== vmi || epVn[e] !== vn || epProject[e] !== project || epNs[e] !== ns || epWl[e] !== wl || epLabels[e] !== lab) {
+        epVmi[e] = vmi;
+        epVn[e] = vn;
+        epProject[e] = project;
+        epNs[e] = ns;
+        epWl[e] = wl;
+        epLabels[e] = lab;
+        epIds[k] = N.idOf(vmi);
+        epIds[k + 1] = N.idOf(vn);
+        epIds[k + 2] = N.idOf(project);
+        epIds[k + 3] = N.idOf(ns);
+        epIds[k + 4] = N.idOf(wl);
+        epIds[k + 5] = this.labelSets.idOf(lab);
+      }
+      return k;
     };
     const DIRS = (FIELDS.direction as FieldDef).values!;
     const ACTS = (FIELDS.action as FieldDef).values!;
@@ -520,23 +522,14 @@ export class DuckDbFlowStore extends SqlFlowStore {
       rule[i] = name(3, r.rule);
       ruleAcl[i] = name(4, r.rule_acl);
       ruleUuid[i] = name(5, r.rule_uuid);
-      // the six names of each endpoint come together (one directory entry): one cache slot per
-      // endpoint, keyed by its port, checked with six comparisons (the same string objects when
-      // the collector made the row) instead of six lookups
-      let e = endpointSlot(r.src_vmi);
-      if (epVmi[e] !== r.src_vmi || epVn[e] !== r.src_vn || epProject[e] !== r.src_project || epNs[e] !== r.src_namespace || epWl[e] !== r.src_workload || epLabels[e] !== r.src_labels)
-        fillEndpoint(e, r.src_vmi, r.src_vn, r.src_project, r.src_namespace, r.src_workload, r.src_labels);
-      let k = 6 * e;
+      let k = endpoint(r.src_vmi, r.src_vn, r.src_project, r.src_namespace, r.src_workload, r.src_labels);
       srcVmi[i] = epIds[k];
       srcVn[i] = epIds[k + 1];
       srcProject[i] = epIds[k + 2];
       srcNs[i] = epIds[k + 3];
       srcWl[i] = epIds[k + 4];
       srcLabels[i] = epIds[k + 5];
-      e = endpointSlot(r.dst_vmi);
-      if (epVmi[e] !== r.dst_vmi || epVn[e] !== r.dst_vn || epProject[e] !== r.dst_project || epNs[e] !== r.dst_namespace || epWl[e] !== r.dst_workload || epLabels[e] !== r.dst_labels)
-        fillEndpoint(e, r.dst_vmi, r.dst_vn, r.dst_project, r.dst_namespace, r.dst_workload, r.dst_labels);
-      k = 6 * e;
+      k = endpoint(r.dst_vmi, r.dst_vn, r.dst_project, r.dst_namespace, r.dst_workload, r.dst_labels);
       dstVmi[i] = epIds[k];
       dstVn[i] = epIds[k + 1];
       dstProject[i] = epIds[k + 2];

@@ -19,7 +19,7 @@
 // icmp) or numbers; fields with a closed set of values (action, direction, …) reject others.
 // Contrail's query model — where as an OR of ANDs — maps to `(a AND b) OR (c AND d)`.
 import { WeftError } from "../model/errors";
-import { FIELDS, FIELD_NAMES, type Field, type FieldDef, LABEL_TERM, PROTOCOL_NAMES, isField } from "./schema";
+import { FIELDS, FIELD_NAMES, type Field, type FieldDef, LABEL_TERM, PROTOCOL_NAMES, isField, labelNeedle } from "./schema";
 
 /** A bad filter: a bad_request whose details carry the 0-based position and length (tRPC and REST pass them on). */
 export class FilterError extends WeftError {
@@ -379,9 +379,6 @@ export function filterSql(n: FilterNode | null, d: SqlDialect): string {
   }
 }
 
-/** What a label term looks like inside ",<labels>,": ",key=value," exactly, or ",key=" for the key alone. */
-export const labelNeedle = (term: string) => (term.includes("=") ? `,${term},` : `,${term}=`);
-
 export interface Completion {
   kind: "field" | "operator" | "value" | "keyword";
   /** the field whose values are asked for (kind "value") */
@@ -416,7 +413,7 @@ export function completeAt(src: string, caret: number): Completion {
   const fieldBefore = (t: Token | undefined) => (t && t.t === "word" && isField(t.v) ? (t.v as Field) : null);
   if (last.t === "word" && isField(last.v) && !(prev && prev.t === "op")) {
     const t = (FIELDS[last.v as Field] as FieldDef).type;
-    const ops = ["=", "!=", "IN", "NOT IN", "~", ...(t === "string" || t === "labels" ? ["^="] : []), ...((FIELDS[last.v as Field] as FieldDef).type === "ip" ? ["<<"] : []), ...(["number", "time"].includes((FIELDS[last.v as Field] as FieldDef).type) ? ["<", ">"] : [])];
+    const ops = ["=", "!=", "IN", "NOT IN", "~", ...(t === "string" || t === "labels" ? ["^="] : []), ...(t === "ip" ? ["<<"] : []), ...(t === "number" || t === "time" ? ["<", ">"] : [])];
     return { kind: "operator", prefix, from, items: ops };
   }
   let field: Field | null = null;

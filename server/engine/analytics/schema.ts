@@ -139,11 +139,12 @@ export function labelsText(labels: Record<string, string> | undefined): string {
 /** One label term of a filter: `key=value`, or `key` (the key with any value). */
 export const LABEL_TERM = /^[A-Za-z0-9][A-Za-z0-9_.\-/]*(=[A-Za-z0-9_.\-]*)?$/;
 
+/** What a label term looks like inside ",<labels>,": ",key=value," exactly, or ",key=" for the key alone. */
+export const labelNeedle = (term: string) => (term.includes("=") ? `,${term},` : `,${term}=`);
+
 /** Whether a canonical label text holds a term (`key=value` exactly, or `key` with any value). */
 export function labelsHave(text: string, term: string): boolean {
-  if (!text) return false;
-  const t = `,${text},`;
-  return term.includes("=") ? t.includes(`,${term},`) : t.includes(`,${term}=`);
+  return text !== "" && `,${text},`.includes(labelNeedle(term));
 }
 
 /** The single labels (`key=value`) of a canonical label text. */
@@ -156,7 +157,6 @@ export const labelTerms = (text: string): string[] => (text ? text.split(",") : 
 export type LabelKeyDim = `src_labels.${string}` | `dst_labels.${string}`;
 export type Dim = Field | LabelKeyDim;
 export const LABEL_KEY_DIM = /^(src|dst)_labels\.([A-Za-z0-9][A-Za-z0-9_.\-/]*)$/;
-export const isDim = (s: string): s is Dim => isField(s) || LABEL_KEY_DIM.test(s);
 /** The label field and key of a label-key dimension, null for a field. */
 export function labelKeyOf(d: string): { field: "src_labels" | "dst_labels"; key: string } | null {
   const m = LABEL_KEY_DIM.exec(d);
