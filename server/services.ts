@@ -36,8 +36,8 @@ export async function startServices(opts: ServiceOptions): Promise<Services> {
     agentHost: env.WEFT_AGENT_HOST ?? "0.0.0.0",
     agentPort: opts.agentPort ?? Number(env.WEFT_AGENT_PORT ?? 3010),
     labNodes: opts.labNodes ?? Number(env.WEFT_LAB_NODES ?? 3),
-    labDemo: opts.labNodes === undefined && ["1", "true", "yes"].includes(env.WEFT_LAB_DEMO ?? ""),
-    labTraffic: opts.labNodes === undefined ? Number(env.WEFT_LAB_TRAFFIC ?? 0) : 0,
+    labDemo: ["1", "true", "yes"].includes(env.WEFT_LAB_DEMO ?? ""),
+    labTraffic: Number(env.WEFT_LAB_TRAFFIC ?? 0),
     holdTimeSeconds: env.WEFT_HOLD_TIME ? Number(env.WEFT_HOLD_TIME) : undefined,
     bgp: opts.bgp === false ? undefined : {
       address: env.WEFT_CONTROL_ADDRESS,

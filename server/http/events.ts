@@ -8,11 +8,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { TOPOLOGY_VIEWS, type TopologyView } from "../engine/topology";
 import { topologyFeed } from "../engine/topology-feed";
 import type { Services } from "../services";
+import { actorOf } from "../rest/vnc";
 
 export async function handleEvents(s: Services, req: IncomingMessage, res: ServerResponse, url?: URL) {
-  const headers = new Headers();
-  for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
-  const actor = await s.accounts.actorFromHeaders(headers, "console");
+  const actor = await actorOf(s, req, "console");
   if (!actor) {
     res.writeHead(401, { "content-type": "text/plain" });
     res.end("sign in first");

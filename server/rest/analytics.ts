@@ -6,27 +6,16 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { CONTRAIL_TABLES, contrailSchema } from "../engine/analytics";
 import { WeftError } from "../engine/model/errors";
 import type { Services } from "../services";
-import { readBody, send, sendError } from "./vnc";
+import { readJson, requireActor, send, sendError } from "./vnc";
 
 export async function handleAnalytics(s: Services, req: IncomingMessage, res: ServerResponse, url: URL) {
   const started = process.hrtime.bigint();
   try {
-    const headers = new Headers();
-    for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
-    const actor = await s.accounts.actorFromHeaders(headers, "api");
-    if (!actor) throw new WeftError("unauthorized", "authentication required: HTTP Basic (email:password) or Authorization: Bearer <API token>");
+    await requireActor(s, req);
     const method = req.method ?? "GET";
     const parts = url.pathname.replace(/^\/analytics\/?/, "").split("/").filter(Boolean);
     const base = `http://${req.headers.host ?? "localhost"}/analytics`;
-    if (parts.length === 1 && parts[0] === "query" && method === "POST") {
-      let body: unknown;
-      try {
-        body = JSON.parse((await readBody(req)) || "null");
-      } catch (e) {
-        throw new WeftError("bad_request", `body: not JSON (${(e as Error).message})`);
-      }
-      return send(res, 200, await s.engine.analytics.contrailQuery(body));
-    }
+    if (parts.length === 1 && parts[0] === "query" && method === "POST") return send(res, 200, await s.engine.analytics.contrailQuery(await readJson(req)));
     if (parts.length === 1 && parts[0] === "tables" && method === "GET")
       return send(res, 200, CONTRAIL_TABLES.map((name) => ({ name, href: `${base}/table/${name}`, type: "FLOW", display_name: name })));
     if (parts.length === 2 && parts[0] === "table" && method === "GET") {

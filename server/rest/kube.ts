@@ -6,7 +6,7 @@ import { WeftError } from "../engine/model/errors";
 import { KINDS, type Kind } from "../engine/kube/resources";
 import { parsePoolRef } from "../engine/kube/manager";
 import type { Services } from "../services";
-import { readBody, requireWriter, send, sendError } from "./vnc";
+import { readBody, requireActor, requireWriter, send, sendError } from "./vnc";
 
 const MAX_BODY = 20 * 1024 * 1024;
 
@@ -19,10 +19,7 @@ const flag = (q: URLSearchParams, name: string, dflt: boolean) => {
 
 export async function handleKube(s: Services, req: IncomingMessage, res: ServerResponse, url: URL) {
   try {
-    const headers = new Headers();
-    for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
-    const actor = await s.accounts.actorFromHeaders(headers, req.headers["x-weft-client"] === "weftctl" ? "cli" : "api");
-    if (!actor) throw new WeftError("unauthorized", "authentication required: HTTP Basic (email:password) or Authorization: Bearer <API token>");
+    const actor = await requireActor(s, req);
     const kube = s.engine.kube;
     const method = req.method ?? "GET";
     const sub = url.pathname.replace(/^\/api\/v1\/kube\/?/, "");

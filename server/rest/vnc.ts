@@ -42,7 +42,7 @@ export async function readBody(req: IncomingMessage, max = MAX_BODY, what = "bod
   return Buffer.concat(chunks).toString("utf8");
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
+export async function readJson(req: IncomingMessage): Promise<unknown> {
   const text = await readBody(req);
   if (!text.trim()) throw new WeftError("bad_request", "the request needs a JSON body");
   try {
@@ -103,6 +103,20 @@ function listFilters(q: URLSearchParams): Record<string, unknown> | undefined {
   return out;
 }
 
+/** The caller of a REST request (HTTP Basic or a Bearer API token); weftctl says so in x-weft-client. */
+export async function actorOf(s: Services, req: IncomingMessage, source: Actor["source"] = req.headers["x-weft-client"] === "weftctl" ? "cli" : "api"): Promise<Actor | null> {
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
+  return s.accounts.actorFromHeaders(headers, source);
+}
+
+/** actorOf, or 401. */
+export async function requireActor(s: Services, req: IncomingMessage): Promise<Actor> {
+  const actor = await actorOf(s, req);
+  if (!actor) throw new WeftError("unauthorized", "authentication required: HTTP Basic (email:password) or Authorization: Bearer <API token>");
+  return actor;
+}
+
 export async function handleVnc(s: Services, req: IncomingMessage, res: ServerResponse, url: URL): Promise<number> {
   const started = process.hrtime.bigint();
   let status = 500;
@@ -129,11 +143,7 @@ async function route(s: Services, req: IncomingMessage, res: ServerResponse, url
 
   if (parts[0] === "openapi.json" && method === "GET") return send(res, 200, openApiDocument(base));
 
-  const headers = new Headers();
-  for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
-  const source = req.headers["x-weft-client"] === "weftctl" ? "cli" : "api";
-  const actor = await s.accounts.actorFromHeaders(headers, source);
-  if (!actor) throw new WeftError("unauthorized", "authentication required: HTTP Basic (email:password) or Authorization: Bearer <API token>");
+  const actor = await requireActor(s, req);
 
   if (parts.length === 0 && method === "GET") {
     return send(res, 200, {
