@@ -13,6 +13,7 @@ import type { Actor } from "../server/engine/config/api";
 import type { ConfigObject } from "../server/engine/model/types";
 import { percentile, printTable, writeResult } from "./lib";
 import { type AgentWorker, startAgentWorkers } from "./workers/pool";
+import { waitFor } from "../tests/bgp/daemons";
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -28,13 +29,8 @@ const PROFILE_DIR = process.env.WEFT_BENCH_PROFILE ? path.resolve(process.env.WE
 const ACTOR: Actor = { userId: null, email: "bench@weft", role: "admin", source: "api" };
 const P = ["default-domain", "scale"];
 
-const until = async (what: string, f: () => boolean | Promise<boolean>, ms: number) => {
-  const end = Date.now() + ms;
-  while (!(await f())) {
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
+/** tests/bgp/daemons.ts's waitFor, polling every 100 ms */
+const until = (what: string, f: () => boolean | Promise<boolean>, ms: number) => waitFor(what, f, ms, 100);
 
 /** CPU seconds (user + system) of this process (the control node) and of the agent workers: wall times depend on
  *  what else runs on the machine, CPU time much less. */

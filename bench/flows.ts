@@ -23,6 +23,7 @@ import { Engine } from "../server/engine/engine";
 import { startClickHouse } from "../tests/analytics/clickhouse-server";
 import { ADMIN, vnBody } from "../tests/helpers";
 import { type Row, median, percentile, printTable, writeResult } from "./lib";
+import { waitFor } from "../tests/bgp/daemons";
 
 const NOW = Date.now();
 const HOUR = 3_600_000;
@@ -257,15 +258,8 @@ async function measureCollector(records: number) {
   return { records, stored: st.stored, dropped: st.dropped, records_per_s: Math.round(st.stored / (ms / 1000)), cpu_us_per_record: Math.round(((cpu.user + cpu.system) / records) * 100) / 100, js_thread_cpu_us_per_record: j0 !== null && j1 !== null ? Math.round(((j1 - j0) / records) * 100) / 100 : null };
 }
 
-async function until<T>(what: string, f: () => T | undefined | null | false | Promise<T | undefined | null | false>, ms = 20_000, every = 100): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, every));
-  }
-}
+/** tests/bgp/daemons.ts's waitFor */
+const until = <T>(what: string, f: () => T | undefined | null | false | Promise<T | undefined | null | false>, ms = 20_000, every = 100) => waitFor(what, f, ms, every);
 
 /**
  * Packet → visible in the explorer: an engine (config, compiler, control node, collector, DuckDB)

@@ -11,6 +11,7 @@ import type { Actor } from "../server/engine/config/api";
 import { Engine } from "../server/engine/engine";
 import { printTable, writeResult } from "./lib";
 import { agentAddress, startAgentWorkers } from "./workers/pool";
+import { waitFor } from "../tests/bgp/daemons";
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -24,13 +25,8 @@ const WORKERS = arg("workers", 2);
 const CHURN_S = arg("churn-seconds", 30);
 const ACTOR: Actor = { userId: null, email: "bench@weft", role: "admin", source: "api" };
 
-const until = async (what: string, f: () => boolean | Promise<boolean>, ms: number) => {
-  const end = Date.now() + ms;
-  while (!(await f())) {
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
+/** tests/bgp/daemons.ts's waitFor, polling every 100 ms */
+const until = (what: string, f: () => boolean | Promise<boolean>, ms: number) => waitFor(what, f, ms, 100);
 
 /** The manifest: namespaces, a Deployment per service (its pods) and the Service selecting them. */
 function manifest(): string {

@@ -8,6 +8,7 @@ import type { FlowSpec, TrafficEndpoint } from "../../server/engine/analytics";
 import { Engine } from "../../server/engine/engine";
 import type { ConfigObject } from "../../server/engine/model/types";
 import { ADMIN, tempDir, vnBody } from "../helpers";
+import { waitFor } from "../bgp/daemons";
 
 const P = ["default-domain", "fl"];
 let engine: Engine;
@@ -18,15 +19,8 @@ const NODES = [
   { name: "compute-2", address: "127.0.6.2" },
 ];
 
-async function until<T>(what: string, f: () => T | undefined | null | false | Promise<T | undefined | null | false>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** tests/bgp/daemons.ts's waitFor, polling every 100 ms */
+const until = <T>(what: string, f: () => T | undefined | null | false | Promise<T | undefined | null | false>, ms = 15_000) => waitFor(what, f, ms, 100);
 
 const bind = (host: string) => ({ virtual_machine_interface_bindings: { key_value_pair: [{ key: "host_id", value: host }] } });
 const vrfOf = (vn: ConfigObject) => [...vn.fq_name, vn.name].join(":");

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentHandle, startAgent } from "../../server/engine/agent/main";
 import { Engine } from "../../server/engine/engine";
 import { ADMIN, tempDir, vnBody } from "../helpers";
+import { waitFor } from "../bgp/daemons";
 
 const P = ["default-domain", "kill"];
 let dir: string;
@@ -16,13 +17,8 @@ const agents: AgentHandle[] = [];
 let a = { port: "", address: "" };
 let b = { port: "", address: "" };
 
-async function until(what: string, f: () => unknown, ms = 20_000) {
-  const end = Date.now() + ms;
-  while (!f()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** tests/bgp/daemons.ts's waitFor, polling every 50 ms */
+const until = (what: string, f: () => unknown, ms = 20_000) => waitFor(what, f, ms, 50);
 
 const freePort = () =>
   new Promise<number>((resolve) => {

@@ -8,6 +8,7 @@ import { ControlNode } from "../../server/engine/control/control-node";
 import { Engine } from "../../server/engine/engine";
 import type { ConfigObject } from "../../server/engine/model/types";
 import { ADMIN, tempDir, vnBody } from "../helpers";
+import { waitFor } from "../bgp/daemons";
 
 const P = ["default-domain", "dp"];
 const HOLD = 3;
@@ -20,15 +21,8 @@ const NODES = [
   { name: "compute-3", address: "127.0.5.3" },
 ];
 
-async function until<T>(what: string, f: () => T | undefined | null | false, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** tests/bgp/daemons.ts's waitFor, polling every 50 ms */
+const until = <T>(what: string, f: () => T | undefined | null | false, ms = 10_000) => waitFor(what, f, ms, 50);
 
 const bind = (host: string) => ({ virtual_machine_interface_bindings: { key_value_pair: [{ key: "host_id", value: host }] } });
 

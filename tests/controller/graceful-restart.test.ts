@@ -8,6 +8,7 @@ import { ControlNode } from "../../server/engine/control/control-node";
 import { Engine } from "../../server/engine/engine";
 import type { ConfigObject } from "../../server/engine/model/types";
 import { ADMIN, tempDir, vnBody } from "../helpers";
+import { waitFor } from "../bgp/daemons";
 
 const P = ["default-domain", "gr"];
 const HOLD = 3;
@@ -21,15 +22,8 @@ const NODES = [
   { name: "compute-3", address: "127.0.6.3" },
 ];
 
-async function until<T>(what: string, f: () => T | undefined | null | false, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+/** tests/bgp/daemons.ts's waitFor, polling every 25 ms */
+const until = <T>(what: string, f: () => T | undefined | null | false, ms = 10_000) => waitFor(what, f, ms, 25);
 
 async function workload(vn: ConfigObject, name: string, host: string) {
   const port = await engine.config.create(
