@@ -15,8 +15,8 @@ let engine: Engine;
 let dir: string;
 const agents = new Map<string, AgentHandle>();
 const NODES = [
-  { name: "compute-1", address: "127.0.6.1" },
-  { name: "compute-2", address: "127.0.6.2" },
+  { name: "compute-1", address: "127.0.17.1" },
+  { name: "compute-2", address: "127.0.17.2" },
 ];
 
 /** tests/bgp/daemons.ts's waitFor, polling every 100 ms */

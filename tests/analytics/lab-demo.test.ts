@@ -14,8 +14,8 @@ let engine: Engine;
 let dir: string;
 const agents: AgentHandle[] = [];
 const NODES = [
-  { name: "compute-1", address: "127.0.13.1" },
-  { name: "compute-2", address: "127.0.13.2" },
+  { name: "compute-1", address: "127.0.16.1" },
+  { name: "compute-2", address: "127.0.16.2" },
 ];
 
 beforeAll(async () => {

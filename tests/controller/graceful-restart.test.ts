@@ -17,9 +17,9 @@ let dir: string;
 let control: ControlNode;
 const agents = new Map<string, AgentHandle>();
 const NODES = [
-  { name: "compute-1", address: "127.0.6.1" },
-  { name: "compute-2", address: "127.0.6.2" },
-  { name: "compute-3", address: "127.0.6.3" },
+  { name: "compute-1", address: "127.0.18.1" },
+  { name: "compute-2", address: "127.0.18.2" },
+  { name: "compute-3", address: "127.0.18.3" },
 ];
 
 /** tests/bgp/daemons.ts's waitFor, polling every 25 ms */
