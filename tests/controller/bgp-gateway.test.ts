@@ -5,17 +5,17 @@
 import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentHandle, startAgent } from "../../server/engine/agent/main";
-import { Engine } from "../../server/engine/engine";
+import { Engine, FABRIC_INSTANCE } from "../../server/engine/engine";
 import type { ConfigObject } from "../../server/engine/model/types";
 import { Gobgpd, gobgpMissing, waitFor } from "../bgp/daemons";
 import { ADMIN, tempDir, vnBody } from "../helpers";
+import { startGobgpGateway } from "../bgp/gateway";
 
 const missing = gobgpMissing();
 const WEFT = "127.0.8.3";
 const GW = "127.0.8.2";
 const BGP_PORT = 11179;
 const P = ["default-domain", "gw"];
-const FABRIC = ["default-domain", "default-project", "ip-fabric", "__default__"];
 
 let engine: Engine;
 let dir: string;
@@ -37,27 +37,9 @@ describe.skipIf(!!missing)("BGP toward a GoBGP gateway", () => {
   beforeAll(async () => {
     dir = tempDir();
     engine = await Engine.start({ dataDir: dir, agentPort: 0, controlName: "weft-ctl", bgp: { address: WEFT, port: BGP_PORT } });
-    gobgp = new Gobgpd({
-      asn: 64512,
-      routerId: GW,
-      port: BGP_PORT,
-      apiPort: 50271,
-      neighbors: [{ address: WEFT, peerAs: 64512, remotePort: BGP_PORT, families: ["l3vpn-ipv4-unicast"] }],
-    });
-    await gobgp.start();
     // the seed's steps: a BGP router of type "router" for the gateway, peered with the control node
-    const local = engine.config.getByFqName("bgp-router", [...FABRIC, "weft-ctl"])!;
-    expect(local).toBeTruthy();
-    peer = await engine.config.create(
-      "bgp-router",
-      {
-        fq_name: [...FABRIC, "gateway"],
-        parent_type: "routing-instance",
-        bgp_router_parameters: { vendor: "gobgp", router_type: "router", address: GW, identifier: GW, autonomous_system: 64512, port: BGP_PORT, address_families: { family: ["inet-vpn"] } },
-        bgp_router_refs: [{ uuid: local.uuid, attr: { session: [{ attributes: [{ address_families: { family: ["inet-vpn"] } }] }] } }],
-      },
-      ADMIN,
-    );
+    expect(engine.config.getByFqName("bgp-router", [...FABRIC_INSTANCE, "weft-ctl"])).toBeTruthy();
+    ({ gobgp, peer } = await startGobgpGateway(engine, { controlName: "weft-ctl", weft: WEFT, gw: GW, port: BGP_PORT, apiPort: 50271, refAttr: { session: [{ attributes: [{ address_families: { family: ["inet-vpn"] } }] }] } }));
     agent = await startAgent({ name: "compute-1", address: "127.0.8.11", control: `127.0.0.1:${engine.control.listenPort}`, dataPort: 0, log: false, initialSyncWaitMs: 200 });
     await engine.config.create("project", { fq_name: P, parent_type: "domain" }, ADMIN);
     vn = await engine.config.create("virtual-network", vnBody(P, "public", "10.99.0.0/24", { route_target_list: { route_target: ["target:64512:100"] } }), ADMIN);

@@ -13,6 +13,7 @@ import { testTraffic } from "../../server/rest/compiled";
 import type { Services } from "../../server/services";
 import { Gobgpd, gobgpMissing, waitFor } from "../bgp/daemons";
 import { ADMIN, tempDir, vnBody } from "../helpers";
+import { startGobgpGateway } from "../bgp/gateway";
 
 const missing = gobgpMissing();
 const WEFT = "127.0.11.3";
@@ -21,7 +22,6 @@ const COMPUTE = "127.0.11.21";
 const BGP_PORT = 11279;
 const P = ["default-domain", "fip-lab"];
 const OTHER = ["default-domain", "fip-other"];
-const FABRIC = ["default-domain", "default-project", "ip-fabric", "__default__"];
 const OUTSIDE = "198.51.100.7";
 
 type RibPaths = { nlri: { prefix: string; labels?: number[] }; attrs: { type: number; nexthop?: string; value?: { type: number; subtype: number; value: string }[] }[] }[];
@@ -44,25 +44,7 @@ describe.skipIf(!!missing)("floating IPs: pool, NAT, advertisement to a GoBGP ga
   beforeAll(async () => {
     dir = tempDir();
     engine = await Engine.start({ dataDir: dir, agentPort: 0, controlName: "weft-fip", bgp: { address: WEFT, port: BGP_PORT } });
-    gobgp = new Gobgpd({
-      asn: 64512,
-      routerId: GW,
-      port: BGP_PORT,
-      apiPort: 50281,
-      neighbors: [{ address: WEFT, peerAs: 64512, remotePort: BGP_PORT, families: ["l3vpn-ipv4-unicast"] }],
-    });
-    await gobgp.start();
-    const local = engine.config.getByFqName("bgp-router", [...FABRIC, "weft-fip"])!;
-    await engine.config.create(
-      "bgp-router",
-      {
-        fq_name: [...FABRIC, "gateway"],
-        parent_type: "routing-instance",
-        bgp_router_parameters: { vendor: "gobgp", router_type: "router", address: GW, identifier: GW, autonomous_system: 64512, port: BGP_PORT, address_families: { family: ["inet-vpn"] } },
-        bgp_router_refs: [{ uuid: local.uuid }],
-      },
-      ADMIN,
-    );
+    ({ gobgp } = await startGobgpGateway(engine, { controlName: "weft-fip", weft: WEFT, gw: GW, port: BGP_PORT, apiPort: 50281 }));
     agent = await startAgent({ name: "compute-1", address: COMPUTE, control: `127.0.0.1:${engine.control.listenPort}`, dataPort: 0, log: false, initialSyncWaitMs: 200 });
     project = await engine.config.create("project", { fq_name: P, parent_type: "domain" }, ADMIN);
     other = await engine.config.create("project", { fq_name: OTHER, parent_type: "domain" }, ADMIN);

@@ -13,13 +13,13 @@ import { testTraffic } from "../../server/rest/compiled";
 import type { Services } from "../../server/services";
 import { Gobgpd, gobgpMissing, waitFor } from "../bgp/daemons";
 import { ADMIN, tempDir } from "../helpers";
+import { startGobgpGateway } from "../bgp/gateway";
 
 const missing = gobgpMissing();
 const WEFT = "127.0.13.3";
 const GW = "127.0.13.2";
 const COMPUTE = "127.0.13.21";
 const BGP_PORT = 11379;
-const FABRIC = ["default-domain", "default-project", "ip-fabric", "__default__"];
 
 let engine: Engine;
 let dir: string;
@@ -308,19 +308,7 @@ describe.skipIf(!!missing)("a LoadBalancer service's floating IP at the gateway 
   beforeAll(async () => {
     dir = tempDir();
     engine = await Engine.start({ dataDir: dir, agentPort: 0, controlName: "weft-k8s", bgp: { address: WEFT, port: BGP_PORT } });
-    gobgp = new Gobgpd({ asn: 64512, routerId: GW, port: BGP_PORT, apiPort: 50381, neighbors: [{ address: WEFT, peerAs: 64512, remotePort: BGP_PORT, families: ["l3vpn-ipv4-unicast"] }] });
-    await gobgp.start();
-    const local = engine.config.getByFqName("bgp-router", [...FABRIC, "weft-k8s"])!;
-    await engine.config.create(
-      "bgp-router",
-      {
-        fq_name: [...FABRIC, "gateway"],
-        parent_type: "routing-instance",
-        bgp_router_parameters: { vendor: "gobgp", router_type: "router", address: GW, identifier: GW, autonomous_system: 64512, port: BGP_PORT, address_families: { family: ["inet-vpn"] } },
-        bgp_router_refs: [{ uuid: local.uuid }],
-      },
-      ADMIN,
-    );
+    ({ gobgp } = await startGobgpGateway(engine, { controlName: "weft-k8s", weft: WEFT, gw: GW, port: BGP_PORT, apiPort: 50381 }));
     await engine.config.create("virtual-router", { fq_name: ["default-global-system-config", "compute-1"], parent_type: "global-system-config", virtual_router_ip_address: COMPUTE }, ADMIN);
     agent = await startAgent({ name: "compute-1", address: COMPUTE, control: `127.0.0.1:${engine.control.listenPort}`, dataPort: 0, log: false, initialSyncWaitMs: 200 });
     await waitFor("gobgpd sees Established", () => gobgp.established(WEFT), 30_000);
