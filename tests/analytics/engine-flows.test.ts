@@ -110,7 +110,7 @@ describe("flow records from real agents", () => {
     ];
     expect(engine.analytics.traffic.send(specs)).toBe(4);
     // the request must reach compute-2 before its answer leaves (stateful reverse flow)
-    await until("ingress flow on compute-2", () => agents.get("compute-2")!.flows().some((f) => f.tuple.dstPort === 443 && f.direction === "ingress"));
+    await until("ingress flow on compute-2", () => agents.get("compute-2")!.flows().some((f) => f.tuple.srcPort === 40443 && f.tuple.dstPort === 443 && f.direction === "ingress" && !f.reverse));
     expect(engine.analytics.traffic.sendReplies()).toBe(1);
 
     // egress on compute-1: 10 packets, 5000 bytes, tunnelled to compute-2, names enriched
@@ -238,7 +238,8 @@ spec: { nodeName: compute-2 }
     await until("shop-web's route on compute-2", () => agents.get("compute-2")!.routes(vrf).some((x) => x.prefix === `${web.addresses[0]}/32`));
 
     expect(engine.analytics.traffic.send([{ from: web, dst: db.addresses[0], protocol: "tcp", srcPort: 41000, dstPort: 5432, packets: 4, bytesPerPacket: 100, replyFrom: db, replyPackets: 3, replyBytes: 200 }])).toBe(1);
-    await until("ingress 5432 on compute-2", () => agents.get("compute-2")!.flows().some((f) => f.tuple.dstPort === 5432 && f.direction === "ingress"));
+    // this flow's own entry (the generator of the test before left flows to 5432 on compute-2)
+    await until("ingress 41000 → 5432 on compute-2", () => agents.get("compute-2")!.flows().some((f) => f.tuple.srcPort === 41000 && f.tuple.dstPort === 5432 && f.direction === "ingress" && !f.reverse));
     expect(engine.analytics.traffic.sendReplies()).toBeGreaterThanOrEqual(1); // and any the generator left
 
     const q = "src_labels = app=web AND dst_labels = app.kubernetes.io/name=postgres AND node = compute-1 AND direction = egress";
@@ -259,11 +260,18 @@ spec: { nodeName: compute-2 }
       action: "pass",
     });
     // the answer, recorded on compute-2 with the labels the other way round
+    // (compute-1 records the same answer arriving, also as reverse: waiting for exactly 3 packets
+    // without naming the node raced the two nodes' export batches)
     const rev = await until("labelled reverse records", async () => {
-      const t = await total("src_labels = app=db AND dst_labels = tier AND reverse = true");
+      const t = await total("src_labels = app=db AND dst_labels = tier AND reverse = true AND node = compute-2");
       return t.packets === 3 ? t : null;
     });
     expect(rev.bytes).toBe(600);
+    const both = await until("the answer from both nodes", async () => {
+      const t = await total("src_labels = app=db AND dst_labels = tier AND reverse = true");
+      return t.packets === 6 ? t : null;
+    });
+    expect(both.bytes).toBe(1200);
     // grouped by label set: each packet is recorded by both nodes (leaving one, arriving at the other)
     const bySet = async () => {
       await engine.analytics.collector.flush();
