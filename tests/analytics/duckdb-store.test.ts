@@ -66,3 +66,35 @@ it("DuckDB: names and label sets no record uses any more are forgotten after ret
   expect((await b.records({ ...range, limit: 1000 })).rows.sort((x, y) => x.id - y.id)).toEqual([...kept, back]);
   await b.close();
 });
+
+it("DuckDB: rows appended one at a time (one reused object) read back as inserted; a compaction keeps the names of rows not yet committed", async () => {
+  const d = path.join(dir, "append");
+  const range = { from: NOW - 7 * 3_600_000, to: NOW + 1 };
+  const s = new DuckDbFlowStore({ dir: d, log: () => undefined });
+  await s.open();
+  // records old enough for retention, so that the compaction below has names to forget
+  const old = sampleRows(1500).map((r, i) => ({ ...r, end_ms: NOW - 5 * 3_600_000, src_workload: `old-${i}` }));
+  await s.insert(old);
+  // more than the first batch's 4,096 slots (it grows), each row new names, through one object
+  const rows = sampleRows(6000).map((r, i) => ({ ...r, id: 10_000 + i, end_ms: NOW - 60_000, src_workload: `pending-${i}`, dst_labels: i % 2 ? "app=pending" : r.dst_labels }));
+  const scratch = { ...rows[0] };
+  for (const r of rows.slice(0, 5000)) s.append(Object.assign(scratch, r));
+  expect(s.pendingRows).toBe(5000);
+  const commit = s.commit(); // takes the 5,000: the next appends go to a new batch
+  for (const r of rows.slice(5000)) s.append(Object.assign(scratch, r));
+  expect((await commit).stored).toBe(5000);
+  expect(s.pendingRows).toBe(1000);
+  // retention deletes the old records and forgets their names — not those of the 1,000 rows still pending
+  expect((await s.retention({ rawMaxAgeMs: 3_600_000 }, NOW)).deleted).toBe(1500);
+  expect(s.names.find("old-7")).toBeUndefined();
+  expect(s.names.find("pending-5500")).toBeDefined();
+  expect(await s.commit()).toEqual({ stored: 1000, failed: 0, error: "" });
+  expect(s.pendingRows).toBe(0);
+  // (a records page holds at most 5,000)
+  const page = async (filter: string) => (await s.records({ ...range, filter, limit: 5000 })).rows.sort((x, y) => x.id - y.id);
+  expect(await page("dst_labels = app=pending")).toEqual(rows.filter((_, i) => i % 2));
+  expect(await page("dst_labels != app=pending")).toEqual(rows.filter((_, i) => !(i % 2)));
+  const total = (await s.aggregate({ ...range, filter: "dst_labels = app=pending", groupBy: [], metric: "packets" })).total;
+  expect(total.packets).toBe(rows.filter((_, i) => i % 2).reduce((a, r) => a + r.packets, 0));
+  await s.close();
+});

@@ -25,7 +25,7 @@ import { BIGINT, BOOLEAN, UBIGINT, type DuckDBConnection, DuckDBDataChunk, DuckD
 import type { CompareOp, Value } from "./filter";
 import { StringDictionary, ipv4Code, ipv4Text } from "./dictionary";
 import { FIELDS, type Field, type FieldDef, type FlowRow, ROLLUP_DIMS, isField, labelValue, labelsHave } from "./schema";
-import { type RetentionPolicy, SqlFlowStore, normalise, rollupColumns } from "./store";
+import { type CommitResult, type RetentionPolicy, SqlFlowStore, normalise, rollupColumns } from "./store";
 
 const IP_BASE = 4_294_967_296; // 2^32: addresses at or above are 2^32 + name id
 const FLOW_NUM = /^(0|[1-9]\d{0,14})$/;
@@ -115,6 +115,106 @@ type Buf = BigInt64Array | Uint32Array | Uint8Array | Int32Array;
 const arrayFor = (sql: string, n: number): Buf =>
   sql === "BIGINT" || sql === "UBIGINT" ? new BigInt64Array(n) : sql === "UINTEGER" ? new Uint32Array(n) : sql === "INTEGER" ? new Int32Array(n) : new Uint8Array(n);
 
+/** Largest batch of rows handed to DuckDB at once (two row groups of 122,880: written straight to the file, not through the WAL). */
+const MAX_BATCH = 250_000;
+const ROW_GROUP = 122_880;
+
+/** A 64-bit little-endian integer as two 32-bit words of a (no BigInt per value). */
+function put(a: Uint32Array, i: number, v: number) {
+  if (v >= 0 && v < IP_BASE) {
+    a[2 * i] = v;
+    a[2 * i + 1] = 0;
+    return;
+  }
+  const hi = Math.floor(v / IP_BASE);
+  a[2 * i] = v - hi * IP_BASE;
+  a[2 * i + 1] = hi;
+}
+
+const DIRS = (FIELDS.direction as FieldDef).values!;
+const ACTS = (FIELDS.action as FieldDef).values!;
+const ENCS = ((FIELDS.encap as FieldDef).values ?? []).filter(Boolean);
+const STATS = (FIELDS.status as FieldDef).values!;
+/** The code of an enum value: its place among the known values, else from the dictionary (0 = ""). */
+function enumOf(d: StringDictionary, known: readonly string[], s: string): number {
+  for (let j = 0; j < known.length; j++) if (s === known[j]) return j + 1;
+  return s === "" ? 0 : d.idOf(s);
+}
+
+const colIndex = (f: string) => COLUMNS.findIndex((c) => c.name === f);
+
+/** Encoded rows: one typed array per column (the order of COLUMNS), the 64-bit ones also as 32-bit words. */
+class ColumnBatch {
+  n = 0;
+  capacity = 0;
+  bufs: Buf[] = [];
+  id!: Uint32Array;
+  endMs!: Uint32Array;
+  startMs!: Uint32Array;
+  srcIp!: Uint32Array;
+  dstIp!: Uint32Array;
+  packets!: Uint32Array;
+  bytes!: Uint32Array;
+  flowNum!: Uint32Array;
+  codes!: Uint32Array;
+  node!: Uint32Array;
+  vrf!: Uint32Array;
+  reason!: Uint32Array;
+  rule!: Uint32Array;
+  ruleAcl!: Uint32Array;
+  ruleUuid!: Uint32Array;
+  srcVn!: Uint32Array;
+  dstVn!: Uint32Array;
+  srcProject!: Uint32Array;
+  dstProject!: Uint32Array;
+  srcNs!: Uint32Array;
+  dstNs!: Uint32Array;
+  srcWl!: Uint32Array;
+  dstWl!: Uint32Array;
+  srcVmi!: Uint32Array;
+  dstVmi!: Uint32Array;
+  srcLabels!: Uint32Array;
+  dstLabels!: Uint32Array;
+  natSrc!: Uint32Array;
+  natDst!: Uint32Array;
+  nhNode!: Uint32Array;
+  nhAddr!: Uint32Array;
+  flowId!: Uint32Array;
+  srcPort!: Int32Array;
+  dstPort!: Int32Array;
+
+  constructor(capacity: number) {
+    this.ensure(capacity);
+  }
+
+  /** Adds the name ids and label-set ids the rows use to the sets. */
+  usedIds(names: Set<number>, labelSets: Set<number>) {
+    for (const a of [this.node, this.vrf, this.reason, this.rule, this.ruleAcl, this.ruleUuid, this.srcVn, this.dstVn, this.srcProject, this.dstProject, this.srcNs, this.dstNs, this.srcWl, this.dstWl, this.srcVmi, this.dstVmi, this.natSrc, this.natDst, this.nhNode, this.nhAddr])
+      for (let i = 0; i < this.n; i++) names.add(a[i]);
+    for (const a of [this.srcIp, this.dstIp]) for (let i = 0; i < this.n; i++) if (a[2 * i + 1] > 0) names.add(a[2 * i]); // 2^32 + name id
+    for (const a of [this.srcLabels, this.dstLabels]) for (let i = 0; i < this.n; i++) labelSets.add(a[i]);
+  }
+
+  /** Room for `capacity` rows (the rows so far are kept). */
+  ensure(capacity: number) {
+    if (capacity <= this.capacity) return;
+    const old = this.bufs;
+    this.bufs = COLUMNS.map((c, k) => {
+      const a = arrayFor(c.sql, capacity);
+      if (old[k] && this.n) (a as Uint32Array).set(old[k].subarray(0, this.n) as Uint32Array);
+      return a;
+    });
+    this.capacity = capacity;
+    const w = (f: string) => new Uint32Array(this.bufs[colIndex(f)].buffer);
+    const u = (f: string) => this.bufs[colIndex(f)] as Uint32Array;
+    [this.id, this.endMs, this.startMs, this.srcIp, this.dstIp, this.packets, this.bytes, this.flowNum, this.codes] = ["id", "end_ms", "start_ms", "src_ip", "dst_ip", "packets", "bytes", "flow_num", "codes"].map(w);
+    [this.node, this.vrf, this.reason, this.rule, this.ruleAcl, this.ruleUuid, this.srcVn, this.dstVn, this.srcProject, this.dstProject, this.srcNs, this.dstNs] = ["node", "vrf", "reason", "rule", "rule_acl", "rule_uuid", "src_vn", "dst_vn", "src_project", "dst_project", "src_namespace", "dst_namespace"].map(u);
+    [this.srcWl, this.dstWl, this.srcVmi, this.dstVmi, this.srcLabels, this.dstLabels, this.natSrc, this.natDst, this.nhNode, this.nhAddr, this.flowId] = ["src_workload", "dst_workload", "src_vmi", "dst_vmi", "src_labels", "dst_labels", "nat_src_ip", "nat_dst_ip", "nh_node", "nh_address", "flow_id"].map(u);
+    this.srcPort = this.bufs[colIndex("src_port")] as Int32Array;
+    this.dstPort = this.bufs[colIndex("dst_port")] as Int32Array;
+  }
+}
+
 export interface DuckDbStoreOptions {
   /** directory of the store (created); ":memory:" for a throwaway store */
   dir: string;
@@ -136,10 +236,12 @@ export class DuckDbFlowStore extends SqlFlowStore {
   private moveError: Error | null = null;
   private stage = 0;
   private chunk: DuckDBDataChunk | null = null;
-  /** per column: the batch being encoded, and a 32-bit view of the 64-bit ones */
-  private bufs: Buf[] = [];
-  private words: (Uint32Array | null)[] = [];
-  private capacity = 0;
+  /** the collector's rows: the batch being filled, full ones waiting for a commit, emptied ones to reuse */
+  private filling: ColumnBatch | null = null;
+  private ready: ColumnBatch[] = [];
+  private spare: ColumnBatch[] = [];
+  /** insert(rows)'s batch */
+  private rowsBatch: ColumnBatch | null = null;
   readonly names = new StringDictionary(0);
   private readonly nameCache: (string | null)[] = new Array(20 << CACHE_BITS).fill(null);
   private readonly nameCacheIds = new Uint32Array(20 << CACHE_BITS);
@@ -275,13 +377,6 @@ export class DuckDbFlowStore extends SqlFlowStore {
 
   // ------------------------------------------------------------------ ingest
 
-  private ensureCapacity(n: number) {
-    if (n <= this.capacity) return;
-    this.capacity = Math.max(n, 4096);
-    this.bufs = COLUMNS.map((c) => arrayFor(c.sql, this.capacity));
-    this.words = this.bufs.map((b) => (b instanceof BigInt64Array ? new Uint32Array(b.buffer) : null));
-  }
-
   /** inserts and dictionary compaction run one at a time (a compaction must see every id in use) */
   private serial: Promise<unknown> = Promise.resolve();
   private exclusive<T>(f: () => Promise<T>): Promise<T> {
@@ -294,18 +389,79 @@ export class DuckDbFlowStore extends SqlFlowStore {
 
   insert(rows: FlowRow[]): Promise<void> {
     if (rows.length === 0) return Promise.resolve();
-    return this.exclusive(() => this.insertNow(rows));
+    return this.exclusive(async () => {
+      const b = (this.rowsBatch ??= new ColumnBatch(rows.length));
+      b.n = 0;
+      b.ensure(rows.length);
+      for (let i = 0; i < rows.length; i++) this.encodeRow(b, rows[i]);
+      await this.insertBatch(b);
+    });
   }
 
-  private async insertNow(rows: FlowRow[]) {
-    const n = rows.length;
+  // The collector's path: rows are encoded as they arrive, one at a time, into the batch being
+  // filled (the row object is the caller's to reuse), so nothing per record outlives the call —
+  // no row objects waiting for the store, nothing for the garbage collector to copy and mark.
+
+  /** Encodes one row into the batch being filled (a full batch waits for `commit`). */
+  append(row: FlowRow): void {
+    let b = this.filling;
+    if (!b) b = this.filling = this.spare.pop() ?? new ColumnBatch(4096);
+    if (b.n === b.capacity) {
+      if (b.capacity < MAX_BATCH) b.ensure(Math.min(MAX_BATCH, b.capacity * 2));
+      else {
+        this.ready.push(b);
+        b = this.filling = this.spare.pop() ?? new ColumnBatch(4096);
+      }
+    }
+    this.encodeRow(b, row);
+  }
+
+  /** DuckDB's row group: a batch of at least this many rows is written straight to the file, not through the WAL */
+  readonly preferredBatchRows = ROW_GROUP;
+
+  /** Rows appended and not yet stored (being filled, waiting, or being inserted). */
+  get pendingRows(): number {
+    let n = (this.filling?.n ?? 0) + this.committing;
+    for (const b of this.ready) n += b.n;
+    return n;
+  }
+  /** rows of batches a commit has taken and not yet stored */
+  private committing = 0;
+
+  /** Stores what was appended (one batch at a time); failed batches are dropped and counted. */
+  commit(): Promise<CommitResult> {
+    if (this.filling && this.filling.n > 0) {
+      this.ready.push(this.filling);
+      this.filling = null;
+    }
+    return this.exclusive(async () => {
+      const r: CommitResult = { stored: 0, failed: 0, error: "" };
+      while (this.ready.length) {
+        const b = this.ready.shift()!;
+        this.committing += b.n;
+        try {
+          await this.insertBatch(b);
+          r.stored += b.n;
+        } catch (e) {
+          r.failed += b.n;
+          r.error = (e as Error).message;
+        } finally {
+          this.committing -= b.n;
+          b.n = 0;
+          if (this.spare.length < 2) this.spare.push(b);
+        }
+      }
+      return r;
+    });
+  }
+
+  private async insertBatch(b: ColumnBatch) {
+    const n = b.n;
     if (this.moveError) {
       const e = this.moveError;
       this.moveError = null;
       throw new Error(`an earlier batch could not be moved into flows: ${e.message}`);
     }
-    this.ensureCapacity(n);
-    this.encode(rows);
     await this.persistNames();
     // the staging table not being moved right now (one move in flight, two tables)
     const table = this.stage ? "b" : "a";
@@ -318,8 +474,8 @@ export class DuckDbFlowStore extends SqlFlowStore {
         const m = Math.min(size, n - s);
         duckdb.data_chunk_set_size(chunk.chunk, m);
         for (let c = 0; c < COLUMNS.length; c++) {
-          const b = this.bufs[c];
-          duckdb.copy_data_to_vector(duckdb.data_chunk_get_vector(chunk.chunk, c), 0, b.buffer as ArrayBuffer, b.byteOffset + s * b.BYTES_PER_ELEMENT, m * b.BYTES_PER_ELEMENT);
+          const buf = b.bufs[c];
+          duckdb.copy_data_to_vector(duckdb.data_chunk_get_vector(chunk.chunk, c), 0, buf.buffer as ArrayBuffer, buf.byteOffset + s * buf.BYTES_PER_ELEMENT, m * buf.BYTES_PER_ELEMENT);
         }
         a.appendDataChunk(chunk);
         chunk.reset();
@@ -372,17 +528,20 @@ export class DuckDbFlowStore extends SqlFlowStore {
       const used = await ids(parts.join(" UNION "));
       const labelCols = (cols: string[]) => cols.filter((c) => isField(c) && isLabels(c));
       const usedLabels = await ids([distinct("flows", labelCols(COLUMNS.map((c) => c.name))), ...["flows_1m", "flows_1h"].map((t) => distinct(t, labelCols(ROLLUP_DIMS)))].filter(Boolean).join(" UNION "));
+      // and what the collector appended that is not stored yet (nothing is appended during this: it is synchronous)
+      for (const b of this.filling ? [...this.ready, this.filling] : this.ready) b.usedIds(used, usedLabels);
       const dropped = this.names.forget(used, upTo);
       const droppedLabels = this.labelSets.forget(usedLabels, upToLabels);
+      // the encoder's caches may hold forgotten ids (emptied now: rows are appended between the awaits below)
+      this.nameCache.fill(null);
+      this.epVmi.fill(null);
+      this.epSlots.clear();
+      this.prefixOfNode.length = 0;
       const del = async (dict: number, list: number[]) => {
         for (let i = 0; i < list.length; i += 10_000) await this.conn!.run(`DELETE FROM flow_names WHERE dict = ${dict} AND id IN (${list.slice(i, i + 10_000).join(", ")})`);
       };
       await del(0, dropped);
       await del(LABEL_DICT, droppedLabels);
-      // the encoder's caches may hold forgotten ids
-      this.nameCache.fill(null);
-      this.epVmi.fill(null);
-      this.epSlots.clear();
       this.compactedAt = this.names.size;
       if (dropped.length || droppedLabels.length) (this.opts.log ?? console.warn)(`flow store ${this.location}: forgot ${dropped.length} names and ${droppedLabels.length} label sets no record uses any more`);
       return { names: dropped.length, labelSets: droppedLabels.length };
@@ -414,162 +573,127 @@ export class DuckDbFlowStore extends SqlFlowStore {
     }
   }
 
-  /** Rows → one typed array per column (the order of COLUMNS). */
-  private encode(rows: FlowRow[]) {
-    const col = (f: string) => COLUMNS.findIndex((c) => c.name === f);
-    const w = (f: string) => this.words[col(f)]!;
-    const u32 = (f: string) => this.bufs[col(f)] as Uint32Array;
-    const i32 = (f: string) => this.bufs[col(f)] as Int32Array;
-    const [id, endMs, startMs, srcIp, dstIp, packets, bytes, flowNum, codes] = ["id", "end_ms", "start_ms", "src_ip", "dst_ip", "packets", "bytes", "flow_num", "codes"].map(w);
-    const [node, vrf, reason, rule, ruleAcl, ruleUuid, srcVn, dstVn, srcProject, dstProject, srcNs, dstNs, srcWl, dstWl, srcVmi, dstVmi, natSrc, natDst, nhNode, nhAddr, flowId] = [
-      "node", "vrf", "reason", "rule", "rule_acl", "rule_uuid", "src_vn", "dst_vn", "src_project", "dst_project", "src_namespace", "dst_namespace",
-      "src_workload", "dst_workload", "src_vmi", "dst_vmi", "nat_src_ip", "nat_dst_ip", "nh_node", "nh_address", "flow_id",
-    ].map(u32);
-    const [srcPort, dstPort] = ["src_port", "dst_port"].map(i32);
-    const [srcLabels, dstLabels] = ["src_labels", "dst_labels"].map(u32);
-    const N = this.names;
-    const E = this.enums;
-    // A small direct-mapped cache per column (slot from the length and last characters): records
-    // repeat a few nodes, VRFs, ACLs and next hops, and comparing with one cached string is cheaper
-    // than hashing a freshly decoded one for the dictionary's Map.
-    const cached = this.nameCache;
-    const cachedId = this.nameCacheIds;
-    const name = (k: number, s: string) => {
-      // the last four characters (where names differ: numbered workloads, ports, nodes) and the length
-      const len = s.length;
-      const h = len > 3 ? s.charCodeAt(len - 1) + s.charCodeAt(len - 2) * 10 + s.charCodeAt(len - 3) * 100 + s.charCodeAt(len - 4) * 1000 + len * 7919 : len ? s.charCodeAt(0) * 31 + len : 0;
-      const slot = (k << CACHE_BITS) | ((h ^ (h >>> 12)) & CACHE_MASK);
-      if (cached[slot] === s) return cachedId[slot];
-      const id = N.idOf(s);
-      cached[slot] = s;
-      cachedId[slot] = id;
-      return id;
-    };
-    const enumOf = (d: StringDictionary, known: readonly string[], s: string) => {
-      for (let j = 0; j < known.length; j++) if (s === known[j]) return j + 1;
-      return s === "" ? 0 : d.idOf(s);
-    };
-    const epVmi = this.epVmi;
-    const epVn = this.epVn;
-    const epProject = this.epProject;
-    const epNs = this.epNs;
-    const epWl = this.epWl;
-    const epLabels = this.epLabels;
-    const epIds = this.epIds;
-    // The six names of an endpoint come together (one directory entry): one cache slot per
-    // endpoint, found by its port name through a Map (the directory's strings are shared objects
-    // whose hash V8 keeps, so a lookup reads no characters; a full cache starts over), checked with
-    // six comparisons instead of six lookups. Returns where the slot's six ids start in epIds.
-    const epSlots = this.epSlots;
-    const endpoint = (vmi: string, vn: string, project: string, ns: string, wl: string, lab: string) => {
-      let e = epSlots.get(vmi);
-      if (e === undefined) {
-        if (epSlots.size > EP_MASK) epSlots.clear();
-        e = epSlots.size;
-        epSlots.set(vmi, e);
-        epVmi[e] = null;
-      }
-      const k = 6 * e;
-      if (epVmi[e] !== vmi || epVn[e] !== vn || epProject[e] !== project || epNs[e] !== ns || epWl[e] !== wl || epLabels[e] !== lab) {
-        epVmi[e] = vmi;
-        epVn[e] = vn;
-        epProject[e] = project;
-        epNs[e] = ns;
-        epWl[e] = wl;
-        epLabels[e] = lab;
-        epIds[k] = N.idOf(vmi);
-        epIds[k + 1] = N.idOf(vn);
-        epIds[k + 2] = N.idOf(project);
-        epIds[k + 3] = N.idOf(ns);
-        epIds[k + 4] = N.idOf(wl);
-        epIds[k + 5] = this.labelSets.idOf(lab);
-      }
-      return k;
-    };
-    const DIRS = (FIELDS.direction as FieldDef).values!;
-    const ACTS = (FIELDS.action as FieldDef).values!;
-    const ENCS = ((FIELDS.encap as FieldDef).values ?? []).filter(Boolean);
-    const STATS = (FIELDS.status as FieldDef).values!;
-    let lastPrefix = "\u0000";
-    let lastPrefixId = 0;
-    const put = (a: Uint32Array, i: number, v: number) => {
-      // a 64-bit little-endian integer as two 32-bit words (no BigInt per value)
-      if (v >= 0 && v < IP_BASE) {
-        a[2 * i] = v;
-        a[2 * i + 1] = 0;
-        return;
-      }
-      const hi = Math.floor(v / IP_BASE);
-      a[2 * i] = v - hi * IP_BASE;
-      a[2 * i + 1] = hi;
-    };
-    const ip = (s: string) => {
-      const v = ipv4Code(s);
-      return v >= 0 ? v : IP_BASE + N.idOf(s);
-    };
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i];
-      put(id, i, r.id);
-      put(endMs, i, r.end_ms);
-      put(startMs, i, r.start_ms);
-      node[i] = name(0, r.node);
-      vrf[i] = name(1, r.vrf);
-      put(srcIp, i, ip(r.src_ip));
-      put(dstIp, i, ip(r.dst_ip));
-      srcPort[i] = r.src_port;
-      dstPort[i] = r.dst_port;
-      reason[i] = name(2, r.reason);
-      rule[i] = name(3, r.rule);
-      ruleAcl[i] = name(4, r.rule_acl);
-      ruleUuid[i] = name(5, r.rule_uuid);
-      let k = endpoint(r.src_vmi, r.src_vn, r.src_project, r.src_namespace, r.src_workload, r.src_labels);
-      srcVmi[i] = epIds[k];
-      srcVn[i] = epIds[k + 1];
-      srcProject[i] = epIds[k + 2];
-      srcNs[i] = epIds[k + 3];
-      srcWl[i] = epIds[k + 4];
-      srcLabels[i] = epIds[k + 5];
-      k = endpoint(r.dst_vmi, r.dst_vn, r.dst_project, r.dst_namespace, r.dst_workload, r.dst_labels);
-      dstVmi[i] = epIds[k];
-      dstVn[i] = epIds[k + 1];
-      dstProject[i] = epIds[k + 2];
-      dstNs[i] = epIds[k + 3];
-      dstWl[i] = epIds[k + 4];
-      dstLabels[i] = epIds[k + 5];
-      natSrc[i] = name(16, r.nat_src_ip);
-      natDst[i] = name(17, r.nat_dst_ip);
-      nhNode[i] = name(18, r.nh_node);
-      nhAddr[i] = name(19, r.nh_address);
-      put(packets, i, r.packets);
-      put(bytes, i, r.bytes);
-      // codes: protocol | direction << 8 | action << 16 | encap << 24 | status << 32 | reverse << 40 | first << 41
-      codes[2 * i] = ((r.protocol & 255) | (enumOf(E.direction, DIRS, r.direction) << 8) | (enumOf(E.action, ACTS, r.action) << 16) | (enumOf(E.encap, ENCS, r.encap) << 24)) >>> 0;
-      codes[2 * i + 1] = enumOf(E.status, STATS, r.status) | (r.reverse ? 256 : 0) | (r.first ? 512 : 0);
-      // flow_id "<node>:<n>": the number is parsed in place; the prefix is nearly always the last one
-      const f = r.flow_id;
-      const colon = f.lastIndexOf(":");
-      const num = colon >= 0 ? flowNumber(f, colon + 1) : -1;
-      if (num >= 0) {
-        if (colon === r.node.length && f.startsWith(r.node)) {
-          // nearly always the node's own name: its prefix id is remembered by node id
-          const nid = node[i];
-          let pid = this.prefixOfNode[nid];
-          if (pid === undefined) pid = this.prefixOfNode[nid] = this.flowPrefixes.idOf(r.node);
-          flowId[i] = pid;
-          put(flowNum, i, num);
-          continue;
-        }
-        if (colon !== lastPrefix.length || !f.startsWith(lastPrefix)) {
-          lastPrefix = f.slice(0, colon);
-          lastPrefixId = this.flowPrefixes.idOf(lastPrefix);
-        }
-        flowId[i] = lastPrefixId;
-        put(flowNum, i, num);
-      } else {
-        flowId[i] = this.flowPrefixes.idOf(f);
-        put(flowNum, i, -1);
-      }
+  /** The name cache's id of s in column k (a small direct-mapped cache in front of the dictionary). */
+  private nameId(k: number, s: string): number {
+    // Records repeat a few nodes, VRFs, ACLs and next hops, and comparing with one cached string is
+    // cheaper than hashing a freshly decoded one for the dictionary's Map. The slot comes from the
+    // last four characters (where names differ: numbered workloads, ports, nodes) and the length.
+    const len = s.length;
+    const h = len > 3 ? s.charCodeAt(len - 1) + s.charCodeAt(len - 2) * 10 + s.charCodeAt(len - 3) * 100 + s.charCodeAt(len - 4) * 1000 + len * 7919 : len ? s.charCodeAt(0) * 31 + len : 0;
+    const slot = (k << CACHE_BITS) | ((h ^ (h >>> 12)) & CACHE_MASK);
+    if (this.nameCache[slot] === s) return this.nameCacheIds[slot];
+    const id = this.names.idOf(s);
+    this.nameCache[slot] = s;
+    this.nameCacheIds[slot] = id;
+    return id;
+  }
+
+  /**
+   * The six names of an endpoint come together (one directory entry): one cache slot per endpoint,
+   * found by its port name through a Map (the directory's strings are shared objects whose hash V8
+   * keeps, so a lookup reads no characters; a full cache starts over), checked with six comparisons
+   * instead of six lookups. Returns where the slot's six ids start in epIds.
+   */
+  private endpointIds(vmi: string, vn: string, project: string, ns: string, wl: string, lab: string): number {
+    let e = this.epSlots.get(vmi);
+    if (e === undefined) {
+      if (this.epSlots.size > EP_MASK) this.epSlots.clear();
+      e = this.epSlots.size;
+      this.epSlots.set(vmi, e);
+      this.epVmi[e] = null;
     }
+    const k = 6 * e;
+    if (this.epVmi[e] !== vmi || this.epVn[e] !== vn || this.epProject[e] !== project || this.epNs[e] !== ns || this.epWl[e] !== wl || this.epLabels[e] !== lab) {
+      const N = this.names;
+      this.epVmi[e] = vmi;
+      this.epVn[e] = vn;
+      this.epProject[e] = project;
+      this.epNs[e] = ns;
+      this.epWl[e] = wl;
+      this.epLabels[e] = lab;
+      this.epIds[k] = N.idOf(vmi);
+      this.epIds[k + 1] = N.idOf(vn);
+      this.epIds[k + 2] = N.idOf(project);
+      this.epIds[k + 3] = N.idOf(ns);
+      this.epIds[k + 4] = N.idOf(wl);
+      this.epIds[k + 5] = this.labelSets.idOf(lab);
+    }
+    return k;
+  }
+
+  /** An address as stored: IPv4 as its number, anything else 2^32 + a name id. */
+  private ipCode(s: string): number {
+    const v = ipv4Code(s);
+    return v >= 0 ? v : IP_BASE + this.names.idOf(s);
+  }
+
+  /** the last flow id prefix not a node's own name, and its id */
+  private lastPrefix = "\u0000";
+  private lastPrefixId = 0;
+
+  /** One row into the next slot of b (which has room). */
+  private encodeRow(b: ColumnBatch, r: FlowRow) {
+    const i = b.n++;
+    put(b.id, i, r.id);
+    put(b.endMs, i, r.end_ms);
+    put(b.startMs, i, r.start_ms);
+    const nodeId = (b.node[i] = this.nameId(0, r.node));
+    b.vrf[i] = this.nameId(1, r.vrf);
+    put(b.srcIp, i, this.ipCode(r.src_ip));
+    put(b.dstIp, i, this.ipCode(r.dst_ip));
+    b.srcPort[i] = r.src_port;
+    b.dstPort[i] = r.dst_port;
+    b.reason[i] = this.nameId(2, r.reason);
+    b.rule[i] = this.nameId(3, r.rule);
+    b.ruleAcl[i] = this.nameId(4, r.rule_acl);
+    b.ruleUuid[i] = this.nameId(5, r.rule_uuid);
+    const ids = this.epIds;
+    let k = this.endpointIds(r.src_vmi, r.src_vn, r.src_project, r.src_namespace, r.src_workload, r.src_labels);
+    b.srcVmi[i] = ids[k];
+    b.srcVn[i] = ids[k + 1];
+    b.srcProject[i] = ids[k + 2];
+    b.srcNs[i] = ids[k + 3];
+    b.srcWl[i] = ids[k + 4];
+    b.srcLabels[i] = ids[k + 5];
+    k = this.endpointIds(r.dst_vmi, r.dst_vn, r.dst_project, r.dst_namespace, r.dst_workload, r.dst_labels);
+    b.dstVmi[i] = ids[k];
+    b.dstVn[i] = ids[k + 1];
+    b.dstProject[i] = ids[k + 2];
+    b.dstNs[i] = ids[k + 3];
+    b.dstWl[i] = ids[k + 4];
+    b.dstLabels[i] = ids[k + 5];
+    b.natSrc[i] = this.nameId(16, r.nat_src_ip);
+    b.natDst[i] = this.nameId(17, r.nat_dst_ip);
+    b.nhNode[i] = this.nameId(18, r.nh_node);
+    b.nhAddr[i] = this.nameId(19, r.nh_address);
+    put(b.packets, i, r.packets);
+    put(b.bytes, i, r.bytes);
+    // codes: protocol | direction << 8 | action << 16 | encap << 24 | status << 32 | reverse << 40 | first << 41
+    const E = this.enums;
+    b.codes[2 * i] = ((r.protocol & 255) | (enumOf(E.direction, DIRS, r.direction) << 8) | (enumOf(E.action, ACTS, r.action) << 16) | (enumOf(E.encap, ENCS, r.encap) << 24)) >>> 0;
+    b.codes[2 * i + 1] = enumOf(E.status, STATS, r.status) | (r.reverse ? 256 : 0) | (r.first ? 512 : 0);
+    // flow_id "<node>:<n>": the number is parsed in place; the prefix is nearly always the node's name
+    const f = r.flow_id;
+    const colon = f.lastIndexOf(":");
+    const num = colon >= 0 ? flowNumber(f, colon + 1) : -1;
+    if (num < 0) {
+      b.flowId[i] = this.flowPrefixes.idOf(f);
+      put(b.flowNum, i, -1);
+      return;
+    }
+    if (colon === r.node.length && f.startsWith(r.node)) {
+      // the node's own name: its prefix id is remembered by node id
+      let pid = this.prefixOfNode[nodeId];
+      if (pid === undefined) pid = this.prefixOfNode[nodeId] = this.flowPrefixes.idOf(r.node);
+      b.flowId[i] = pid;
+    } else {
+      if (colon !== this.lastPrefix.length || !f.startsWith(this.lastPrefix)) {
+        this.lastPrefix = f.slice(0, colon);
+        this.lastPrefixId = this.flowPrefixes.idOf(this.lastPrefix);
+      }
+      b.flowId[i] = this.lastPrefixId;
+    }
+    put(b.flowNum, i, num);
   }
 
   // ------------------------------------------------------------------ queries: ids ↔ names

@@ -110,6 +110,13 @@ export interface StoreStats {
   rollup: Record<string, { rows: number; watermark: number }>;
 }
 
+/** What a commit of appended rows did (failed batches are dropped). */
+export interface CommitResult {
+  stored: number;
+  failed: number;
+  error: string;
+}
+
 export interface FlowStore {
   readonly kind: string;
   readonly location: string;
@@ -127,6 +134,16 @@ export interface FlowStore {
   stats(): Promise<StoreStats>;
   /** highest record id stored (the collector continues from it) */
   maxId(): Promise<number>;
+  /**
+   * Columnar ingest, where the store has it (DuckDB): each row is encoded as it arrives (the row
+   * object stays the caller's, to reuse), `commit` stores what was appended. Without it the
+   * collector keeps row objects and calls `insert`.
+   */
+  append?(row: FlowRow): void;
+  /** rows the store writes best in one insert (a full batch is worth waiting for, briefly) */
+  readonly preferredBatchRows?: number;
+  readonly pendingRows?: number;
+  commit?(): Promise<CommitResult>;
 }
 
 export const LEVELS = [
