@@ -163,18 +163,9 @@ class ColumnBatch {
   rule!: Uint32Array;
   ruleAcl!: Uint32Array;
   ruleUuid!: Uint32Array;
-  srcVn!: Uint32Array;
-  dstVn!: Uint32Array;
-  srcProject!: Uint32Array;
-  dstProject!: Uint32Array;
-  srcNs!: Uint32Array;
-  dstNs!: Uint32Array;
-  srcWl!: Uint32Array;
-  dstWl!: Uint32Array;
-  srcVmi!: Uint32Array;
-  dstVmi!: Uint32Array;
-  srcLabels!: Uint32Array;
-  dstLabels!: Uint32Array;
+  /** an endpoint's columns, in the order of endpointIds: vmi, vn, project, namespace, workload, labels */
+  srcEp: Uint32Array[] = [];
+  dstEp: Uint32Array[] = [];
   natSrc!: Uint32Array;
   natDst!: Uint32Array;
   nhNode!: Uint32Array;
@@ -189,10 +180,11 @@ class ColumnBatch {
 
   /** Adds the name ids and label-set ids the rows use to the sets. */
   usedIds(names: Set<number>, labelSets: Set<number>) {
-    for (const a of [this.node, this.vrf, this.reason, this.rule, this.ruleAcl, this.ruleUuid, this.srcVn, this.dstVn, this.srcProject, this.dstProject, this.srcNs, this.dstNs, this.srcWl, this.dstWl, this.srcVmi, this.dstVmi, this.natSrc, this.natDst, this.nhNode, this.nhAddr])
+    const eps = [...this.srcEp.slice(0, 5), ...this.dstEp.slice(0, 5)];
+    for (const a of [this.node, this.vrf, this.reason, this.rule, this.ruleAcl, this.ruleUuid, this.natSrc, this.natDst, this.nhNode, this.nhAddr, ...eps])
       for (let i = 0; i < this.n; i++) names.add(a[i]);
     for (const a of [this.srcIp, this.dstIp]) for (let i = 0; i < this.n; i++) if (a[2 * i + 1] > 0) names.add(a[2 * i]); // 2^32 + name id
-    for (const a of [this.srcLabels, this.dstLabels]) for (let i = 0; i < this.n; i++) labelSets.add(a[i]);
+    for (const a of [this.srcEp[5], this.dstEp[5]]) for (let i = 0; i < this.n; i++) labelSets.add(a[i]);
   }
 
   /** Room for `capacity` rows (the rows so far are kept). */
@@ -208,8 +200,8 @@ class ColumnBatch {
     const w = (f: string) => new Uint32Array(this.bufs[colIndex(f)].buffer);
     const u = (f: string) => this.bufs[colIndex(f)] as Uint32Array;
     [this.id, this.endMs, this.startMs, this.srcIp, this.dstIp, this.packets, this.bytes, this.flowNum, this.codes] = ["id", "end_ms", "start_ms", "src_ip", "dst_ip", "packets", "bytes", "flow_num", "codes"].map(w);
-    [this.node, this.vrf, this.reason, this.rule, this.ruleAcl, this.ruleUuid, this.srcVn, this.dstVn, this.srcProject, this.dstProject, this.srcNs, this.dstNs] = ["node", "vrf", "reason", "rule", "rule_acl", "rule_uuid", "src_vn", "dst_vn", "src_project", "dst_project", "src_namespace", "dst_namespace"].map(u);
-    [this.srcWl, this.dstWl, this.srcVmi, this.dstVmi, this.srcLabels, this.dstLabels, this.natSrc, this.natDst, this.nhNode, this.nhAddr, this.flowId] = ["src_workload", "dst_workload", "src_vmi", "dst_vmi", "src_labels", "dst_labels", "nat_src_ip", "nat_dst_ip", "nh_node", "nh_address", "flow_id"].map(u);
+    [this.node, this.vrf, this.reason, this.rule, this.ruleAcl, this.ruleUuid, this.natSrc, this.natDst, this.nhNode, this.nhAddr, this.flowId] = ["node", "vrf", "reason", "rule", "rule_acl", "rule_uuid", "nat_src_ip", "nat_dst_ip", "nh_node", "nh_address", "flow_id"].map(u);
+    [this.srcEp, this.dstEp] = ["src", "dst"].map((e) => ["vmi", "vn", "project", "namespace", "workload", "labels"].map((f) => u(`${e}_${f}`)));
     this.srcPort = this.bufs[colIndex("src_port")] as Int32Array;
     this.dstPort = this.bufs[colIndex("dst_port")] as Int32Array;
   }
@@ -621,6 +613,12 @@ export class DuckDbFlowStore extends SqlFlowStore {
     return k;
   }
 
+  /** An endpoint's six ids (from epIds at k) into row i of its six columns. */
+  private endpointInto(cols: Uint32Array[], i: number, k: number) {
+    const ids = this.epIds;
+    for (let j = 0; j < 6; j++) cols[j][i] = ids[k + j];
+  }
+
   /** An address as stored: IPv4 as its number, anything else 2^32 + a name id. */
   private ipCode(s: string): number {
     const v = ipv4Code(s);
@@ -647,21 +645,8 @@ export class DuckDbFlowStore extends SqlFlowStore {
     b.rule[i] = this.nameId(3, r.rule);
     b.ruleAcl[i] = this.nameId(4, r.rule_acl);
     b.ruleUuid[i] = this.nameId(5, r.rule_uuid);
-    const ids = this.epIds;
-    let k = this.endpointIds(r.src_vmi, r.src_vn, r.src_project, r.src_namespace, r.src_workload, r.src_labels);
-    b.srcVmi[i] = ids[k];
-    b.srcVn[i] = ids[k + 1];
-    b.srcProject[i] = ids[k + 2];
-    b.srcNs[i] = ids[k + 3];
-    b.srcWl[i] = ids[k + 4];
-    b.srcLabels[i] = ids[k + 5];
-    k = this.endpointIds(r.dst_vmi, r.dst_vn, r.dst_project, r.dst_namespace, r.dst_workload, r.dst_labels);
-    b.dstVmi[i] = ids[k];
-    b.dstVn[i] = ids[k + 1];
-    b.dstProject[i] = ids[k + 2];
-    b.dstNs[i] = ids[k + 3];
-    b.dstWl[i] = ids[k + 4];
-    b.dstLabels[i] = ids[k + 5];
+    this.endpointInto(b.srcEp, i, this.endpointIds(r.src_vmi, r.src_vn, r.src_project, r.src_namespace, r.src_workload, r.src_labels));
+    this.endpointInto(b.dstEp, i, this.endpointIds(r.dst_vmi, r.dst_vn, r.dst_project, r.dst_namespace, r.dst_workload, r.dst_labels));
     b.natSrc[i] = this.nameId(16, r.nat_src_ip);
     b.natDst[i] = this.nameId(17, r.nat_dst_ip);
     b.nhNode[i] = this.nameId(18, r.nh_node);
