@@ -5,7 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
-import { encodePortsMessage, encodeRouteUpdate, RouteDecoder } from "./codec.ts";
+import { encodeFlowRecordsMessage, encodePortsMessage, encodeRouteUpdate, FlowRecordsDecoder, RouteDecoder } from "./codec.ts";
 
 export const PROTOCOL_VERSION = 1;
 export const DEFAULT_HOLD_TIME_SECONDS = 15;
@@ -248,8 +248,8 @@ type Deserialize = (b: Buffer) => unknown;
 
 /**
  * proto-loader's (de)serializers with a fast path for the volume messages (codec.ts): pre-encoded
- * Buffers pass through, route updates are encoded and decoded by hand, port updates encoded by
- * hand; everything else (hello, ACLs, flow records, traffic…) goes through proto-loader unchanged. The
+ * Buffers pass through, route updates and the agents' flow records are encoded and decoded by hand,
+ * port updates encoded by hand; everything else (hello, ACLs, traffic…) goes through proto-loader unchanged. The
  * bytes on the wire are agent.proto's either way.
  */
 function fastSerialize(general: Serialize, control: boolean): Serialize {
@@ -259,15 +259,21 @@ function fastSerialize(general: Serialize, control: boolean): Serialize {
     if (o.msg === "routes" && o.routes) return encodeRouteUpdate(o.routes);
     // only ControlMessage has `ports` (field 2); AgentMessage's field 2 is subscribe
     if (control && o.msg === "ports" && o.ports) return encodePortsMessage(o.ports);
+    // AgentMessage's field 9 is flow_records (ControlMessage's is global)
+    const f = m as { msg?: string; flow_records?: Partial<FlowRecords> };
+    if (!control && f.msg === "flow_records" && f.flow_records) return encodeFlowRecordsMessage(f.flow_records) ?? general(m);
     return general(m);
   };
 }
-function fastDeserialize(general: Deserialize): Deserialize {
+function fastDeserialize(general: Deserialize, control: boolean): Deserialize {
   // one decoder per process: its string slots only make repeated strings cheaper, they hold no stream state
   const decoder = new RouteDecoder();
+  const flows = control ? null : new FlowRecordsDecoder();
   return (b) => {
     const routes = decoder.decodeRoutesMessage(b);
-    return routes ? { msg: "routes", routes } : general(b);
+    if (routes) return { msg: "routes", routes };
+    const flowRecords = flows?.decode(b);
+    return flowRecords ? { msg: "flow_records", flow_records: flowRecords } : general(b);
   };
 }
 
@@ -281,9 +287,9 @@ export function controlNodeService(): ControlNodeCtor {
     def[name] = {
       ...m,
       requestSerialize: fastSerialize(m.requestSerialize as Serialize, false),
-      requestDeserialize: fastDeserialize(m.requestDeserialize as Deserialize),
+      requestDeserialize: fastDeserialize(m.requestDeserialize as Deserialize, false),
       responseSerialize: fastSerialize(m.responseSerialize as Serialize, true),
-      responseDeserialize: fastDeserialize(m.responseDeserialize as Deserialize),
+      responseDeserialize: fastDeserialize(m.responseDeserialize as Deserialize, true),
     };
   }
   service = grpc.makeClientConstructor(def as grpc.ServiceDefinition, "weft.agent.v1.ControlNode") as unknown as ControlNodeCtor;
@@ -306,4 +312,4 @@ export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
 };
 
 export { grpc };
-export { encodePortsMessage, encodeRoute, encodeRoutesMessage, encodeRouteUpdate, RouteDecoder } from "./codec.ts";
+export { encodeFlowRecordsMessage, encodePortsMessage, encodeRoute, encodeRoutesMessage, encodeRouteUpdate, FlowRecordsDecoder, RouteDecoder } from "./codec.ts";
