@@ -257,6 +257,23 @@ export function storeSuite(name: string, make: () => Promise<FlowStore | null>) 
       expect(seen.sort((a, b) => a - b)).toEqual(want.map((r) => r.id).sort((a, b) => a - b));
     });
 
+    it("raw records over hours: every page in order (end_ms, id descending), none missing, when the newest slice holds too few", async (ctx) => {
+      if (!store) return ctx.skip();
+      const wide = { from: NOW - 7 * 3_600_000, to: NOW + 1 };
+      // deny on 22: sparse, and spread over the six hours
+      const want = rows.filter((r) => r.action === "deny" && r.dst_port === 22).sort((a, b) => b.end_ms - a.end_ms || b.id - a.id);
+      const got: FlowRow[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const p = await store.records({ ...wide, filter: "action = deny AND dst_port = 22", limit: 7, cursor });
+        got.push(...p.rows);
+        cursor = p.nextCursor;
+        pages++;
+      } while (cursor && pages < 200);
+      expect(got.map((r) => r.id)).toEqual(want.map((r) => r.id));
+    });
+
     it("bad filters fail with a position", async (ctx) => {
       if (!store) return ctx.skip();
       await expect(store.aggregate({ ...recent, filter: "action = maybe", groupBy: [], metric: "bytes" })).rejects.toBeInstanceOf(FilterError);

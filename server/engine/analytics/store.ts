@@ -377,14 +377,27 @@ export abstract class SqlFlowStore implements FlowStore {
     const filter = parseOrThrow(q.filter);
     const limit = Math.max(1, Math.min(q.limit ?? 100, 5_000));
     let cursor = "";
+    let top = q.to;
     if (q.cursor) {
       const m = /^(\d+):(\d+)$/.exec(q.cursor);
       if (!m) throw new FilterError(`bad cursor "${q.cursor}"`, 0);
       cursor = ` AND (end_ms < ${m[1]} OR (end_ms = ${m[1]} AND id < ${m[2]}))`;
+      top = Math.min(q.to, Number(m[1]) + 1);
     }
-    const res = await this.select(
-      `SELECT ${this.recordColumns()} FROM flows WHERE end_ms >= ${q.from} AND end_ms < ${q.to} AND ${filterSql(filter, this.d)}${cursor} ORDER BY end_ms DESC, id DESC LIMIT ${limit + 1}`,
-    );
+    const where = filterSql(filter, this.d);
+    // Newest first: the newest slice of the range is searched first — records arrive in time order,
+    // so the store skips the older blocks by their end_ms bounds — and the slice widens eightfold
+    // until it holds a page or covers the range (at most 1.14× one full scan when little matches).
+    let span = Math.max(60_000, Math.ceil((top - q.from) / 64));
+    let res: Record<string, unknown>[];
+    for (;;) {
+      const lo = Math.max(q.from, top - span);
+      res = await this.select(
+        `SELECT ${this.recordColumns()} FROM flows WHERE end_ms >= ${lo} AND end_ms < ${q.to} AND ${where}${cursor} ORDER BY end_ms DESC, id DESC LIMIT ${limit + 1}`,
+      );
+      if (res.length > limit || lo <= q.from) break;
+      span *= 8;
+    }
     const rows = res.slice(0, limit).map((r) => this.rowOf(r));
     const last = rows[rows.length - 1];
     return { rows, nextCursor: res.length > limit && last ? `${last.end_ms}:${last.id}` : null, ms: performance.now() - t0 };
