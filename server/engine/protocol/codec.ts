@@ -291,6 +291,24 @@ class Reader {
   }
 }
 
+/**
+ * `read` over the body of a message that is exactly one length-delimited field `tag` (a oneof
+ * member), or null when the bytes are another message, have more fields after it, or are
+ * malformed: the caller then uses the general decoder.
+ */
+function onlyField<T>(buf: Buffer, tag: number, read: (r: Reader, end: number) => T): T | null {
+  if (buf.length < 2 || buf[0] !== tag) return null;
+  try {
+    const r = new Reader(buf, 1, buf.length);
+    const end = r.delimited();
+    if (end !== buf.length) return null; // more fields after the oneof: not ours to interpret
+    return read(r, end);
+  } catch (e) {
+    if (e instanceof DecodeError) return null;
+    throw e;
+  }
+}
+
 /** Per-stream decoder state: the string slots that make repeated values cheap. */
 export class RouteDecoder {
   private vrf = new StringSlot();
@@ -310,16 +328,7 @@ export class RouteDecoder {
    * uses the general decoder.
    */
   decodeRoutesMessage(buf: Buffer): { add: Route[]; delete: RouteKey[] } | null {
-    if (buf.length < 2 || buf[0] !== ROUTES_TAG) return null;
-    try {
-      const r = new Reader(buf, 1, buf.length);
-      const end = r.delimited();
-      if (end !== buf.length) return null; // more fields after the oneof: not ours to interpret
-      return this.routeUpdate(r, end);
-    } catch (e) {
-      if (e instanceof DecodeError) return null;
-      throw e;
-    }
+    return onlyField(buf, ROUTES_TAG, (r, end) => this.routeUpdate(r, end));
   }
 
   private routeUpdate(r: Reader, end: number): { add: Route[]; delete: RouteKey[] } {
@@ -621,11 +630,7 @@ export class FlowRecordsDecoder {
 
   /** Decodes `{flow_records}` exactly, or returns null when the bytes are something else (the caller then uses the general decoder). */
   decode(buf: Buffer): FlowRecords | null {
-    if (buf.length < 2 || buf[0] !== FLOW_RECORDS_TAG) return null;
-    try {
-      const r = new Reader(buf, 1, buf.length);
-      const end = r.delimited();
-      if (end !== buf.length) return null;
+    return onlyField(buf, FLOW_RECORDS_TAG, (r, end) => {
       const out: FlowRecords = { node: "", seq: 0, records: [], exported_records: 0, dropped_batches: 0, dropped_records: 0, interval_ms: 0 };
       while (r.pos < end) {
         const tag = r.varint();
@@ -657,10 +662,7 @@ export class FlowRecordsDecoder {
       }
       if (r.pos !== end) throw new DecodeError("flow records overrun their length");
       return out;
-    } catch (e) {
-      if (e instanceof DecodeError) return null;
-      throw e;
-    }
+    });
   }
 
   private str(r: Reader): string {
