@@ -239,12 +239,15 @@ class StringSlot {
 
 class Reader {
   pos: number;
+  /** the same bytes, for four-byte reads */
+  readonly view: DataView;
   constructor(
     readonly buf: Buffer,
     start: number,
     readonly end: number,
   ) {
     this.pos = start;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
   varint(): number {
@@ -592,34 +595,48 @@ export function encodeFlowRecordsMessage(m: Partial<FlowRecords>): Buffer | null
 }
 
 /**
- * Strings by their bytes, direct-mapped (slot from the length and the last bytes; 32,768 slots of
+ * Strings by their bytes, direct-mapped (slot from a hash of the bytes; 32,768 slots of
  * up to 64 bytes, 2 MiB): a value seen before comes back as the same string object. Values longer
  * than 64 bytes are decoded each time.
  */
 class StringTable {
   private readonly bytes = new Uint8Array(TABLE_SLOTS * 64);
+  private readonly view = new DataView(this.bytes.buffer);
   private readonly lens = new Uint8Array(TABLE_SLOTS);
   private readonly texts: string[] = new Array(TABLE_SLOTS).fill("");
 
-  read(buf: Buffer, start: number, end: number): string {
+  /** The string of buf[start, end); `v` is a DataView of buf (words are read four bytes at a time). */
+  read(buf: Buffer, v: DataView, start: number, end: number): string {
     const len = end - start;
     if (len === 0) return "";
     if (len > 64) return buf.toString("utf8", start, end);
+    // all bytes of a short value (addresses differ anywhere), the first and last eight of a longer one
     let h = len * 0x9e37;
-    for (let i = end - 1, stop = Math.max(start, end - 5); i >= stop; i--) h = Math.imul(h ^ buf[i], 0x01000193);
+    if (len >= 8) {
+      h = Math.imul(h ^ v.getUint32(start, true), 0x01000193);
+      h = Math.imul(h ^ v.getUint32(start + 4, true), 0x01000193);
+      if (len > 8) {
+        h = Math.imul(h ^ v.getUint32(end - 8, true), 0x01000193);
+        h = Math.imul(h ^ v.getUint32(end - 4, true), 0x01000193);
+      }
+    } else for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i], 0x01000193);
     const slot = (h ^ (h >>> 15)) & (TABLE_SLOTS - 1);
     const at = slot * 64;
-    const b = this.bytes;
-    if (this.lens[slot] === len) {
-      let i = len - 1;
-      while (i >= 0 && b[at + i] === buf[start + i]) i--;
-      if (i < 0) return this.texts[slot];
-    }
+    if (this.lens[slot] === len && this.same(v, start, at, len)) return this.texts[slot];
     const text = buf.toString("utf8", start, end);
+    const b = this.bytes;
     for (let i = 0; i < len; i++) b[at + i] = buf[start + i];
     this.lens[slot] = len;
     this.texts[slot] = text;
     return text;
+  }
+
+  private same(v: DataView, start: number, at: number, len: number): boolean {
+    const t = this.view;
+    let i = 0;
+    for (; i + 4 <= len; i += 4) if (t.getUint32(at + i, true) !== v.getUint32(start + i, true)) return false;
+    for (; i < len; i++) if (t.getUint8(at + i) !== v.getUint8(start + i)) return false;
+    return true;
   }
 }
 const TABLE_SLOTS = 1 << 15;
@@ -667,7 +684,7 @@ export class FlowRecordsDecoder {
 
   private str(r: Reader): string {
     const end = r.delimited();
-    const s = this.strings.read(r.buf, r.pos, end);
+    const s = this.strings.read(r.buf, r.view, r.pos, end);
     r.pos = end;
     return s;
   }
@@ -687,27 +704,27 @@ export class FlowRecordsDecoder {
         switch (field) {
           // the flow id is new in every record: decoded, not looked up
           case 1: o.flow_id = r.buf.toString("utf8", r.pos, e); break;
-          case 4: o.vrf = this.strings.read(r.buf, r.pos, e); break;
-          case 6: o.src_ip = this.strings.read(r.buf, r.pos, e); break;
-          case 7: o.dst_ip = this.strings.read(r.buf, r.pos, e); break;
-          case 10: o.direction = this.strings.read(r.buf, r.pos, e); break;
-          case 11: o.action = this.strings.read(r.buf, r.pos, e); break;
-          case 12: o.reason = this.strings.read(r.buf, r.pos, e); break;
-          case 13: o.rule_acl = this.strings.read(r.buf, r.pos, e); break;
-          case 14: o.rule_uuid = this.strings.read(r.buf, r.pos, e); break;
-          case 15: o.rule_origin = this.strings.read(r.buf, r.pos, e); break;
-          case 16: o.src_vmi = this.strings.read(r.buf, r.pos, e); break;
-          case 17: o.dst_vmi = this.strings.read(r.buf, r.pos, e); break;
-          case 18: o.src_vn = this.strings.read(r.buf, r.pos, e); break;
-          case 19: o.dst_vn = this.strings.read(r.buf, r.pos, e); break;
-          case 20: o.nat_src_ip = this.strings.read(r.buf, r.pos, e); break;
-          case 21: o.nat_dst_ip = this.strings.read(r.buf, r.pos, e); break;
-          case 22: o.nh_node = this.strings.read(r.buf, r.pos, e); break;
-          case 23: o.nh_address = this.strings.read(r.buf, r.pos, e); break;
-          case 24: o.encap = this.strings.read(r.buf, r.pos, e); break;
-          case 29: o.status = this.strings.read(r.buf, r.pos, e); break;
-          case 30: o.src_vmi_name = this.strings.read(r.buf, r.pos, e); break;
-          case 31: o.dst_vmi_name = this.strings.read(r.buf, r.pos, e); break;
+          case 4: o.vrf = this.strings.read(r.buf, r.view, r.pos, e); break;
+          case 6: o.src_ip = this.strings.read(r.buf, r.view, r.pos, e); break;
+          case 7: o.dst_ip = this.strings.read(r.buf, r.view, r.pos, e); break;
+          case 10: o.direction = this.strings.read(r.buf, r.view, r.pos, e); break;
+          case 11: o.action = this.strings.read(r.buf, r.view, r.pos, e); break;
+          case 12: o.reason = this.strings.read(r.buf, r.view, r.pos, e); break;
+          case 13: o.rule_acl = this.strings.read(r.buf, r.view, r.pos, e); break;
+          case 14: o.rule_uuid = this.strings.read(r.buf, r.view, r.pos, e); break;
+          case 15: o.rule_origin = this.strings.read(r.buf, r.view, r.pos, e); break;
+          case 16: o.src_vmi = this.strings.read(r.buf, r.view, r.pos, e); break;
+          case 17: o.dst_vmi = this.strings.read(r.buf, r.view, r.pos, e); break;
+          case 18: o.src_vn = this.strings.read(r.buf, r.view, r.pos, e); break;
+          case 19: o.dst_vn = this.strings.read(r.buf, r.view, r.pos, e); break;
+          case 20: o.nat_src_ip = this.strings.read(r.buf, r.view, r.pos, e); break;
+          case 21: o.nat_dst_ip = this.strings.read(r.buf, r.view, r.pos, e); break;
+          case 22: o.nh_node = this.strings.read(r.buf, r.view, r.pos, e); break;
+          case 23: o.nh_address = this.strings.read(r.buf, r.view, r.pos, e); break;
+          case 24: o.encap = this.strings.read(r.buf, r.view, r.pos, e); break;
+          case 29: o.status = this.strings.read(r.buf, r.view, r.pos, e); break;
+          case 30: o.src_vmi_name = this.strings.read(r.buf, r.view, r.pos, e); break;
+          case 31: o.dst_vmi_name = this.strings.read(r.buf, r.view, r.pos, e); break;
           default: // unknown or mistyped: skipped
         }
         r.pos = e;
