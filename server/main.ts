@@ -23,7 +23,7 @@ async function main() {
   await app.prepare();
   const handle = app.getRequestHandler();
 
-  const server = http.createServer(async (req, res) => {
+  const route = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? "/", `http://${req.headers.host ?? `localhost:${port}`}`);
     const p = url.pathname;
     if (p === "/vnc" || p.startsWith("/vnc/")) {
@@ -41,7 +41,11 @@ async function main() {
       services.metrics.observe(surface, req.method ?? "GET", res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
     });
     await handle(req, res);
-  });
+  };
+  const server = http.createServer(route);
+  // Node answers 417 to an Expect header other than 100-continue unless asked: contrail-analytics-api
+  // clients send `Expect: 202-accepted` for asynchronous queries (handled by /analytics)
+  server.on("checkExpectation", (req, res) => void route(req, res));
 
   server.listen(port, host, () => {
     const shown = host === "0.0.0.0" || host === "::" ? "localhost" : host;

@@ -45,14 +45,17 @@ export async function startServer(): Promise<TestServer> {
   const port = (server.address() as AddressInfo).port;
   const services = await startServices({ port, dataDir: dir, agentPort: 0, labNodes: 0, bgp: false });
   await services.accounts.ensureAdmin(dir);
-  server.on("request", (req, res) => {
+  const route = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? "/", `http://127.0.0.1:${port}`);
     if (url.pathname === "/healthz") void handleHealthz(services, res);
     else if (url.pathname === "/metrics") void handleMetrics(services, res);
     else if (url.pathname.startsWith("/api/v1/kube/")) void handleKube(services, req, res, url);
     else if (url.pathname.startsWith("/analytics/")) void handleAnalytics(services, req, res, url);
     else void handleVnc(services, req, res, url);
-  });
+  };
+  server.on("request", route);
+  server.on("checkExpectation", route); // Expect: 202-accepted (Contrail's asynchronous analytics queries), as server/main.ts
+
   const viewer = { email: "viewer@test.weft", password: "viewer-password-1" };
   const operator = { email: "operator@test.weft", password: "operator-password-1" };
   await services.accounts.createUser({ ...viewer, name: "Viewer", role: "viewer" }, null);

@@ -1,7 +1,9 @@
 // Contrail's analytics query API for flows (contrail-analytics-api, port 8081 in Contrail; here on
 // the console's port): GET /analytics/tables, GET /analytics/table/<t>/schema, POST /analytics/query
 // with query_rest.idl's body (table, start_time, end_time, select_fields, where, filter, sort,
-// sort_fields, limit, dir). Any role may query; authentication as for /vnc.
+// sort_fields, limit, dir) — synchronous, or asynchronous with `Expect: 202-accepted` (202 and
+// /analytics/query/<qid> to poll; its chunk at /analytics/query/<qid>/chunk-final/0). Any role may
+// query; authentication as for /vnc.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { CONTRAIL_TABLES, contrailSchema } from "../engine/analytics";
 import { WeftError } from "../engine/model/errors";
@@ -15,7 +17,20 @@ export async function handleAnalytics(s: Services, req: IncomingMessage, res: Se
     const method = req.method ?? "GET";
     const parts = url.pathname.replace(/^\/analytics\/?/, "").split("/").filter(Boolean);
     const base = `http://${req.headers.host ?? "localhost"}/analytics`;
-    if (parts.length === 1 && parts[0] === "query" && method === "POST") return send(res, 200, await s.engine.analytics.contrailQuery(await readJson(req)));
+    const a = s.engine.analytics;
+    if (parts.length === 1 && parts[0] === "query" && method === "POST") {
+      const body = await readJson(req);
+      // contrail-analytics-api's asynchronous mode: 202 and the status entity's href
+      if (/202-accepted/i.test(String(req.headers.expect ?? ""))) return send(res, 202, { href: `/analytics/query/${await a.startContrailQuery(body)}` });
+      return send(res, 200, await a.contrailQuery(body));
+    }
+    if (parts.length === 2 && parts[0] === "query" && method === "GET") return send(res, 200, a.contrailQueries.status(parts[1]));
+    if (parts.length === 4 && parts[0] === "query" && parts[2] === "chunk-final" && method === "GET") {
+      const rows = a.contrailQueries.chunk(parts[1], /^\d+$/.test(parts[3]) ? Number(parts[3]) : -1);
+      // one row per line, as contrail-analytics-api streams a chunk (its clients read it line by line)
+      res.writeHead(200, { "content-type": "application/json" });
+      return res.end(`{"value": [\n${rows.map((r, i) => (i ? ", " : "") + JSON.stringify(r)).join("\n")}${rows.length ? "\n" : ""}]}`);
+    }
     if (parts.length === 1 && parts[0] === "tables" && method === "GET")
       return send(res, 200, CONTRAIL_TABLES.map((name) => ({ name, href: `${base}/table/${name}`, type: "FLOW", display_name: name })));
     if (parts.length === 2 && parts[0] === "table" && method === "GET") {
@@ -23,7 +38,7 @@ export async function handleAnalytics(s: Services, req: IncomingMessage, res: Se
       return send(res, 200, [{ name: "schema", href: `${base}/table/${parts[1]}/schema` }]);
     }
     if (parts.length === 3 && parts[0] === "table" && parts[2] === "schema" && method === "GET") return send(res, 200, contrailSchema(parts[1]));
-    throw new WeftError("not_found", `no ${method} ${url.pathname}: use GET /analytics/tables, GET /analytics/table/<table>/schema, POST /analytics/query`);
+    throw new WeftError("not_found", `no ${method} ${url.pathname}: use GET /analytics/tables, GET /analytics/table/<table>/schema, POST /analytics/query (Expect: 202-accepted for an asynchronous query), GET /analytics/query/<qid>, GET /analytics/query/<qid>/chunk-final/0`);
   } catch (e) {
     sendError(res, e);
   } finally {

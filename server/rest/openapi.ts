@@ -181,7 +181,27 @@ export function openApiDocument(base: string): Record<string, unknown> {
           },
         },
       },
-      responses: { 200: { description: "{ value: [rows] }" }, 400: err, 401: err },
+      parameters: [{ name: "Expect", in: "header", required: false, schema: { type: "string", enum: ["202-accepted"] }, description: "asynchronous query: 202 and the status entity's href" }],
+      responses: { 200: { description: "{ value: [rows] }" }, 202: { description: '{ href: "/analytics/query/<qid>" } (with Expect: 202-accepted)' }, 400: err, 401: err },
+    },
+  };
+  const qid = { name: "qid", in: "path", required: true, schema: { type: "string" } };
+  paths["/analytics/query/{qid}"] = {
+    servers: root,
+    get: {
+      summary: "An asynchronous query's status entity (kept 10 minutes)",
+      tags: ["analytics"],
+      parameters: [qid],
+      responses: { 200: { description: "{ progress (0–100, -1 = failed, with error), count, ttl, chunks: [{ start_time, end_time, href }] } — href is \"\" until progress is 100" }, 404: err },
+    },
+  };
+  paths["/analytics/query/{qid}/chunk-final/{n}"] = {
+    servers: root,
+    get: {
+      summary: "A finished asynchronous query's rows (one chunk, n = 0), one row per line",
+      tags: ["analytics"],
+      parameters: [qid, { name: "n", in: "path", required: true, schema: { type: "integer" } }],
+      responses: { 200: { description: "{ value: [rows] }" }, 404: err },
     },
   };
   paths["/analytics/tables"] = { servers: root, get: { summary: "The flow tables (FlowRecordTable, FlowSeriesTable)", tags: ["analytics"], responses: { 200: { description: "[{name, href}]" } } } };

@@ -2,6 +2,7 @@
 // and per time bucket, FlowRecordTable rows with Contrail's column names, where as an OR of ANDs
 // (EQUAL, NOT_EQUAL, IN_RANGE, LEQ/GEQ, PREFIX on addresses and names), dir, filter on the result
 // (REGEX_MATCH), sort and limit — checked against the stored rows; bad queries are 400 with the field.
+import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FlowRow, labelValue } from "../../server/engine/analytics/schema";
 import { type TestServer, startServer } from "../helpers";
@@ -160,5 +161,57 @@ describe("POST /analytics/query", () => {
 it("is in the OpenAPI document", async () => {
   const doc = (await (await s.as(null, "/vnc/openapi.json")).json()) as J;
   expect(doc.paths["/analytics/query"].post.requestBody.content["application/json"].schema.properties.where).toBeTruthy();
-  expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/analytics/tables", "/analytics/table/{table}/schema"]));
+  expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/analytics/tables", "/analytics/table/{table}/schema", "/analytics/query/{qid}", "/analytics/query/{qid}/chunk-final/{n}"]));
+  expect(doc.paths["/analytics/query"].post.responses[202]).toBeTruthy();
+});
+
+/** A request as contrail-analytics-api's clients send it (fetch refuses an Expect header). */
+function raw(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+  const u = new URL(s.url + path);
+  const auth = `Basic ${Buffer.from(`${s.viewer.email}:${s.viewer.password}`).toString("base64")}`;
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method, headers: { authorization: auth, "content-type": "application/json", ...headers } }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (c) => (text += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on("error", reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+describe("asynchronous queries (Expect: 202-accepted)", () => {
+  it("202 with the status entity's href; polled to progress 100; the chunk holds the same rows as the synchronous query, one per line", async () => {
+    const q = { table: "FlowRecordTable", ...US, select_fields: ["sourcevn", "destvn", "sport", "dport", "agg-bytes"], where: [[{ name: "dport", value: "443", op: 1 }]], sort_fields: ["sport"], sort: 1 };
+    const accepted = await raw("POST", "/analytics/query", q, { expect: "202-accepted" });
+    expect(accepted.status).toBe(202);
+    const href = (JSON.parse(accepted.text) as J).href as string;
+    expect(href).toMatch(/^\/analytics\/query\/[0-9a-f-]{36}$/);
+    let status: J = {};
+    for (let i = 0; i < 100; i++) {
+      status = JSON.parse((await raw("GET", href)).text) as J;
+      if (status.progress === 100) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(status).toMatchObject({ progress: 100, chunks: [{ start_time: US.start_time, end_time: US.end_time, href: `${href}/chunk-final/0` }] });
+    const chunk = await raw("GET", status.chunks[0].href);
+    expect(chunk.status).toBe(200);
+    const lines = chunk.text.split("\n");
+    expect(lines[0]).toBe('{"value": [');
+    expect(lines[lines.length - 1]).toBe("]}");
+    const value = (JSON.parse(chunk.text) as J).value as J[];
+    expect(value).toEqual((await query(q)).value);
+    expect(value.length).toBe(recent.filter((r) => r.dst_port === 443).length);
+    expect(status.count).toBe(value.length);
+  });
+
+  it("a query the API refuses is a 400 at once; unknown queries and chunks are 404", async () => {
+    const r = await raw("POST", "/analytics/query", { table: "FlowRecordTable", ...US, select_fields: ["nosuchcolumn"] }, { expect: "202-accepted" });
+    expect(r.status).toBe(400);
+    expect(r.text).toContain("nosuchcolumn");
+    expect((await raw("GET", "/analytics/query/00000000-0000-4000-8000-000000000000")).status).toBe(404);
+    const ok = JSON.parse((await raw("POST", "/analytics/query", { table: "FlowSeriesTable", ...US, select_fields: ["sum(bytes)"] }, { expect: "202-accepted" })).text) as J;
+    expect((await raw("GET", `${ok.href}/chunk-final/1`)).status).toBe(404);
+  });
 });

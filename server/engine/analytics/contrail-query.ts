@@ -6,6 +6,7 @@
 // (src_labels, rule, node …) may be named as well, and in FlowSeriesTable one label key as a group
 // (src_labels.app). Conditions become one filter-language expression
 // (so the same validation and the same SQL as the console), values quoted, never spliced.
+import { randomUUID } from "node:crypto";
 import { WeftError } from "../model/errors";
 import { FilterError, parseFilter } from "./filter";
 import { type Dim, FIELDS, FIELD_NAMES, type Field, type FieldDef, type FlowRow, LABEL_KEY_DIM, isField, labelKeyOf, labelValue } from "./schema";
@@ -385,4 +386,78 @@ export function contrailSchema(table: string) {
   const extra = t === "FlowSeriesTable" ? [{ name: "T", datatype: "int", index: false }, { name: "T=", datatype: "int", index: false }, ...SERIES_METRICS.map((name) => ({ name, datatype: "int", index: false }))] : [];
   const weft = FIELD_NAMES.map((name) => ({ name, datatype: typeOf(name), index: true, description: (FIELDS[name] as FieldDef).label }));
   return { type: "FLOW", columns: [...contrail, ...extra, ...weft] };
+}
+
+/**
+ * Contrail's asynchronous queries: POST /analytics/query with `Expect: 202-accepted` answers 202 and
+ * the href of a status entity, polled until `progress` is 100 (or -1 on failure); its `chunks` then
+ * name the result (here always one chunk, /chunk-final/0). Results are kept `ttlMs` (10 minutes)
+ * and at most `max` (32) queries.
+ */
+export class ContrailQueries {
+  private readonly queries = new Map<string, { startedAt: number; start_time: number; end_time: number; progress: number; rows: Row[] | null; error: string }>();
+
+  constructor(
+    private readonly ttlMs = 600_000,
+    private readonly max = 32,
+  ) {}
+
+  /** Starts a query; a query the API refuses (bad table, field, time…) throws here, as the synchronous API would. */
+  async start(store: FlowStore, body: unknown, now = Date.now()): Promise<string> {
+    this.expire(now);
+    const run = runContrailQuery(store, body, now).then(
+      (r) => ({ ok: true as const, rows: r.value }),
+      (e: Error) => ({ ok: false as const, e }),
+    );
+    // the checks run before the query's first await: wait a turn of the event loop for them
+    const early = await Promise.race([run, new Promise<null>((r) => setImmediate(() => r(null)))]);
+    if (early && !early.ok && ((early.e instanceof WeftError && early.e.code === "bad_request") || early.e instanceof FilterError)) throw early.e;
+    const q = body as ContrailQuery;
+    const qid = randomUUID();
+    const entry = { startedAt: now, start_time: contrailTime(q.start_time, "start_time", now), end_time: contrailTime(q.end_time, "end_time", now), progress: 0, rows: null as Row[] | null, error: "" };
+    this.queries.set(qid, entry);
+    void run.then((r) => {
+      if (r.ok) {
+        entry.rows = r.rows;
+        entry.progress = 100;
+      } else {
+        entry.error = r.e.message;
+        entry.progress = -1;
+      }
+    });
+    while (this.queries.size > this.max) this.queries.delete(this.queries.keys().next().value!);
+    return qid;
+  }
+
+  /** The status entity of /analytics/query/<qid>. */
+  status(qid: string, now = Date.now()) {
+    const q = this.get(qid, now);
+    const us = (ms: number) => ms * 1000;
+    return {
+      progress: q.progress,
+      ...(q.progress === 100 ? { count: q.rows!.length } : {}),
+      ...(q.error ? { error: q.error } : {}),
+      ttl: Math.max(0, Math.round((q.startedAt + this.ttlMs - now) / 1000)),
+      chunks: [{ start_time: us(q.start_time), end_time: us(q.end_time), href: q.progress === 100 ? `/analytics/query/${qid}/chunk-final/0` : "" }],
+    };
+  }
+
+  /** The rows of a finished query's chunk. */
+  chunk(qid: string, n: number, now = Date.now()): Row[] {
+    const q = this.get(qid, now);
+    if (n !== 0) throw new WeftError("not_found", `query ${qid} has one chunk: /analytics/query/${qid}/chunk-final/0`);
+    if (q.progress !== 100) throw new WeftError("not_found", q.progress < 0 ? `query ${qid} failed: ${q.error}` : `query ${qid} is still running (progress ${q.progress})`);
+    return q.rows!;
+  }
+
+  private get(qid: string, now: number) {
+    this.expire(now);
+    const q = this.queries.get(qid);
+    if (!q) throw new WeftError("not_found", `no query ${qid} (results are kept ${this.ttlMs / 60_000} minutes)`);
+    return q;
+  }
+
+  private expire(now: number) {
+    for (const [id, q] of this.queries) if (now - q.startedAt > this.ttlMs) this.queries.delete(id);
+  }
 }

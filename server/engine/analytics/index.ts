@@ -6,7 +6,7 @@ import path from "node:path";
 import type { FlowRecords, TrafficItem } from "../protocol";
 import { FlowCollector, type CollectorOptions, type CollectorStatus } from "./collector";
 import { Directory, type DirectoryPort } from "./directory";
-import { runContrailQuery } from "./contrail-query";
+import { ContrailQueries, runContrailQuery } from "./contrail-query";
 import type { Field } from "./schema";
 import type { AggregateQuery, AggregateResult, FlowStore, RecordsQuery, RecordsResult, SeriesQuery, SeriesResult, StoreStats, TimeRange } from "./store";
 import { TrafficGenerator, type TrafficEndpoint, type TrafficProfile, type TrafficStatus } from "./traffic";
@@ -96,6 +96,11 @@ export class Analytics {
   contrailQuery(body: unknown): Promise<{ value: Record<string, unknown>[] }> {
     return runContrailQuery(this.store, body);
   }
+  /** The same query, asynchronously (`Expect: 202-accepted`): its id, for contrailQueries.status / chunk. */
+  startContrailQuery(body: unknown): Promise<string> {
+    return this.contrailQueries.start(this.store, body);
+  }
+  readonly contrailQueries = new ContrailQueries();
 
   /** Label keys seen on either side in the last day, sorted. */
   async labelKeys(now = Date.now()): Promise<string[]> {
