@@ -60,9 +60,13 @@ const uintSize = (n: number | undefined) => (n ? 1 + varintSize(n >>> 0) : 0);
 
 /** A string field; proto3 leaves out empty strings. */
 function writeStr(buf: Buffer, pos: number, field: number, s: string | undefined): number {
+  return s ? putStr(buf, pos, field, s, byteLen(s)) : pos;
+}
+
+/** A string field whose UTF-8 length is known (`len`); any field number; empty strings are left out. */
+function putStr(buf: Buffer, pos: number, field: number, s: string, len: number): number {
   if (!s) return pos;
-  const len = byteLen(s);
-  buf[pos++] = (field << 3) | 2;
+  pos = writeVarint(buf, pos, (field << 3) | 2);
   pos = writeVarint(buf, pos, len);
   return writeText(buf, pos, s, len);
 }
@@ -468,13 +472,6 @@ function writeTag(buf: Buffer, pos: number, field: number, wire: number): number
   return writeVarint(buf, pos, (field << 3) | wire);
 }
 
-/** A string field of any number (proto3 leaves out empty strings); lens holds its UTF-8 length from the size pass. */
-function putStr(buf: Buffer, pos: number, field: number, s: string, len: number): number {
-  if (!s) return pos;
-  pos = writeTag(buf, pos, field, 2);
-  pos = writeVarint(buf, pos, len);
-  return writeText(buf, pos, s, len);
-}
 
 function putU64(buf: Buffer, pos: number, field: number, n: number): number {
   if (!n) return pos;
@@ -486,11 +483,11 @@ const isU64 = (v: unknown): v is number => typeof v === "number" && Number.isSaf
 const isU32 = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
 
 /**
- * FlowRecord's 22 string fields, in field order: flow_id (1), vrf (4), src_ip (6), dst_ip (7),
+ * How many string fields FlowRecord has — in field order flow_id (1), vrf (4), src_ip (6), dst_ip (7),
  * direction … rule_origin (10–15), src_vmi … encap (16–24), status (29), src_vmi_name (30),
- * dst_vmi_name (31); the encoder keeps each one's UTF-8 length between its two passes.
+ * dst_vmi_name (31): the encoder keeps each one's UTF-8 length between its two passes.
  */
-const FLOW_STRS = { length: 22 } as const;
+const FLOW_STR_FIELDS = 22;
 
 /**
  * `{msg: "flow_records", flow_records}` as AgentMessage bytes, or null when a value is not what this
@@ -502,12 +499,12 @@ export function encodeFlowRecordsMessage(m: Partial<FlowRecords>): Buffer | null
   const head = [m.seq, m.exported_records, m.dropped_batches, m.dropped_records];
   if (!head.every((v) => v === undefined || isU64(v)) || !(m.interval_ms === undefined || isU32(m.interval_ms))) return null;
   // size pass: each record's string lengths are kept for the write pass
-  const N = FLOW_STRS.length;
+  const N = FLOW_STR_FIELDS;
   const lens = new Int32Array(recs.length * N);
   const sizes = new Int32Array(recs.length);
   let bad = false;
   let base = 0;
-  /** size of string field k (FLOW_STRS) of the record at `base` */
+  /** size of the k-th string field (in the order above) of the record at `base` */
   const sz = (k: number, s: string) => {
     if (!s) return 0;
     if (typeof s !== "string") {

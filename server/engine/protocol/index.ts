@@ -255,13 +255,12 @@ type Deserialize = (b: Buffer) => unknown;
 function fastSerialize(general: Serialize, control: boolean): Serialize {
   return (m) => {
     if (Buffer.isBuffer(m)) return m;
-    const o = m as { msg?: string; routes?: { add?: Partial<Route>[]; delete?: RouteKey[] }; ports?: { add?: Partial<Port>[]; delete?: string[] } };
+    const o = m as { msg?: string; routes?: { add?: Partial<Route>[]; delete?: RouteKey[] }; ports?: { add?: Partial<Port>[]; delete?: string[] }; flow_records?: Partial<FlowRecords> };
     if (o.msg === "routes" && o.routes) return encodeRouteUpdate(o.routes);
     // only ControlMessage has `ports` (field 2); AgentMessage's field 2 is subscribe
     if (control && o.msg === "ports" && o.ports) return encodePortsMessage(o.ports);
     // AgentMessage's field 9 is flow_records (ControlMessage's is global)
-    const f = m as { msg?: string; flow_records?: Partial<FlowRecords> };
-    if (!control && f.msg === "flow_records" && f.flow_records) return encodeFlowRecordsMessage(f.flow_records) ?? general(m);
+    if (!control && o.msg === "flow_records" && o.flow_records) return encodeFlowRecordsMessage(o.flow_records) ?? general(m);
     return general(m);
   };
 }
