@@ -249,6 +249,8 @@ export class FlowCollector {
         }
       } finally {
         this.flushing = null;
+        // rows that arrived during the flush and were written by it leave no age behind
+        if (this.pending() === 0) this.oldestAt = 0;
       }
     })();
     return this.flushing;
