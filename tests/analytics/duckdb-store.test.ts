@@ -98,3 +98,19 @@ it("DuckDB: rows appended one at a time (one reused object) read back as inserte
   expect(total.packets).toBe(rows.filter((_, i) => i % 2).reduce((a, r) => a + r.packets, 0));
   await s.close();
 });
+
+it("DuckDB: close waits for a query in flight (closing under one crashed the process); queries after it say the store is closed", async () => {
+  const s = new DuckDbFlowStore({ dir: ":memory:" });
+  await s.open();
+  await s.insert(sampleRows(3000));
+  const range = { from: NOW - 7 * 3_600_000, to: NOW + 1 };
+  const inFlight = s.records({ ...range, filter: "dst_port = 443", limit: 5000 }).then(
+    (r) => r.rows.length,
+    (e: Error) => e.message,
+  );
+  await new Promise((r) => setImmediate(r)); // the query is running now
+  await s.close();
+  // its first statement finished; a later one (the page widens) finds the store closed
+  expect(String(await inFlight)).toMatch(/^\d+$|is closed/);
+  await expect(s.records({ ...range, limit: 5 })).rejects.toThrow(/flow store :memory: is closed/);
+});

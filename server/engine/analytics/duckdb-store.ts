@@ -336,7 +336,11 @@ export class DuckDbFlowStore extends SqlFlowStore {
   }
 
   async close() {
+    // Closing a connection under a running statement crashes the process (DuckDB's node bindings):
+    // the inserts and compactions in line, the batch being moved and every query in flight finish first.
+    await this.serial;
     await this.settle().catch(() => undefined);
+    while (this.running.size) await Promise.allSettled([...this.running]);
     this.mover?.closeSync();
     this.mover = null;
     this.writer?.closeSync();
@@ -352,14 +356,28 @@ export class DuckDbFlowStore extends SqlFlowStore {
     while (this.moving) await this.moving;
   }
 
+  /** statements running on `conn` (close waits for them) */
+  private readonly running = new Set<Promise<unknown>>();
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.running.add(p);
+    const done = () => this.running.delete(p);
+    p.then(done, done);
+    return p;
+  }
+
+  private connection(): DuckDBConnection {
+    if (!this.conn) throw new Error(`flow store ${this.location} is closed`);
+    return this.conn;
+  }
+
   protected async exec(sql: string) {
     await this.settle();
-    await this.conn!.run(sql);
+    await this.track(this.connection().run(sql));
   }
 
   protected async select(sql: string): Promise<Record<string, unknown>[]> {
     await this.settle();
-    const r = await this.conn!.runAndReadAll(sql);
+    const r = await this.track(this.connection().runAndReadAll(sql));
     return r.getRowObjectsJS() as Record<string, unknown>[];
   }
 
