@@ -171,7 +171,7 @@ async function main() {
   await profileStart();
   const cpu1 = await cpuOf(workers);
   const t1 = performance.now();
-  const fresh = new ControlNode(engine.compiler, { name: "restarted", host: "127.0.0.1", port, holdTimeSeconds: 30 });
+  const fresh = new ControlNode(engine.compiler, { trust: engine.trust, name: "restarted", host: "127.0.0.1", port, holdTimeSeconds: 30 });
   await fresh.start();
   control = fresh;
   let allUpS = 0;

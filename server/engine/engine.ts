@@ -5,6 +5,7 @@ import { ConfigService } from "./config/service";
 import { type Db, dataDir, dbFile, migrate, openDb, tune } from "./config/db";
 import { Compiler } from "./compiler/compiler";
 import { ControlNode } from "./control/control-node";
+import { AgentTrust } from "./control/agent-trust";
 import { Lab } from "./lab";
 import { Analytics } from "./analytics";
 import { SYSTEM_ACTOR } from "./config/api";
@@ -95,6 +96,8 @@ export class Engine {
     readonly config: ConfigService,
     readonly compiler: Compiler,
     readonly control: ControlNode,
+    /** the Weft agent CA, enrolment tokens and certificates (issue 14) */
+    readonly trust: AgentTrust,
     readonly dataDir: string,
     readonly startedAt: Date,
   ) {}
@@ -110,7 +113,9 @@ export class Engine {
     if (opts.bgp) await ensureLocalBgpRouter(config, controlName, opts.bgp);
     const compiler = new Compiler(config, controlName);
     compiler.start();
+    const trust = await AgentTrust.open(dir, db, config);
     const control = new ControlNode(compiler, {
+      trust,
       name: controlName,
       bgp: !!opts.bgp,
       host: opts.agentHost ?? "127.0.0.1",
@@ -118,7 +123,7 @@ export class Engine {
       holdTimeSeconds: opts.holdTimeSeconds,
     });
     await control.start();
-    const engine = new Engine(db, config, compiler, control, dir, new Date());
+    const engine = new Engine(db, config, compiler, control, trust, dir, new Date());
     engine.analytics = await Analytics.open({
       dataDir: dir,
       storeUrl: opts.flowStore ?? process.env.WEFT_FLOW_STORE ?? "",
@@ -169,6 +174,7 @@ export class Engine {
     await this.kube?.stop();
     await this.lab?.stop();
     await this.control.stop();
+    this.trust.close();
     await this.analytics?.stop();
     this.compiler.stop();
     await this.config.close();

@@ -153,7 +153,7 @@ describe("data path", () => {
     const r = await agents.get("compute-1")!.inject(a.port.uuid, t);
     expect(r.verdict, r.reason).toBe("delivered");
     // a new control node on the same port: agents reconnect, re-announce and clear stale state
-    const fresh = new ControlNode(engine.compiler, { name: "control-restarted", host: "127.0.0.1", port, holdTimeSeconds: HOLD });
+    const fresh = new ControlNode(engine.compiler, { trust: engine.trust, name: "control-restarted", host: "127.0.0.1", port, holdTimeSeconds: HOLD });
     await fresh.start();
     (engine as unknown as { control: ControlNode }).control = fresh;
     await until("agents resync", () => NODES.every((n) => fresh.agents.get(n.name)?.lastResync), 15_000);

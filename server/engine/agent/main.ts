@@ -1,5 +1,8 @@
 // Standalone vRouter agent:
 //   npm run agent -- --control HOST:PORT --name NODE --address IP [--data-port 6635] [--encap MPLSoGRE,MPLSoUDP,VXLAN]
+//                    [--state-dir DIR] [--enrol-token WEFT1.…]   (or WEFT_ENROL_TOKEN in the environment)
+// The node's key and certificate live in --state-dir (default <WEFT_DATA_DIR or ./data>/agents/NODE);
+// the first start enrols with the one-time token, later starts reuse the certificate.
 // Also the programmatic entry for tests and benches (many agents may run in one process).
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,10 +11,12 @@ import { ENCAPSULATIONS } from "./state.ts";
 
 export { startAgent, AGENT_VERSION, DEFAULT_DATA_PORT } from "./agent.ts";
 export type { AgentHandle, AgentOptions, AgentStatus } from "./agent.ts";
+export { type AgentCredentials, enrol, loadCredentials, saveCredentials } from "./credentials.ts";
 export type { PacketResult, DataPlane, DataPlaneStats } from "./dataplane/index.ts";
 export type { Tuple } from "./packet.ts";
 
-const USAGE = "usage: npm run agent -- --control HOST:PORT --name NODE --address IP [--data-port 6635] [--encap MPLSoGRE,MPLSoUDP,VXLAN]";
+const USAGE =
+  "usage: npm run agent -- --control HOST:PORT --name NODE --address IP [--data-port 6635] [--encap MPLSoGRE,MPLSoUDP,VXLAN] [--state-dir DIR] [--enrol-token TOKEN]";
 
 export function parseArgs(argv: string[]): AgentOptions {
   const val = (flag: string): string | undefined => {
@@ -31,7 +36,10 @@ export function parseArgs(argv: string[]): AgentOptions {
   const encapText = val("--encap");
   const encapsulations = encapText ? encapText.split(",").map((s) => s.trim()).filter(Boolean) : [...ENCAPSULATIONS];
   for (const e of encapsulations) if (!(ENCAPSULATIONS as readonly string[]).includes(e)) throw new Error(`unknown encapsulation ${e} (known: ${ENCAPSULATIONS.join(", ")})`);
-  return { control, name, address, dataPort, encapsulations };
+  const stateDir = path.resolve(val("--state-dir") ?? path.join(process.env.WEFT_DATA_DIR ?? "./data", "agents", name));
+  // the environment is the better place for a secret (argv is visible in ps)
+  const enrolToken = val("--enrol-token") ?? process.env.WEFT_ENROL_TOKEN ?? undefined;
+  return { control, name, address, dataPort, encapsulations, stateDir, ...(enrolToken ? { enrolToken } : {}) };
 }
 
 async function main() {
