@@ -107,7 +107,7 @@ export class Engine {
     });
     const labNodes = opts.labNodes ?? 0;
     if (labNodes > 0) {
-      engine.lab = new Lab(config, `127.0.0.1:${control.listenPort}`, labNodes);
+      engine.lab = new Lab(config, `127.0.0.1:${control.listenPort}`, labNodes, trust, path.join(dir, "agents"));
       await engine.lab.start();
     }
     const poolText = opts.kubePublicFipPool ?? process.env.WEFT_KUBE_PUBLIC_FIP_POOL ?? process.env.KUBERNETES_PUBLIC_FIP_POOL;

@@ -43,8 +43,8 @@ export interface AgentOptions {
   /** Log sink; default: compact lines on stderr. `false` silences. */
   log?: ((line: string) => void) | false;
   /**
-   * The node's identity (issue 14). In order: these credentials; those kept in `stateDir`; an
-   * enrolment with `enrolToken` (saved to `stateDir`); a token from a control node of this same
+   * The node's identity (issue 14). In order: these credentials; an enrolment with `enrolToken`
+   * (saved to `stateDir`); those kept in `stateDir`; a token from a control node of this same
    * process (the lab, tests). Without any, the agent keeps retrying and says why.
    */
   credentials?: AgentCredentials;
@@ -147,7 +147,8 @@ class Agent implements AgentHandle {
   private async credentials(): Promise<AgentCredentials> {
     const o = this.opts;
     if (o.credentials) return o.credentials;
-    if (o.stateDir) {
+    // a token given is meant to be used (a re-enrolment); otherwise what the node kept
+    if (o.stateDir && !this.enrolToken) {
       const kept = loadCredentials(o.stateDir, this.name);
       if (kept) return kept;
     }

@@ -393,6 +393,17 @@ export class AgentTrust {
     return { ok: true, name: rec.name, virtualRouterUuid: rec.virtualRouterUuid, serial: rec.serial };
   }
 
+  /** Whether a certificate (PEM) is one this CA issued and still honours. */
+  honours(certPem: string): boolean {
+    try {
+      const c = new X509Certificate(certPem);
+      const rec = this.certs.get(normSerial(c.serialNumber));
+      return !!rec && !rec.revokedAt && rec.fingerprint === c.fingerprint256 && rec.notAfter.getTime() > Date.now();
+    } catch {
+      return false;
+    }
+  }
+
   private audit(actor: Actor, action: string, uuid: string, fqName: string, diff: unknown) {
     return this.db.auditEntry.create({
       data: { at: new Date(), actorId: actor.userId, actorEmail: actor.email, source: actor.source, action, objectType: "virtual-router", objectUuid: uuid, fqName, diff: JSON.stringify(diff) },
