@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { computeNodePorts, computeNodes, controlNodeStatus } from "../../engine/control/views";
-import { router, viewerProcedure } from "../trpc";
+import { adminProcedure, router, viewerProcedure } from "../trpc";
 
 export const infraRouter = router({
   controlNodes: viewerProcedure.query(({ ctx }) => [controlNodeStatus(ctx.services.engine)]),
@@ -9,4 +9,8 @@ export const infraRouter = router({
     const node = computeNodes(ctx.services.engine).find((n) => n.name === input.name) ?? null;
     return node ? { ...node, portList: computeNodePorts(ctx.services.engine, input.name) } : null;
   }),
+  /** A one-time enrolment token for a compute node's virtual-router (issue 14); admins only, audited. */
+  enrolmentToken: adminProcedure
+    .input(z.object({ uuid: z.string().uuid(), ttlSeconds: z.number().int().min(60).max(7 * 24 * 3600).optional() }))
+    .mutation(({ ctx, input }) => ctx.services.engine.trust.issueToken(input.uuid, ctx.actor, input.ttlSeconds)),
 });

@@ -168,7 +168,7 @@ export class ControlNode {
 
   constructor(
     private readonly compiler: Compiler,
-    private readonly opts: ControlNodeOptions,
+    readonly opts: ControlNodeOptions,
   ) {
     this.holdTime = opts.holdTimeSeconds ?? DEFAULT_HOLD_TIME_SECONDS;
     this.log = opts.log ?? ((l) => console.error(`control: ${l}`));
