@@ -6,7 +6,7 @@ import fs from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type AgentHandle, startAgent } from "../../server/engine/agent/main";
 import { Engine } from "../../server/engine/engine";
-import { DEMO_PROJECT, seedLabDemo } from "../../server/engine/lab-demo";
+import { DEMO_PROJECT, seedLabDemo } from "../../server/engine/lab/demo";
 import { waitFor } from "../bgp/daemons";
 import { ADMIN, tempDir } from "../helpers";
 

@@ -4,14 +4,14 @@
 // their agent sessions and ports, BGP peers with their sessions). Framework-free: the console draws
 // the model with cytoscape, tests assert on it. Ids are stable (uuids and names), so a client can
 // diff two models and keep the layout the user arranged.
-import type { Engine } from "./engine";
-import type { ConfigObject, Ref } from "./model/types";
-import { fqString, portLabels } from "./model/types";
+import type { Engine } from "../engine";
+import type { ConfigObject, Ref } from "../model/types";
+import { fqString, portLabels } from "../model/types";
 
 export { portLabels };
-import type { PolicyRule } from "./model/schemas";
-import { subnetsOfNetwork } from "./config/store";
-import { bgpRouters, computeNodes, controlNodeStatus } from "./views";
+import type { PolicyRule } from "../model/schemas";
+import { subnetsOfNetwork } from "../config/store";
+import { bgpRouters, computeNodes, controlNodeStatus } from "../control/views";
 
 export type TopologyView = "logical" | "infrastructure";
 export const TOPOLOGY_VIEWS: TopologyView[] = ["logical", "infrastructure"];
