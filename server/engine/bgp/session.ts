@@ -315,6 +315,8 @@ export class Session {
   }
 
   private lastErrorFresh = false;
+  /** why the NOTIFICATION about to be sent is sent, in words (decoder's reason) */
+  private errorDetail: string | null = null;
   private lastErrorIsFresh(): boolean {
     const f = this.lastErrorFresh;
     this.lastErrorFresh = false;
@@ -375,7 +377,7 @@ export class Session {
         this.lastError = {
           at: this.clock.now(),
           direction: "sent",
-          text: describeError(n.code, n.subcode) + (n.communication ? `: ${n.communication}` : ""),
+          text: describeError(n.code, n.subcode) + (n.communication ? `: ${n.communication}` : "") + (this.errorDetail ? ` (${this.errorDetail})` : ""),
           code: n.code,
           subcode: n.subcode,
           communication: n.communication,
@@ -502,7 +504,10 @@ export class Session {
       }
       const r = decodeMessageAt(b, off, len, { asn4: this.negotiated?.asn4 ?? false, ibgp: this.negotiated?.ibgp ?? false, attrCache: this.attrCache, extendedNextHop: this.cfg.extendedNextHop });
       if (!r.ok && r.error.action === "session-reset") {
+        // the NOTIFICATION names the error class; the last error keeps what exactly was wrong
+        this.errorDetail = r.error.reason;
         this.fire({ type: "UpdateMsgErr", notification: { code: r.error.code, subcode: r.error.subcode, data: r.error.data } });
+        this.errorDetail = null;
         return false;
       }
       this.fire({ type: "UpdateMsg" });
