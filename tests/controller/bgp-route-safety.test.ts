@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BgpSpeaker } from "../../server/engine/bgp";
 import { FABRIC_VRF } from "../../server/engine/control/control-node";
 import { Engine, FABRIC_INSTANCE } from "../../server/engine/engine";
-import { bgpRouters } from "../../server/engine/views";
+import { bgpRouters } from "../../server/engine/control/views";
 import { Gobgpd, gobgpMissing, waitFor } from "../bgp/daemons";
 import { SAFETY_CASES, type SafetyCase, type SafetyContext, TENANT_RT } from "../bgp/route-safety-cases";
 import { ADMIN, tempDir, vnBody } from "../helpers";
