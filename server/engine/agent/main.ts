@@ -1,5 +1,6 @@
 // Standalone vRouter agent:
 //   npm run agent -- --control HOST:PORT --name NODE --address IP [--data-port 6635] [--encap MPLSoGRE,MPLSoUDP,VXLAN]
+//                    [--dataplane sim|linux] [--netns NAME]   (linux: root; NAME = the compute node's namespace, default the host's)
 //                    [--state-dir DIR] [--enrol-token WEFT1.…]   (or WEFT_ENROL_TOKEN in the environment)
 // The node's key and certificate live in --state-dir (default <WEFT_DATA_DIR or ./data>/agents/NODE);
 // the first start enrols with the one-time token, later starts reuse the certificate.
@@ -7,6 +8,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type AgentHandle, type AgentOptions, DEFAULT_DATA_PORT, startAgent } from "./agent.ts";
+import { linuxDataPlaneProblem } from "./dataplane/linux/exec.ts";
 import { ENCAPSULATIONS } from "./state.ts";
 
 export { startAgent, AGENT_VERSION, DEFAULT_DATA_PORT } from "./agent.ts";
@@ -16,7 +18,7 @@ export type { PacketResult, DataPlane, DataPlaneStats } from "./dataplane/index.
 export type { Tuple } from "./packet.ts";
 
 const USAGE =
-  "usage: npm run agent -- --control HOST:PORT --name NODE --address IP [--data-port 6635] [--encap MPLSoGRE,MPLSoUDP,VXLAN] [--state-dir DIR] [--enrol-token TOKEN]";
+  "usage: npm run agent -- --control HOST:PORT --name NODE --address IP [--data-port 6635] [--encap MPLSoGRE,MPLSoUDP,VXLAN] [--dataplane sim|linux] [--netns NAME] [--state-dir DIR] [--enrol-token TOKEN]";
 
 export function parseArgs(argv: string[]): AgentOptions {
   const val = (flag: string): string | undefined => {
@@ -39,7 +41,11 @@ export function parseArgs(argv: string[]): AgentOptions {
   const stateDir = path.resolve(val("--state-dir") ?? path.join(process.env.WEFT_DATA_DIR ?? "./data", "agents", name));
   // the environment is the better place for a secret (argv is visible in ps)
   const enrolToken = val("--enrol-token") ?? process.env.WEFT_ENROL_TOKEN ?? undefined;
-  return { control, name, address, dataPort, encapsulations, stateDir, ...(enrolToken ? { enrolToken } : {}) };
+  const dataplane = val("--dataplane") ?? "sim";
+  if (dataplane !== "sim" && dataplane !== "linux") throw new Error(`--dataplane ${dataplane}: sim or linux`);
+  const netns = val("--netns");
+  if (netns !== undefined && dataplane !== "linux") throw new Error("--netns is for --dataplane linux (the compute node's network namespace)");
+  return { control, name, address, dataPort, encapsulations, dataplane, ...(netns ? { netns } : {}), stateDir, ...(enrolToken ? { enrolToken } : {}) };
 }
 
 async function main() {
@@ -49,6 +55,13 @@ async function main() {
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n`);
     process.exit(2);
+  }
+  if (opts.dataplane === "linux") {
+    const problem = await linuxDataPlaneProblem();
+    if (problem) {
+      process.stderr.write(`[agent ${opts.name}] --dataplane linux: ${problem}\n`);
+      process.exit(2);
+    }
   }
   let agent: AgentHandle;
   try {

@@ -34,6 +34,13 @@ import type { AgentTrust } from "./agent-trust";
 import { hostPrefix } from "../agent/ip";
 import { registerLocalEnrolment } from "../protocol/local-enrolment";
 import { BgpBridge } from "./bgp-bridge";
+
+/**
+ * The routing instance of the fabric network default-domain:default-project:ip-fabric (the
+ * engine creates that VN with the control node's bgp-router): Contrail's inet.0 equivalent,
+ * where plain ipv4-unicast routes from BGP peers live.
+ */
+export const FABRIC_VRF = "default-domain:default-project:ip-fabric:ip-fabric";
 import { type BestRoute, Rib, type RouteChange } from "./rib";
 
 /** Longest-prefix match over one instance's table (test traffic "from outside"; IPv4 and IPv6). */
@@ -173,7 +180,7 @@ export class ControlNode {
     this.holdTime = opts.holdTimeSeconds ?? DEFAULT_HOLD_TIME_SECONDS;
     this.log = opts.log ?? ((l) => console.error(`control: ${l}`));
     this.rib = new Rib((changes) => this.onRouteChanges(changes));
-    this.bgp = new BgpBridge({ rib: this.rib, instanceId: (vrf) => this.compiler.instanceByName(vrf)?.networkId }, opts.bgp ?? false);
+    this.bgp = new BgpBridge({ rib: this.rib, instanceId: (vrf) => this.compiler.instanceByName(vrf)?.networkId, fabricInstance: FABRIC_VRF }, opts.bgp ?? false);
   }
 
   get name() {

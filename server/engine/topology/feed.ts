@@ -197,7 +197,7 @@ export class TopologyFeed {
 }
 
 // one feed per engine, kept on the engine object itself: the Next.js route handlers run their own
-// bundled copy of this module (STACK.md), and they must share the feed the live channel uses
+// bundled copy of this module (docs/stack.md), and they must share the feed the live channel uses
 const KEY = Symbol.for("weft.topology.feed");
 
 export function topologyFeed(e: Engine): TopologyFeed {
