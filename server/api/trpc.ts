@@ -24,6 +24,8 @@ const CODES = {
   not_found: "NOT_FOUND",
   method_not_allowed: "METHOD_NOT_SUPPORTED",
   conflict: "CONFLICT",
+  too_many_requests: "TOO_MANY_REQUESTS",
+  timeout: "TIMEOUT",
   internal: "INTERNAL_SERVER_ERROR",
 } as const;
 
