@@ -5,7 +5,7 @@
 import type { Actor } from "../engine/config/api";
 import type { Services } from "../services";
 
-/** The FQ names of the projects whose flows the caller may see; null = all (admin). */
+/** The FQ names of the projects whose flows (and audit entries) the caller may see; null = all (admin). */
 export function flowProjects(s: Services, actor: Actor): string[] | null {
   if (actor.role === "admin") return null;
   const out: string[] = [];

@@ -36,7 +36,7 @@ export async function handleAnalytics(s: Services, req: IncomingMessage, res: Se
     const owner = actor.userId ?? actor.email;
     const method = req.method ?? "GET";
     const parts = url.pathname.replace(/^\/analytics\/?/, "").split("/").filter(Boolean);
-    const base = `http://${req.headers.host ?? "localhost"}/analytics`;
+    const base = `${s.baseURL.replace(/\/+$/, "")}/analytics`;
     const a = s.engine.analytics;
     if (parts.length === 1 && parts[0] === "query" && method === "POST") {
       const body = await readJson(req);
