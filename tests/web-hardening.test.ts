@@ -63,7 +63,7 @@ describe("cross-site writes", () => {
     const cookie = await signIn(s.admin);
     const body = JSON.stringify({ "virtual-network": vnBody(["default-domain", "web-a"], "csrf-1") });
     const before = countVns();
-    for (const headers of [
+    for (const headers of <Record<string, string>[]>[
       { cookie, "content-type": "application/json" }, // no Origin at all
       { cookie, "content-type": "application/json", origin: "http://evil.example" },
       { cookie, "content-type": "application/json", referer: "http://127.0.35.1.evil.example/x" },

@@ -1,5 +1,5 @@
 // The BGP speaker library: the only module the rest of the engine imports from bgp/.
-// It knows nothing of virtual networks or config (ARCHITECTURE.md: bgp/ imports nothing else).
+// It knows nothing of virtual networks or config (docs/architecture.md: bgp/ imports nothing else).
 export {
   BgpSpeaker,
   type SpeakerConfig,
@@ -11,6 +11,10 @@ export {
   type PeerStateEvent,
   type SpeakerEvents,
   type AnnounceResult,
+  type Rfc7606Counters,
+  type IgnoredCounters,
+  type RejectedPath,
+  type SpeakerStats,
 } from "./speaker";
 export type { Route, RouteAttributes } from "./export-table";
 export type { LastError, SessionCounters } from "./session";
