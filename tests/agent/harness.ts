@@ -40,6 +40,8 @@ export interface HarnessConfig {
   ports?: Record<string, Port[]>;
   /** Routes the control node itself originates (e.g. learned over BGP). */
   staticRoutes?: Route[];
+  /** gRPC server options over CHANNEL_OPTIONS (e.g. a smaller HTTP/2 receive window) */
+  serverOptions?: grpc.ChannelOptions;
 }
 
 export interface AgentConn {
@@ -75,6 +77,7 @@ export class HarnessControl {
   readonly ports = new Map<string, Map<string, Port>>(); // node → uuid → port
   readonly staticRoutes = new Map<string, Route>();
   readonly holdTimeSeconds: number;
+  private readonly serverOptions: grpc.ChannelOptions;
   encapPriority: string[];
   /** Stop sending keepalives and answering: the agents' hold timers must expire. */
   silent = false;
@@ -89,6 +92,7 @@ export class HarnessControl {
 
   constructor(cfg: HarnessConfig = {}) {
     this.holdTimeSeconds = cfg.holdTimeSeconds ?? 15;
+    this.serverOptions = cfg.serverOptions ?? {};
     this.encapPriority = cfg.encapPriority ?? ["MPLSoGRE", "MPLSoUDP", "VXLAN"];
     for (const v of cfg.vrfs ?? []) this.vrfs.set(v.name, v);
     for (const a of cfg.acls ?? []) this.acls.set(a.name, a);
@@ -104,7 +108,7 @@ export class HarnessControl {
   async listen(port = 0): Promise<this> {
     this.trust ??= await harnessTrust();
     const trust = this.trust;
-    const server = new grpc.Server(CHANNEL_OPTIONS);
+    const server = new grpc.Server({ ...CHANNEL_OPTIONS, ...this.serverOptions });
     server.addService(controlNodeService().service, {
       Session: (s: ControlStream) => this.onSession(s),
       GetCaCertificate: (_c: unknown, cb: grpc.sendUnaryData<{ ca_certificate: string }>) => cb(null, { ca_certificate: trust.caPem }),
