@@ -13,6 +13,7 @@ import { KubeWatchSource } from "./kube/watch";
 import path from "node:path";
 import { portLabels } from "./model/types";
 import { seedLabDemo } from "./lab-demo";
+import { Reachability } from "./reachability";
 
 export interface EngineOptions {
   dataDir?: string;
@@ -89,6 +90,8 @@ export class Engine {
   kubeWatch: KubeWatchSource | null = null;
   /** flow collector, store, queries and the lab traffic generator (set by start) */
   analytics!: Analytics;
+  /** reachability questions over the compiled state (no packets sent) */
+  reachability!: Reachability;
 
   private constructor(
     readonly db: Db,
@@ -119,6 +122,7 @@ export class Engine {
     });
     await control.start();
     const engine = new Engine(db, config, compiler, control, dir, new Date());
+    engine.reachability = new Reachability({ compiler, control, config });
     engine.analytics = await Analytics.open({
       dataDir: dir,
       storeUrl: opts.flowStore ?? process.env.WEFT_FLOW_STORE ?? "",
@@ -168,6 +172,7 @@ export class Engine {
     await this.kubeWatch?.stop();
     await this.kube?.stop();
     await this.lab?.stop();
+    await this.reachability?.close();
     await this.control.stop();
     await this.analytics?.stop();
     this.compiler.stop();
