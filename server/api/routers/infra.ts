@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { computeNodePorts, computeNodes, controlNodeStatus } from "../../engine/views";
+import { computeNodePorts, computeNodes, controlNodeStatus } from "../../engine/control/views";
 import { router, viewerProcedure } from "../trpc";
 
 export const infraRouter = router({

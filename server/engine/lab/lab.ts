@@ -4,11 +4,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ConfigService } from "./config/service";
-import { SYSTEM_ACTOR } from "./config/api";
+import type { ConfigService } from "../config/service";
+import { SYSTEM_ACTOR } from "../config/api";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const AGENT_ENTRY = path.join(here, "agent", "main.ts");
+export const AGENT_ENTRY = path.join(here, "..", "agent", "main.ts");
 
 export interface LabNode {
   name: string;
