@@ -163,6 +163,7 @@ export class Reachability {
   async run(fabric: ShadowFabric, probe: Probe): Promise<Answer> {
     fabric.reset();
     let result: TraceResult;
+    let first = "";
     if (probe.fromVrf) {
       const table = fabric.world.table(probe.fromVrf);
       if (!table) throw new WeftError("not_found", `from_vrf: routing instance ${probe.fromVrf} not found`, [{ field: "from_vrf", message: "no such routing instance" }]);
@@ -170,6 +171,7 @@ export class Reachability {
       if (!best) return denied(`no route to ${probe.dst} in ${probe.fromVrf}: nothing there to reach from outside`, [{ node: "gateway", step: "drop", detail: `no route to ${probe.dst} in ${probe.fromVrf}` }]);
       const nh = best.nextHops.find((n) => n.node && !n.node.startsWith("bgp:"));
       if (!nh) return denied(`${best.prefix} in ${probe.fromVrf} is not on a compute node`, []);
+      first = nh.node;
       result = await fabric.trace(nh.node, { id: "reachability", port_uuid: "", dst: probe.dst, protocol: probe.protocol, src_port: probe.srcPort, dst_port: probe.dstPort, src: probe.src ?? "", from_vrf: probe.fromVrf });
     } else {
       const port = fabric.world.port(probe.portUuid ?? "");
@@ -177,9 +179,10 @@ export class Reachability {
       if (!port.host) {
         return denied(`port ${port.fqName} is not bound to a compute node`, [{ node: "", step: "binding", detail: `${port.fqName} has no virtual_machine_interface_bindings host_id: no agent forwards for it` }]);
       }
+      first = port.host;
       result = await fabric.trace(port.host, { id: "reachability", port_uuid: port.uuid, dst: probe.dst, protocol: probe.protocol, src_port: probe.srcPort, dst_port: probe.dstPort, src: probe.src ?? "" });
     }
-    const decisions = decisionsOf(fabric.flows());
+    const decisions = decisionsOf(fabric.flows(first));
     const allowed = result.verdict === "delivered";
     const deciding = allowed ? (decisions.filter((d) => d.rule_uuid).at(-1) ?? null) : (decisions.find((d) => d.action === "deny") ?? null);
     return {

@@ -67,10 +67,11 @@ export class ShadowFabric {
     return s;
   }
 
-  /** Every flow entry the shadows hold (after `reset`, only those of the packets since). */
-  flows(): { node: string; flow: FlowEntry }[] {
+  /** Every flow entry the shadows hold (after `reset`, only those of the packets since), `first`'s first: the path's order. */
+  flows(first: string): { node: string; flow: FlowEntry }[] {
     const out: { node: string; flow: FlowEntry }[] = [];
-    for (const s of this.shadows.values()) for (const f of s.dataplane.flows()) out.push({ node: s.name, flow: f });
+    const nodes = [...this.shadows.values()].sort((a, b) => Number(b.name === first) - Number(a.name === first));
+    for (const s of nodes) for (const f of s.dataplane.flows()) out.push({ node: s.name, flow: f });
     return out;
   }
 
