@@ -90,3 +90,50 @@ export async function applySuggestion(s: Services, actor: Actor, body: Record<st
   const written = await applyChanges(s.engine.config, changes as DraftChange[], actor);
   return { applied: written.map((o) => ({ type: o.type, uuid: o.uuid, fq_name: o.fq_name, resource_version: o.resource_version })) };
 }
+
+const MAX_SIDE = 100;
+
+/** A matrix side: ports, workloads or networks (a network stands for its first bound port / its address). */
+function matrixSide(s: Services, actor: Actor, raw: unknown, field: string, role: "source" | "destination"): { label: string; value: string }[] {
+  if (!Array.isArray(raw) || raw.length === 0 || raw.length > MAX_SIDE) throw new WeftError("bad_request", `${field}: a list of 1–${MAX_SIDE} entries`, [{ field, message: `1–${MAX_SIDE} entries` }]);
+  const svc = s.engine.config;
+  return raw.map((x, i) => {
+    if (typeof x !== "string" || !x || x.length > 400) throw new WeftError("bad_request", `${field}[${i}]: a uuid, fq_name or address`, [{ field: `${field}.${i}`, message: "a string" }]);
+    if (role === "destination" && /^[0-9a-f.:]+$/i.test(x) && (x.includes(".") || x.includes(":")) && !x.includes("-")) {
+      return { label: x, value: x };
+    }
+    const fq = x.includes(":") ? x.split(":") : null;
+    const vn = fq ? svc.getByFqName("virtual-network", fq) : svc.find(x)?.type === "virtual-network" ? svc.find(x) : undefined;
+    if (vn) {
+      mayRead(s, actor, vn);
+      const port = [...s.engine.compiler.state.ports.values()].find((p) => p.networkUuid === vn.uuid && p.host && p.addresses.length);
+      if (!port) throw new WeftError("bad_request", `${field}[${i}]: virtual-network ${vn.fq_name.join(":")} has no bound port with an address to stand for it`, [{ field: `${field}.${i}`, message: "no bound port in this network" }]);
+      return { label: vn.fq_name.join(":"), value: role === "source" ? port.uuid : port.addresses[0] };
+    }
+    const port = sourcePort(s, fq ?? x);
+    mayRead(s, actor, port);
+    if (role === "source") return { label: port.fq_name.join(":"), value: port.uuid };
+    const address = s.engine.compiler.state.ports.get(port.uuid)?.addresses[0];
+    if (!address) throw new WeftError("bad_request", `${field}[${i}]: port ${port.fq_name.join(":")} has no address`, [{ field: `${field}.${i}`, message: "no address" }]);
+    return { label: port.fq_name.join(":"), value: address };
+  });
+}
+
+/** POST /vnc/reachability/matrix {sources, destinations, protocol, dst_port}: allowed/denied per cell, each explainable. */
+export async function reachabilityMatrix(s: Services, actor: Actor, body: Record<string, unknown>) {
+  const sources = matrixSide(s, actor, body.sources, "sources", "source");
+  const destinations = matrixSide(s, actor, body.destinations, "destinations", "destination");
+  const protocol = body.protocol ?? "tcp";
+  if (typeof protocol !== "string" || !(PROTOCOLS as readonly string[]).includes(protocol)) throw new WeftError("bad_request", "protocol: must be tcp, udp or icmp", [{ field: "protocol", message: "tcp, udp or icmp" }]);
+  const dstPort = portNumber(body.dst_port, "dst_port");
+  const started = performance.now();
+  const rows = await s.engine.reachability.matrix(sources.map((x) => x.value), destinations.map((x) => x.value), protocol as Probe["protocol"], dstPort);
+  return {
+    protocol,
+    dst_port: dstPort,
+    sources: sources.map((x) => ({ label: x.label, port: x.value })),
+    destinations: destinations.map((x) => ({ label: x.label, address: x.value })),
+    cells: rows.map((row) => row.map((a) => ({ verdict: a.verdict, reason: a.reason, deciding: a.deciding ? { stage: a.deciding.stage, node: a.deciding.node, origin: a.deciding.origin, object: a.deciding.object } : null }))),
+    elapsed_ms: Math.round(performance.now() - started),
+  };
+}

@@ -9,7 +9,7 @@ import type { Actor } from "../engine/config/api";
 import { renderObject } from "../engine/config/view";
 import type { Services } from "../services";
 import { openApiDocument } from "./openapi";
-import { applySuggestion, reachability } from "./reachability";
+import { applySuggestion, reachability, reachabilityMatrix } from "./reachability";
 import { COMPILED_TYPES, compiledFqNameToId, routeCompiled, routingInstanceChildren, testTraffic } from "./compiled";
 import { trafficGenerator } from "./traffic";
 
@@ -159,6 +159,7 @@ async function route(s: Services, req: IncomingMessage, res: ServerResponse, url
     const body = (await readObject(req)) as Record<string, unknown>;
     if (parts.length === 1) return send(res, 200, await reachability(s, actor, body));
     if (parts[1] === "apply") return send(res, 200, await applySuggestion(s, actor, body));
+    if (parts[1] === "matrix") return send(res, 200, await reachabilityMatrix(s, actor, body));
   }
 
   if (parts.length === 1 && parts[0] === "test-traffic" && method === "POST") {

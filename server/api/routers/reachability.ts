@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { applySuggestion, reachability } from "../../rest/reachability";
+import { applySuggestion, reachability, reachabilityMatrix } from "../../rest/reachability";
 import { router, viewerProcedure, writerProcedure } from "../trpc";
 
 const Probe = z
@@ -18,6 +18,16 @@ const Probe = z
 
 export const reachabilityRouter = router({
   ask: viewerProcedure.input(Probe).mutation(({ ctx, input }) => reachability(ctx.services, ctx.actor, input)),
+  matrix: viewerProcedure
+    .input(
+      z.object({
+        sources: z.array(z.string().max(400)).min(1).max(100),
+        destinations: z.array(z.string().max(400)).min(1).max(100),
+        protocol: z.enum(["tcp", "udp", "icmp"]).default("tcp"),
+        dst_port: z.number().int().min(0).max(65535).optional(),
+      }),
+    )
+    .mutation(({ ctx, input }) => reachabilityMatrix(ctx.services, ctx.actor, input)),
   apply: writerProcedure
     .input(z.object({ changes: z.array(z.record(z.string(), z.unknown())).min(1).max(20) }))
     .mutation(({ ctx, input }) => applySuggestion(ctx.services, ctx.actor, input)),

@@ -118,7 +118,7 @@ const MAX_FIX_ROUNDS = 4;
 export interface ReachabilityDeps {
   compiler: Compiler;
   control: ControlNode;
-  config: ConfigView & { getByFqName(type: "virtual-router", fq: string[]): ConfigObject | undefined; clusterAsn: number };
+  config: ConfigView & { getByFqName(type: "virtual-router", fq: string[]): ConfigObject | undefined; list(type: "virtual-router"): ConfigObject[]; clusterAsn: number };
 }
 
 export class Reachability {
@@ -131,7 +131,12 @@ export class Reachability {
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(private readonly deps: ReachabilityDeps) {
-    this.live = new LiveWorld(deps.compiler, deps.control, (name) => deps.config.getByFqName("virtual-router", ["default-global-system-config", name]));
+    this.live = new LiveWorld(
+      deps.compiler,
+      deps.control,
+      (name) => deps.config.getByFqName("virtual-router", ["default-global-system-config", name]),
+      () => deps.config.list("virtual-router"),
+    );
     this.unsubscribe.push(deps.compiler.onDelta(() => this.version++));
     this.unsubscribe.push(deps.control.onRoutes(() => this.version++));
   }
@@ -157,6 +162,26 @@ export class Reachability {
     if (first.verdict === "allowed" || !suggest) return first;
     first.suggestion = await this.suggest(probe, first);
     return first;
+  }
+
+  /**
+   * A grid: every source port × every destination address, one question each (no suggestions),
+   * run back to back over the same shadows.
+   */
+  matrix(sources: string[], destinations: string[], protocol: Probe["protocol"], dstPort: number): Promise<Answer[][]> {
+    const run = this.queue.then(async () => {
+      const fabric = this.liveFabric();
+      const rows: Answer[][] = [];
+      let srcPort = 33000;
+      for (const portUuid of sources) {
+        const row: Answer[] = [];
+        for (const dst of destinations) row.push(await this.run(fabric, { portUuid, dst, protocol, dstPort, srcPort: srcPort++ }));
+        rows.push(row);
+      }
+      return rows;
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   /** One question over one world's shadows. */

@@ -77,7 +77,7 @@ export class ShadowFabric {
 
   /** Forget every flow: the next packet is decided afresh, as a new connection would be. */
   reset() {
-    for (const s of this.shadows.values()) s.dataplane.flushFlows();
+    for (const s of this.shadows.values()) if (s.dataplane.stats().flows > 0) s.dataplane.flushFlows();
   }
 
   trace(node: string, req: TraceRequest): Promise<TraceResult> {

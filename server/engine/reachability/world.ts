@@ -45,6 +45,7 @@ export class LiveWorld implements World {
     readonly compiler: Compiler,
     readonly control: ControlNode,
     private readonly virtualRouter: (name: string) => ConfigObject | undefined,
+    private readonly virtualRouters: () => ConfigObject[] = () => [],
   ) {}
 
   get globals() {
@@ -83,6 +84,9 @@ export class LiveWorld implements World {
   }
   nodeAt(address: string, dataPort: number): string | null {
     for (const s of this.control.agents.values()) if (s.address === address && (s.dataPort || DEFAULT_DATA_PORT) === dataPort) return s.name;
+    // a node whose agent never connected: its virtual-router's address, the agents' default port
+    if (dataPort !== DEFAULT_DATA_PORT) return null;
+    for (const vr of this.virtualRouters()) if (vr.virtual_router_ip_address === address && !this.control.agents.has(vr.name)) return vr.name;
     return null;
   }
 }
