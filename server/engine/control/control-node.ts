@@ -28,6 +28,13 @@ import {
 import { WeftError } from "../model/errors";
 import { AgentSession } from "./agent-session";
 import { BgpBridge } from "./bgp-bridge";
+
+/**
+ * The routing instance of the fabric network default-domain:default-project:ip-fabric (the
+ * engine creates that VN with the control node's bgp-router): Contrail's inet.0 equivalent,
+ * where plain ipv4-unicast routes from BGP peers live.
+ */
+export const FABRIC_VRF = "default-domain:default-project:ip-fabric:ip-fabric";
 import { type BestRoute, Rib, type RouteChange, longestMatch } from "./rib";
 
 export interface ControlNodeOptions {
@@ -138,7 +145,7 @@ export class ControlNode {
   ) {
     this.holdTime = opts.holdTimeSeconds ?? DEFAULT_HOLD_TIME_SECONDS;
     this.rib = new Rib((changes) => this.onRouteChanges(changes));
-    this.bgp = new BgpBridge({ rib: this.rib, instanceId: (vrf) => this.compiler.instanceByName(vrf)?.networkId }, opts.bgp ?? false);
+    this.bgp = new BgpBridge({ rib: this.rib, instanceId: (vrf) => this.compiler.instanceByName(vrf)?.networkId, fabricInstance: FABRIC_VRF }, opts.bgp ?? false);
   }
 
   get name() {
