@@ -65,7 +65,7 @@ export function ReachabilityPage() {
   const [dstPort, setDstPort] = useState(params.get("dport") ?? "");
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const ask = useMutation(trpc.reachability.ask.mutationOptions());
-  const apply = useMutation(trpc.reachability.apply.mutationOptions());
+  const apply = useMutation(trpc.reachability.applySuggestion.mutationOptions());
   const effectivePort = port || choices[0]?.uuid || "";
 
   function question() {

@@ -28,7 +28,7 @@ export const reachabilityRouter = router({
       }),
     )
     .mutation(({ ctx, input }) => reachabilityMatrix(ctx.services, ctx.actor, input)),
-  apply: writerProcedure
+  applySuggestion: writerProcedure
     .input(z.object({ changes: z.array(z.record(z.string(), z.unknown())).min(1).max(20) }))
     .mutation(({ ctx, input }) => applySuggestion(ctx.services, ctx.actor, input)),
 });
