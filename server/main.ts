@@ -9,6 +9,10 @@ import { handleKube } from "./rest/kube";
 import { handleAnalytics } from "./rest/analytics";
 import { handleEvents } from "./http/events";
 import { handleHealthz, handleMetrics } from "./http/ops";
+import { logger } from "./engine/log";
+
+// logs are structured (engine/log, on stderr); the banner below stays plain text on stdout: scripts read it
+const log = logger("main");
 
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? "0.0.0.0";
@@ -57,7 +61,7 @@ async function main() {
   });
 
   const shutdown = async (sig: string) => {
-    console.log(`${sig}: stopping`);
+    log.info(`${sig}: stopping`);
     server.close();
     await stopServices();
     process.exit(0);
@@ -67,6 +71,6 @@ async function main() {
 }
 
 main().catch((e) => {
-  console.error(e);
+  log.fatal({ err: e }, `cannot start: ${(e as Error).message}`);
   process.exit(1);
 });

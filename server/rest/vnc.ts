@@ -11,6 +11,7 @@ import type { Services } from "../services";
 import { openApiDocument } from "./openapi";
 import { COMPILED_TYPES, compiledFqNameToId, routeCompiled, routingInstanceChildren, testTraffic } from "./compiled";
 import { trafficGenerator } from "./traffic";
+import { logger } from "../engine/log";
 
 const MAX_BODY = 10 * 1024 * 1024;
 const COLLECTIONS = new Map<string, ObjectType>(OBJECT_TYPES.map((t) => [`${t}s`, t]));
@@ -26,7 +27,7 @@ export function sendError(res: ServerResponse, e: unknown) {
     const headers: Record<string, string> = e.code === "unauthorized" ? { "www-authenticate": 'Basic realm="weft", charset="UTF-8"' } : {};
     return send(res, e.status, { code: e.code, message: e.message, issues: e.issues, ...(e.details ? { details: e.details } : {}) }, headers);
   }
-  console.error("vnc: unexpected error", e);
+  logger("http").error({ err: e }, "vnc: unexpected error");
   send(res, 500, { code: "internal", message: `internal error: ${(e as Error).message}` });
 }
 
