@@ -36,6 +36,9 @@ import { BgpBridge } from "./bgp-bridge";
  */
 export const FABRIC_VRF = "default-domain:default-project:ip-fabric:ip-fabric";
 import { type BestRoute, Rib, type RouteChange, longestMatch } from "./rib";
+import { logger } from "../log";
+
+const log = logger("control");
 
 export interface ControlNodeOptions {
   name: string;
@@ -206,7 +209,7 @@ export class ControlNode {
         else if (!session) stream.end();
         else this.onAgentMessage(session, m);
       } catch (e) {
-        console.error(`control: bad message from ${session?.name ?? "unknown agent"}:`, (e as Error).message);
+        log.warn({ node: session?.name ?? "unknown agent" }, `bad message from ${session?.name ?? "an unknown agent"}: ${(e as Error).message}`);
       }
     });
     const gone = () => {
