@@ -9,9 +9,11 @@ import type { Actor } from "../engine/config/api";
 import { renderObject } from "../engine/config/view";
 import type { Services } from "../services";
 import { openApiDocument } from "./openapi";
+import { applySuggestion, reachability, reachabilityMatrix } from "./reachability";
 import { COMPILED_TYPES, compiledFqNameToId, routeCompiled, routingInstanceChildren, testTraffic } from "./compiled";
 import { trafficGenerator } from "./traffic";
 import { CLIENT_IP_HEADER, checkWriteOrigin, clientIp, parseJsonBody, requireJsonType } from "../http/guard";
+import { logger } from "../engine/log";
 
 const MAX_BODY = 10 * 1024 * 1024;
 const COLLECTIONS = new Map<string, ObjectType>(OBJECT_TYPES.map((t) => [`${t}s`, t]));
@@ -31,7 +33,7 @@ export function sendError(res: ServerResponse, e: unknown) {
   }
   // a stack overflow is always the input's depth (a manifest or body nested past what any parser walks)
   if (e instanceof RangeError && /call stack/i.test(e.message)) return send(res, 400, { code: "bad_request", message: "the input is nested too deeply", issues: [{ field: "body", message: "nested too deeply" }] });
-  console.error("vnc: unexpected error", e);
+  logger("http").error({ err: e }, "vnc: unexpected error");
   send(res, 500, { code: "internal", message: `internal error: ${(e as Error).message}` });
 }
 
@@ -163,6 +165,13 @@ async function route(s: Services, req: IncomingMessage, res: ServerResponse, url
   }
 
   if (routeCompiled(s, parts, method, url, base, res, send)) return;
+
+  if (parts[0] === "reachability" && method === "POST" && parts.length <= 2) {
+    const body = (await readObject(req)) as Record<string, unknown>;
+    if (parts.length === 1) return send(res, 200, await reachability(s, actor, body));
+    if (parts[1] === "apply") return send(res, 200, await applySuggestion(s, actor, body));
+    if (parts[1] === "matrix") return send(res, 200, await reachabilityMatrix(s, actor, body));
+  }
 
   if (parts.length === 1 && parts[0] === "test-traffic" && method === "POST") {
     return send(res, 200, await testTraffic(s, actor, (await readObject(req)) as Record<string, unknown>));

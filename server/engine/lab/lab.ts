@@ -10,6 +10,9 @@ import type { ConfigService } from "../config/service";
 import { SYSTEM_ACTOR } from "../config/api";
 import type { AgentTrust } from "../control/agent-trust";
 import { loadCredentials } from "../agent/credentials";
+import { lineSink, logger, relayLine } from "../log";
+
+const labLog = logger("lab");
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const AGENT_ENTRY = path.join(here, "..", "agent", "main.ts");
@@ -32,7 +35,7 @@ export class Lab {
     private readonly trust: AgentTrust,
     /** where the nodes keep their credentials (<data>/agents) */
     private readonly stateRoot: string,
-    private readonly log: (line: string) => void = (l) => console.log(l),
+    private readonly log: (line: string) => void = lineSink("lab"),
   ) {}
 
   static addressOf(i: number) {
@@ -69,7 +72,8 @@ export class Lab {
     if (this.stopping) return;
     const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env });
     node.process = child;
-    const prefix = (l: string) => l.trim() && this.log(`[${node.name}] ${l.trim()}`);
+    // the agent's own structured lines keep their level and component; the node is added
+    const prefix = (l: string) => relayLine(labLog, l, { node: node.name });
     child.stdout?.on("data", (b: Buffer) => b.toString().split("\n").forEach(prefix));
     child.stderr?.on("data", (b: Buffer) => b.toString().split("\n").forEach(prefix));
     child.on("exit", (code, signal) => {
