@@ -62,7 +62,8 @@ describe("flow export back-pressure", () => {
     const conn = control.agents.get("b1")!;
     const before = agents.b1.status().flowExport!;
     conn.stream.pause(); // the collector stops reading; HTTP/2 flow control fills up
-    const t = await traffic(4000, 0);
+    // long enough for the stuck window to fill even on a busy machine (TLS costs this process CPU)
+    const t = await traffic(8000, 0);
     expect(t.delivered).toBe(t.packets); // every packet forwarded
     expect(t.slowestMs).toBeLessThan(250); // forward() never waits for the export
     const during = agents.b1.status().flowExport!;
