@@ -110,7 +110,8 @@ export class Engine {
       publicFipPool: parsePoolRef(poolText),
       podSubnet: process.env.WEFT_KUBE_POD_SUBNET,
       serviceSubnet: process.env.WEFT_KUBE_SERVICE_SUBNET,
-      stateFile: path.join(dir, "kube", "objects.json"),
+      db,
+      legacyStateFile: path.join(dir, "kube", "objects.json"),
       log: (l) => console.error(l),
     });
     await engine.kube.start();
