@@ -11,8 +11,9 @@ import { type TestServer, startServer } from "../helpers";
 let t: TestServer;
 let operatorActor: Actor;
 
-const apply = (user: TestServer["admin"] | null, yaml: string, q = "") => t.as(user, `/api/v1/kube/apply${q}`, { method: "POST", body: yaml });
-const del = (user: TestServer["admin"] | null, yaml: string) => t.as(user, "/api/v1/kube/apply", { method: "DELETE", body: yaml });
+const YAML = { "content-type": "application/yaml" };
+const apply = (user: TestServer["admin"] | null, yaml: string, q = "") => t.as(user, `/api/v1/kube/apply${q}`, { method: "POST", body: yaml, headers: YAML });
+const del = (user: TestServer["admin"] | null, yaml: string) => t.as(user, "/api/v1/kube/apply", { method: "DELETE", body: yaml, headers: YAML });
 const kube = () => t.services.engine.kube;
 const rows = async (ns: string) => (await t.services.engine.db.$queryRawUnsafe<{ key: string }[]>(`SELECT "key" FROM "KubeObject" WHERE "namespace" = ?`, ns)).map((r) => r.key).sort();
 const svc = (ns: string, name: string, extra = "") => `apiVersion: v1\nkind: Service\nmetadata: { name: ${name}, namespace: ${ns}${extra} }\nspec: { selector: { app: ${name} }, ports: [{ port: 80 }] }\n`;

@@ -45,7 +45,7 @@ it("kill -9 right after an acknowledged apply: the objects are there after the r
   let manifest = "apiVersion: v1\nkind: Namespace\nmetadata: { name: durable }\n";
   for (let i = 0; i < 40; i++) manifest += `---\napiVersion: v1\nkind: Service\nmetadata: { name: svc-${i}, namespace: durable }\nspec: { selector: { app: a${i} }, ports: [{ port: 80 }] }\n`;
   // wait=false: the answer comes as soon as the objects are stored — the earliest a crash can follow
-  const res = await fetch(`http://${HOST}:${PORT}/api/v1/kube/apply?wait=false`, { method: "POST", headers: { authorization: auth }, body: manifest });
+  const res = await fetch(`http://${HOST}:${PORT}/api/v1/kube/apply?wait=false`, { method: "POST", headers: { authorization: auth, "content-type": "application/yaml" }, body: manifest });
   expect(res.status).toBe(200);
   child.kill("SIGKILL");
   await new Promise((r) => child!.once("exit", r));

@@ -126,7 +126,7 @@ class Agent implements AgentHandle {
       if (dp instanceof SimDataPlane) {
         dp.flowTable.observer = exporter;
         dp.onFlowlessDrop = (d) => exporter.drop(d);
-      }
+      } else dp.onFlowRecords = (records) => exporter.push(records);
     }
   }
 

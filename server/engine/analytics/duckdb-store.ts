@@ -25,7 +25,7 @@ import { BIGINT, BOOLEAN, UBIGINT, type DuckDBConnection, DuckDBDataChunk, DuckD
 import type { CompareOp, Value } from "./filter";
 import { StringDictionary, ipv4Code, ipv4Text } from "./dictionary";
 import { FIELDS, type Field, type FieldDef, type FlowRow, ROLLUP_DIMS, isField, labelValue, labelsHave } from "./schema";
-import { type CommitResult, type RetentionPolicy, SqlFlowStore, normalise, rollupColumns } from "./store";
+import { type CommitResult, type RetentionPolicy, SqlFlowStore, normalise, queryTimeout, rollupColumns } from "./store";
 
 const IP_BASE = 4_294_967_296; // 2^32: addresses at or above are 2^32 + name id
 const FLOW_NUM = /^(0|[1-9]\d{0,14})$/;
@@ -271,6 +271,9 @@ export class DuckDbFlowStore extends SqlFlowStore {
       contains: (col: string, s: string) => `strpos(lower(${col}), ${str(s.toLowerCase())}) > 0`,
       includes: (col: string, s: string) => `strpos(${col}, ${str(s)}) > 0`,
       startsWith: (col: string, s: string) => `starts_with(${col}, ${str(s)})`,
+      // RE2 (DuckDB's regex engine): linear time, no backtracking
+      regex: (col: string, pattern: string) => `regexp_matches(${col}, ${pattern})`,
+      rowsOf: (literals: string[]) => `(SELECT unnest([${literals.join(", ")}]::VARCHAR[]) AS v) AS vals`,
       delimited: (col: string) => `concat(',', ${col}, ',')`,
       ident: (n: string) => `"${n}"`,
       num: (e: string) => `CAST(${e} AS DOUBLE)`,
@@ -341,6 +344,7 @@ export class DuckDbFlowStore extends SqlFlowStore {
     await this.serial;
     await this.settle().catch(() => undefined);
     while (this.running.size) await Promise.allSettled([...this.running]);
+    for (const c of this.readers.splice(0)) c.closeSync();
     this.mover?.closeSync();
     this.mover = null;
     this.writer?.closeSync();
@@ -375,10 +379,43 @@ export class DuckDbFlowStore extends SqlFlowStore {
     await this.track(this.connection().run(sql));
   }
 
-  protected async select(sql: string): Promise<Record<string, unknown>[]> {
+  protected async select(sql: string, deadline?: number): Promise<Record<string, unknown>[]> {
     await this.settle();
-    const r = await this.track(this.connection().runAndReadAll(sql));
-    return r.getRowObjectsJS() as Record<string, unknown>[];
+    if (deadline === undefined) {
+      const r = await this.track(this.connection().runAndReadAll(sql));
+      return r.getRowObjectsJS() as Record<string, unknown>[];
+    }
+    return this.track(this.selectBounded(sql, deadline));
+  }
+
+  /** idle connections for queries with a deadline (interrupting one cancels only its own statement) */
+  private readers: DuckDBConnection[] = [];
+
+  /**
+   * A query with a time limit: on a connection of its own, interrupted when the deadline passes
+   * (DuckDB stops the statement on its threads; the caller gets a "timeout" error).
+   */
+  private async selectBounded(sql: string, deadline: number): Promise<Record<string, unknown>[]> {
+    const budget = deadline - Date.now();
+    if (budget <= 0) throw queryTimeout(this.queryTimeoutMs);
+    if (!this.instance) throw new Error(`flow store ${this.location} is closed`);
+    const c = this.readers.pop() ?? (await this.instance.connect());
+    let interrupted = false;
+    const timer = setTimeout(() => {
+      interrupted = true;
+      c.interrupt();
+    }, budget);
+    try {
+      const r = await c.runAndReadAll(sql);
+      return r.getRowObjectsJS() as Record<string, unknown>[];
+    } catch (e) {
+      if (interrupted) throw queryTimeout(budget);
+      throw e;
+    } finally {
+      clearTimeout(timer);
+      if (this.instance && this.readers.length < 4) this.readers.push(c);
+      else c.closeSync();
+    }
   }
 
   protected async deleteWhere(table: string, where: string) {

@@ -339,7 +339,7 @@ export function parseContrailDict(text: string): Record<string, string> {
  * bigger document cannot be a Kubernetes object; YAML aliases expand at most MAX_ALIASES times (a
  * "billion laughs" document is refused, the yaml library's maxAliasCount); nesting is bounded.
  */
-export const MANIFEST_LIMITS = { maxDocumentBytes: 1.5 * 1024 * 1024, maxDocuments: 50_000, maxAliases: 100, maxDepth: 64 };
+export const MANIFEST_LIMITS = { maxDocumentBytes: 1.5 * 1024 * 1024, maxDocuments: 50_000, maxAliases: 50, maxDepth: 64 };
 
 /** The manifest's documents as text, split at the document markers (`---` / `...` at column 0). */
 function splitDocuments(text: string): { text: string; firstLine: number }[] {
