@@ -10,6 +10,10 @@ import { handleAnalytics } from "./rest/analytics";
 import { handleEvents } from "./http/events";
 import { handleHealthz, handleMetrics, metricsAuth } from "./http/ops";
 import { stampClientIp } from "./http/guard";
+import { logger } from "./engine/log";
+
+// logs are structured (engine/log, on stderr); the banner below stays plain text on stdout: scripts read it
+const log = logger("main");
 
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? "0.0.0.0";
@@ -62,7 +66,7 @@ async function main() {
   });
 
   const shutdown = async (sig: string) => {
-    console.log(`${sig}: stopping`);
+    log.info(`${sig}: stopping`);
     server.close();
     await stopServices();
     process.exit(0);
@@ -72,6 +76,6 @@ async function main() {
 }
 
 main().catch((e) => {
-  console.error(e);
+  log.fatal({ err: e }, `cannot start: ${(e as Error).message}`);
   process.exit(1);
 });

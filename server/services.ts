@@ -8,6 +8,7 @@ import { type Auth, createAuth, loadSecret } from "./auth/auth";
 import { Accounts } from "./auth/accounts";
 import { Metrics } from "./http/metrics";
 import { peekServices, publishServices } from "./registry";
+import { logger } from "./engine/log";
 
 export interface Services {
   engine: Engine;
@@ -50,7 +51,7 @@ export function secureDataDir(dir: string) {
   try {
     walk(dir, 0);
   } catch (e) {
-    console.warn(`data dir ${dir}: could not restrict permissions (${(e as Error).message})`);
+    logger("main").warn(`data dir ${dir}: could not restrict permissions (${(e as Error).message})`);
   }
 }
 

@@ -12,6 +12,7 @@ import { openApiDocument } from "./openapi";
 import { COMPILED_TYPES, compiledFqNameToId, routeCompiled, routingInstanceChildren, testTraffic } from "./compiled";
 import { trafficGenerator } from "./traffic";
 import { CLIENT_IP_HEADER, checkWriteOrigin, clientIp, parseJsonBody, requireJsonType } from "../http/guard";
+import { logger } from "../engine/log";
 
 const MAX_BODY = 10 * 1024 * 1024;
 const COLLECTIONS = new Map<string, ObjectType>(OBJECT_TYPES.map((t) => [`${t}s`, t]));
@@ -31,7 +32,7 @@ export function sendError(res: ServerResponse, e: unknown) {
   }
   // a stack overflow is always the input's depth (a manifest or body nested past what any parser walks)
   if (e instanceof RangeError && /call stack/i.test(e.message)) return send(res, 400, { code: "bad_request", message: "the input is nested too deeply", issues: [{ field: "body", message: "nested too deeply" }] });
-  console.error("vnc: unexpected error", e);
+  logger("http").error({ err: e }, "vnc: unexpected error");
   send(res, 500, { code: "internal", message: `internal error: ${(e as Error).message}` });
 }
 
