@@ -9,6 +9,7 @@ import type { Actor } from "../engine/config/api";
 import { renderObject } from "../engine/config/view";
 import type { Services } from "../services";
 import { openApiDocument } from "./openapi";
+import { applySuggestion, reachability, reachabilityMatrix } from "./reachability";
 import { COMPILED_TYPES, compiledFqNameToId, routeCompiled, routingInstanceChildren, testTraffic } from "./compiled";
 import { trafficGenerator } from "./traffic";
 import { CLIENT_IP_HEADER, checkWriteOrigin, clientIp, parseJsonBody, requireJsonType } from "../http/guard";
@@ -164,6 +165,13 @@ async function route(s: Services, req: IncomingMessage, res: ServerResponse, url
   }
 
   if (routeCompiled(s, parts, method, url, base, res, send)) return;
+
+  if (parts[0] === "reachability" && method === "POST" && parts.length <= 2) {
+    const body = (await readObject(req)) as Record<string, unknown>;
+    if (parts.length === 1) return send(res, 200, await reachability(s, actor, body));
+    if (parts[1] === "apply") return send(res, 200, await applySuggestion(s, actor, body));
+    if (parts[1] === "matrix") return send(res, 200, await reachabilityMatrix(s, actor, body));
+  }
 
   if (parts.length === 1 && parts[0] === "test-traffic" && method === "POST") {
     return send(res, 200, await testTraffic(s, actor, (await readObject(req)) as Record<string, unknown>));
