@@ -36,14 +36,15 @@ export interface TestServer {
 }
 
 /** Services + the /vnc REST API on a loopback port (no Next.js needed). */
-export async function startServer(): Promise<TestServer> {
+export async function startServer(opts: { bgp?: boolean } = {}): Promise<TestServer> {
   const dir = tempDir();
   process.env.WEFT_ADMIN_EMAIL = "admin@test.weft";
   process.env.WEFT_ADMIN_PASSWORD = "admin-password-1";
   const server = http.createServer();
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const port = (server.address() as AddressInfo).port;
-  const services = await startServices({ port, dataDir: dir, agentPort: 0, labNodes: 0, bgp: false });
+  // bgp: the control node's speaker on WEFT_CONTROL_ADDRESS / WEFT_BGP_PORT (set them first)
+  const services = await startServices({ port, dataDir: dir, agentPort: 0, labNodes: 0, bgp: opts.bgp ?? false });
   await services.accounts.ensureAdmin(dir);
   const route = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? "/", `http://127.0.0.1:${port}`);
