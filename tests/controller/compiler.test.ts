@@ -57,7 +57,7 @@ describe("compiler", () => {
     expect(r.exportTargets).not.toContain("target:65000:1");
   });
 
-  it("a pass <> policy between two VNs leaks routes both ways; a deny rule only makes ACL entries", async () => {
+  it("a pass <> policy on both VNs leaks routes both ways; on one side only it leaks nothing; a deny rule only makes ACL entries", async () => {
     const red = cfg().getByFqName("virtual-network", [...P, "red"])!;
     const blue = await cfg().create("virtual-network", vnBody(P, "blue", "10.2.0.0/24"), ADMIN);
     const rule = (action: string, direction = "<>") => ({
@@ -70,6 +70,11 @@ describe("compiler", () => {
     const pol = await cfg().create("network-policy", { fq_name: [...P, "red-blue"], network_policy_entries: { policy_rule: [rule("pass")] } }, ADMIN);
     await cfg().update("virtual-network", red.uuid, { network_policy_refs: [{ uuid: pol.uuid, attr: { sequence: { major: 0, minor: 0 } } }] }, ADMIN);
     await settle();
+    // Contrail (issue 14): attached on red's side only, the policy connects nothing
+    expect(ri(red).importTargets).not.toContain(ri(blue).routeTarget);
+    expect(ri(blue).importTargets).not.toContain(ri(red).routeTarget);
+    await cfg().update("virtual-network", blue.uuid, { network_policy_refs: [{ uuid: pol.uuid, attr: { sequence: { major: 0, minor: 0 } } }] }, ADMIN);
+    await settle();
     expect(ri(red).importTargets).toContain(ri(blue).routeTarget);
     expect(ri(blue).importTargets).toContain(ri(red).routeTarget);
     expect(ri(red).imports.find((i) => i.rt === ri(blue).routeTarget)?.why).toMatch(/network-policy default-domain:cmp:red-blue rule 1/);
@@ -81,11 +86,14 @@ describe("compiler", () => {
       ["pass", ["10.2.0.0/24"], ["10.1.0.0/24"]],
     ]);
 
-    // one-way pass: only the source imports the destination's RT
+    // one-way pass on both sides: Contrail connects the two routing instances (routes both ways,
+    // RoutingInstanceST.add_connection is symmetric); the direction is the ACL's
     await cfg().update("network-policy", pol.uuid, { network_policy_entries: { policy_rule: [rule("pass", ">")] } }, ADMIN);
     await settle();
     expect(ri(red).importTargets).toContain(ri(blue).routeTarget);
-    expect(ri(blue).importTargets).not.toContain(ri(red).routeTarget);
+    expect(ri(blue).importTargets).toContain(ri(red).routeTarget);
+    const oneWay = engine.compiler.state.acls.get(`vn:${[...P, "blue"].join(":")}`)!;
+    expect(oneWay.entries.filter((e) => e.origin.startsWith("network-policy")).map((e) => [e.action, e.src, e.dst])).toEqual([["pass", ["10.1.0.0/24"], ["10.2.0.0/24"]]]);
 
     // deny: no leaking, a deny entry naming the rule
     await cfg().update("network-policy", pol.uuid, { network_policy_entries: { policy_rule: [rule("deny")] } }, ADMIN);

@@ -54,3 +54,5 @@ export const forbidden = (message: string) => new WeftError("forbidden", message
 export function isWeftError(e: unknown): e is WeftError {
   return e instanceof Error && (e as WeftError).name === "WeftError" && typeof (e as WeftError).code === "string";
 }
+/** Not allowed, and which field of the request names what the caller may not touch. */
+export const forbiddenField = (field: string, message: string) => new WeftError("forbidden", `${field}: ${message}`, [{ field, message }]);
