@@ -13,6 +13,7 @@ import path from "node:path";
 import { portLabels } from "./model/types";
 import { seedLabDemo } from "./lab/demo";
 import { ensureLocalBgpRouter } from "./control/local-router";
+import { lineSink } from "./log";
 
 export interface EngineOptions {
   dataDir?: string;
@@ -90,7 +91,7 @@ export class Engine {
         s.send({ msg: "traffic", traffic: { id: "", items } });
         return true;
       },
-      log: (l) => console.error(`analytics: ${l}`),
+      log: lineSink("analytics"),
     });
     control.onFlowRecords = (node, batch) => engine.analytics.ingest(node, batch);
     compiler.onDelta((d) => {
@@ -111,15 +112,15 @@ export class Engine {
       podSubnet: process.env.WEFT_KUBE_POD_SUBNET,
       serviceSubnet: process.env.WEFT_KUBE_SERVICE_SUBNET,
       stateFile: path.join(dir, "kube", "objects.json"),
-      log: (l) => console.error(l),
+      log: lineSink("kube"),
     });
     await engine.kube.start();
     const kubeconfig = opts.kubeconfig ?? process.env.WEFT_KUBECONFIG;
     if (kubeconfig) {
-      engine.kubeWatch = new KubeWatchSource(engine.kube, kubeconfig, (l) => console.error(l));
+      engine.kubeWatch = new KubeWatchSource(engine.kube, kubeconfig, lineSink("kube"));
       await engine.kubeWatch.start();
     }
-    if (engine.lab && opts.labDemo) await seedLabDemo(config, engine.kube, engine.lab.nodes.map((n) => n.name), (l) => console.log(l), path.join(dir, "lab-demo-created"));
+    if (engine.lab && opts.labDemo) await seedLabDemo(config, engine.kube, engine.lab.nodes.map((n) => n.name), lineSink("lab"), path.join(dir, "lab-demo-created"));
     if (engine.lab && opts.labTraffic && opts.labTraffic > 0) engine.analytics.startTraffic({ rate: opts.labTraffic, bursts: true });
     return engine;
   }

@@ -107,6 +107,35 @@ describe("compiler", () => {
     ]);
   });
 
+  it('"any" connects a network, as Contrail\'s expand_connections, to the networks of its project and to those that name it', async () => {
+    const Q = ["default-domain", "cmp-any"];
+    const R = ["default-domain", "cmp-other"];
+    await cfg().create("project", { fq_name: Q, parent_type: "domain" }, ADMIN);
+    await cfg().create("project", { fq_name: R, parent_type: "domain" }, ADMIN);
+    const x = await cfg().create("virtual-network", vnBody(Q, "x", "10.40.1.0/24"), ADMIN);
+    const y = await cfg().create("virtual-network", vnBody(Q, "y", "10.40.2.0/24"), ADMIN);
+    const z = await cfg().create("virtual-network", vnBody(R, "z", "10.40.3.0/24"), ADMIN);
+    const anyRule = { direction: "<>", protocol: "any", src_addresses: [{ virtual_network: "any" }], dst_addresses: [{ virtual_network: "any" }], action_list: { simple_action: "pass" } };
+    const polQ = await cfg().create("network-policy", { fq_name: [...Q, "open"], network_policy_entries: { policy_rule: [anyRule] } }, ADMIN);
+    const polR = await cfg().create("network-policy", { fq_name: [...R, "open"], network_policy_entries: { policy_rule: [anyRule] } }, ADMIN);
+    for (const vn of [x, y]) await cfg().update("virtual-network", vn.uuid, { network_policy_refs: [{ uuid: polQ.uuid }] }, ADMIN);
+    await cfg().update("virtual-network", z.uuid, { network_policy_refs: [{ uuid: polR.uuid }] }, ADMIN);
+    await settle();
+    expect(ri(x).importTargets).toContain(ri(y).routeTarget);
+    expect(ri(y).importTargets).toContain(ri(x).routeTarget);
+    // "any" on both sides, but in another project: not connected
+    expect(ri(x).importTargets).not.toContain(ri(z).routeTarget);
+    expect(ri(z).importTargets).not.toContain(ri(x).routeTarget);
+    // z's project names x: x's "any" covers z, so both sides allow it
+    const toX = { ...anyRule, src_addresses: [{ virtual_network: "local" }], dst_addresses: [{ virtual_network: x.fq_name.join(":") }] };
+    await cfg().update("network-policy", polR.uuid, { network_policy_entries: { policy_rule: [toX] } }, ADMIN);
+    await settle();
+    expect(ri(x).importTargets).toContain(ri(z).routeTarget);
+    expect(ri(z).importTargets).toContain(ri(x).routeTarget);
+    expect(ri(z).importTargets).not.toContain(ri(y).routeTarget);
+    expect(ri(x).imports.find((i) => i.rt === ri(z).routeTarget)?.why).toMatch(/"any": default-domain:cmp-other:z names it/);
+  });
+
   it("security groups compile to port ACLs; the default SG allows its members and all egress", async () => {
     const red = cfg().getByFqName("virtual-network", [...P, "red"])!;
     const sg = cfg().getByFqName("security-group", [...P, "default"])!;

@@ -87,7 +87,7 @@ describe.skipIf(!!problem)(`Linux kernel data plane${problem ? ` (skipped: ${pro
       await sh("ip", "-n", n.netns, "link", "set", "weftu0", "up");
     }
     dir = tempDir();
-    engine = await Engine.start({ dataDir: dir, agentPort: 0, holdTimeSeconds: 3 });
+    engine = await Engine.start({ dataDir: dir, agentPort: 0, holdTimeSeconds: 10 });
     for (const n of NODES) await startNodeAgent(n);
     await waitFor("agents up", () => NODES.every((n) => engine.control.agents.get(n.name)?.state === "Up"), 15_000, 50);
     await engine.config.create("project", { fq_name: P, parent_type: "domain" }, ADMIN);
@@ -181,6 +181,18 @@ describe.skipIf(!!problem)(`Linux kernel data plane${problem ? ` (skipped: ${pro
     await (again.dataplane as LinuxDataPlane).settled();
     expect(await done, out).toBe(0);
     expect(out).toMatch(/ok \d+ bytes/);
+    // the flow records of the real connection (from compute-2's connection tracking, whose agent
+    // did not restart): the bytes really sent, headers included, the deciding rule named (the
+    // last stage that matched a rule: the VN ACL after the security group, as in the flow table)
+    const sent = 40 * 6000;
+    const rows = await waitFor("the transfer's flow records in the store", async () => {
+      await engine.analytics.collector.flush();
+      const q = await engine.analytics.aggregate({ from: Date.now() - 600_000, to: Date.now() + 60_000, filter: `node = compute-2 AND src_ip = ${a.address} AND dst_port = 8080 AND reverse = false`, groupBy: ["flow_id", "rule"], metric: "bytes", limit: 50 });
+      const big = q.rows.filter((r) => r.bytes >= sent);
+      return big.length ? big : null;
+    }, 15_000, 250);
+    expect(rows[0].bytes).toBeLessThan(sent * 1.2);
+    expect(String(rows[0].key.rule)).toMatch(/^network-policy default-domain:kdp:red-blue rule 1/);
     const afterRestart = await dp("compute-1").snapshot();
     expect(afterRestart).toEqual(before);
     // a fresh agent on an empty kernel builds the same

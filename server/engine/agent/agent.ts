@@ -13,6 +13,7 @@ import type { FlowEntry } from "./flow-table.ts";
 import { type Tuple, protocolNumber } from "./packet.ts";
 import { ControlSession, type SessionState } from "./session.ts";
 import { AgentState, ENCAPSULATIONS, sameOwnRoute } from "./state.ts";
+import { logger } from "../log/index.ts";
 
 export const AGENT_VERSION = "weft-agent 0.1.0";
 export const DEFAULT_DATA_PORT = 6635;
@@ -107,8 +108,10 @@ class Agent implements AgentHandle {
   readonly exporter: FlowExporter | null = null;
 
   constructor(readonly opts: AgentOptions) {
-    const sink = opts.log === false ? () => {} : (opts.log ?? ((l: string) => process.stderr.write(`${l}\n`)));
-    this.log = (line) => sink(`[agent ${opts.name}] ${line}`);
+    // a caller's sink (tests, benches) gets "[agent <name>] …" lines; otherwise structured logs (log/)
+    const sink = opts.log === false ? () => {} : opts.log;
+    const own = logger("agent", { node: opts.name });
+    this.log = sink ? (line) => sink(`[agent ${opts.name}] ${line}`) : (line) => own.info(line);
     this.state = new AgentState({
       name: opts.name,
       address: opts.address,
@@ -126,7 +129,7 @@ class Agent implements AgentHandle {
       if (dp instanceof SimDataPlane) {
         dp.flowTable.observer = exporter;
         dp.onFlowlessDrop = (d) => exporter.drop(d);
-      }
+      } else dp.onFlowRecords = (records) => exporter.push(records);
     }
   }
 

@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { type AgentHandle, type AgentOptions, DEFAULT_DATA_PORT, startAgent } from "./agent.ts";
 import { linuxDataPlaneProblem } from "./dataplane/linux/exec.ts";
 import { ENCAPSULATIONS } from "./state.ts";
+import { logger } from "../log/index.ts";
 
 export { startAgent, AGENT_VERSION, DEFAULT_DATA_PORT } from "./agent.ts";
 export type { AgentHandle, AgentOptions, AgentStatus } from "./agent.ts";
@@ -51,7 +52,7 @@ async function main() {
   if (opts.dataplane === "linux") {
     const problem = await linuxDataPlaneProblem();
     if (problem) {
-      process.stderr.write(`[agent ${opts.name}] --dataplane linux: ${problem}\n`);
+      logger("agent", { node: opts.name }).fatal(`--dataplane linux: ${problem}`);
       process.exit(2);
     }
   }
@@ -59,14 +60,14 @@ async function main() {
   try {
     agent = await startAgent(opts);
   } catch (e) {
-    process.stderr.write(`[agent ${opts.name}] cannot start: ${(e as Error).message}\n`);
+    logger("agent", { node: opts.name }).fatal({ err: e }, `cannot start: ${(e as Error).message}`);
     process.exit(1);
   }
   let stopping = false;
   const shutdown = (sig: string) => {
     if (stopping) return;
     stopping = true;
-    process.stderr.write(`[agent ${opts.name}] ${sig}: stopping\n`);
+    logger("agent", { node: opts.name }).info(`${sig}: stopping`);
     agent.stop().then(
       () => process.exit(0),
       () => process.exit(1),

@@ -361,6 +361,8 @@ export function filterSql(n: FilterNode | null, d: SqlDialect): string {
       switch (n.op) {
         case "in":
         case "not in":
+          // an empty list (a caller who may see no project) matches nothing; SQL has no IN ()
+          if (n.values.length === 0) return n.op === "in" ? "1 = 0" : "1 = 1";
           return `${col} ${n.op === "in" ? "IN" : "NOT IN"} (${n.values.map(lit).join(", ")})`;
         case "<<": {
           const [lo, hi] = (n.values[0] as { cidr: [number, number] }).cidr;

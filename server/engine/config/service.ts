@@ -206,6 +206,15 @@ export class ConfigService implements ConfigApi {
         objectUuid: q.objectUuid || undefined,
         at: q.from || q.to ? { gte: q.from, lte: q.to } : undefined,
         id: q.before ? { lt: q.before } : undefined,
+        // a scoped reader sees its projects' objects, and no user or token administration
+        ...(q.projects === null || q.projects === undefined
+          ? {}
+          : {
+              AND: [
+                { objectType: { not: "user" } },
+                { OR: q.projects.length ? q.projects.flatMap((p) => [{ fqName: p }, { fqName: { startsWith: `${p}:` } }]) : [{ id: -1 }] },
+              ],
+            }),
       },
       orderBy: { id: "desc" },
       take: Math.min(q.limit ?? 100, 1000),

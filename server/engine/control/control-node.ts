@@ -37,6 +37,9 @@ import { BgpBridge } from "./bgp-bridge";
  */
 export const FABRIC_VRF = "default-domain:default-project:ip-fabric:ip-fabric";
 import { type BestRoute, Rib, type RouteChange } from "./rib";
+import { logger } from "../log";
+
+const log = logger("control");
 
 /** Longest-prefix match over one instance's table (test traffic "from outside"; IPv4 and IPv6). */
 function lookup(table: Map<string, BestRoute>, address: string): BestRoute | undefined {
@@ -222,7 +225,7 @@ export class ControlNode {
         else if (!session) stream.end();
         else this.onAgentMessage(session, m);
       } catch (e) {
-        console.error(`control: bad message from ${session?.name ?? "unknown agent"}:`, (e as Error).message);
+        log.warn({ node: session?.name ?? "unknown agent" }, `bad message from ${session?.name ?? "an unknown agent"}: ${(e as Error).message}`);
       }
     });
     const gone = () => {

@@ -347,7 +347,16 @@ export function parseManifest(text: string, defaultNamespace = "default"): Parse
       out.push({ index: index++, line, object: null, ref: { kind: "", namespace: "", name: "" }, issues: doc.errors.map((e) => ({ field: "", message: e.message.split("\n")[0], line: lc.linePos(e.pos[0]).line })), warnings: [] });
       continue;
     }
-    const js = doc.toJS();
+    // aliases are expanded at most 50 times (a "billion laughs" document is an issue, not an
+    // exhausted heap); a document nested past the stack is an issue too, never a 500
+    let js: unknown;
+    try {
+      js = doc.toJS({ maxAliasCount: 50 });
+    } catch (e) {
+      const why = e instanceof RangeError ? "nested too deeply" : (e as Error).message.split("\n")[0];
+      out.push({ index: index++, line, object: null, ref: { kind: "", namespace: "", name: "" }, issues: [{ field: "", message: `document cannot be read: ${why}`, line }], warnings: [] });
+      continue;
+    }
     if (js === null || js === undefined) continue; // an empty document (--- at the end)
     const items = js && typeof js === "object" && (js as { kind?: string }).kind === "List" ? ((js as { items?: unknown[] }).items ?? []) : [js];
     for (const item of items) {

@@ -7,6 +7,8 @@ export type ErrorCode =
   | "not_found"
   | "method_not_allowed"
   | "conflict"
+  | "too_many_requests"
+  | "timeout"
   | "internal";
 
 const STATUS: Record<ErrorCode, number> = {
@@ -16,6 +18,9 @@ const STATUS: Record<ErrorCode, number> = {
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
+  too_many_requests: 429,
+  // a query cut off at its time limit (and cancelled in the database): the controller is fine, the query was too big
+  timeout: 503,
   internal: 500,
 };
 

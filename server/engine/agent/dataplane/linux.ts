@@ -5,7 +5,7 @@
 // that restarts finds its kernel state, changes nothing that is right, and established
 // connections keep flowing (conntrack and the stateful rule stay). `stop()` leaves the kernel as
 // it is (a restart must not cut traffic); `teardown()` removes everything the agent owns.
-import type { Hop, Port, TraceRequest, TraceResult } from "../../protocol/index.ts";
+import type { FlowRecord, Hop, Port, TraceRequest, TraceResult } from "../../protocol/index.ts";
 import type { FlowEntry } from "../flow-table.ts";
 import { type Tuple, protocolNumber } from "../packet.ts";
 import type { AgentState, StateChange } from "../state.ts";
@@ -39,6 +39,8 @@ export interface LinuxDataPlaneOptions extends DataPlaneOptions {
    * converging on a half-received state would remove what is still right and cut connections.
    */
   syncTimeoutMs?: number;
+  /** how often connection tracking is read for flow records (default 1000 ms) */
+  flowPollMs?: number;
 }
 
 interface IpLink {
@@ -99,6 +101,12 @@ export class LinuxDataPlane implements DataPlane {
   private readonly probeTimeoutMs: number;
   private readonly log: (l: string) => void;
   private readonly idle: { resolve: () => void }[] = [];
+  /** Set by the agent: flow records made from the kernel's connection tracking. */
+  onFlowRecords: ((records: FlowRecord[]) => void) | null = null;
+  private ctTimer: NodeJS.Timeout | null = null;
+  /** conntrack id → what was exported of it so far */
+  private readonly ctSeen = new Map<string, { orig: [number, number]; reply: [number, number]; start: number; rec: FlowRecord; rev: FlowRecord }>();
+  private ctPolling = false;
   /** the gate of a (re)start: config received, end-of-RIB per VRF */
   private synced = false;
   private configReceived = false;
@@ -129,6 +137,8 @@ export class LinuxDataPlane implements DataPlane {
     this.running = true;
     this.syncTimer = setTimeout(() => this.openGate("no end-of-RIB in time"), this.opts.syncTimeoutMs ?? 10_000);
     this.syncTimer.unref();
+    this.ctTimer = setInterval(() => void this.pollConntrack(), this.opts.flowPollMs ?? 1_000);
+    this.ctTimer.unref();
     return VXLAN_PORT;
   }
 
@@ -163,7 +173,8 @@ export class LinuxDataPlane implements DataPlane {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     if (this.syncTimer) clearTimeout(this.syncTimer);
-    this.timer = this.syncTimer = null;
+    if (this.ctTimer) clearInterval(this.ctTimer);
+    this.timer = this.syncTimer = this.ctTimer = null;
     await this.pass;
   }
 
@@ -425,6 +436,96 @@ export class LinuxDataPlane implements DataPlane {
     return this.ruleset?.marks.get(mark);
   }
 
+  // ------------------------------------------------------------------ flow records from conntrack
+
+  /**
+   * Connections of the node's workloads as flow records: every poll, the packets and bytes each
+   * tracked connection carried since the last one (both directions: the answer is the reverse
+   * record, as the sim's reverse flow), the rule from its ct mark; a connection that is gone
+   * ends with a last record. Only connections to or from a local port (the node's own traffic is
+   * not the overlay's).
+   */
+  async pollConntrack(): Promise<number> {
+    if (this.ctPolling || !this.synced) return 0;
+    this.ctPolling = true;
+    try {
+      const r = await this.kernel.exec("conntrack", ["-L", "-o", "id"]);
+      if (r.code !== 0) return 0;
+      const now = Date.now();
+      const seen = new Set<string>();
+      const out: FlowRecord[] = [];
+      const byAddr = new Map<string, Port>();
+      for (const p of this.state.ports.values()) for (const a of p.addresses) byAddr.set(a, p);
+      for (const line of r.stdout.split("\n")) {
+        const c = parseConntrack(line);
+        if (!c) continue;
+        const src = byAddr.get(c.orig.src);
+        const dst = byAddr.get(c.orig.dst);
+        if (!src && !dst) continue;
+        seen.add(c.id);
+        let e = this.ctSeen.get(c.id);
+        if (!e) {
+          const rule = this.ruleOfMark(c.mark);
+          const base = (t: typeof c.orig, from: Port | undefined, to: Port | undefined, reverse: boolean): FlowRecord => ({
+            flow_id: `${this.state.self.name}:ct${c.id}${reverse ? "r" : ""}`,
+            start_ms: now,
+            end_ms: now,
+            vrf: (from ?? to)?.vrf ?? "",
+            protocol: c.protocol,
+            src_ip: t.src,
+            dst_ip: t.dst,
+            src_port: t.sport,
+            dst_port: t.dport,
+            direction: from ? "egress" : "ingress",
+            action: "pass",
+            reason: rule ? `allowed by ${rule.origin}` : "allowed",
+            rule_acl: rule?.acl ?? "",
+            rule_uuid: rule?.rule_uuid ?? "",
+            rule_origin: rule?.origin ?? "",
+            src_vmi: from?.uuid ?? "",
+            dst_vmi: to?.uuid ?? "",
+            src_vn: from?.network_fq_name ?? "",
+            dst_vn: to?.network_fq_name ?? "",
+            nat_src_ip: "",
+            nat_dst_ip: "",
+            nh_node: "",
+            nh_address: "",
+            encap: "VXLAN",
+            packets: 0,
+            bytes: 0,
+            reverse,
+            first: true,
+            status: "active",
+            src_vmi_name: from?.fq_name ?? "",
+            dst_vmi_name: to?.fq_name ?? "",
+          });
+          e = { orig: [0, 0], reply: [0, 0], start: now, rec: base(c.orig, src, dst, false), rev: base(c.reply, dst, src, true) };
+          this.ctSeen.set(c.id, e);
+        }
+        for (const [rec, was, now2] of [
+          [e.rec, e.orig, [c.orig.packets, c.orig.bytes]],
+          [e.rev, e.reply, [c.reply.packets, c.reply.bytes]],
+        ] as const) {
+          const dp = now2[0] - was[0];
+          if (dp <= 0) continue;
+          out.push({ ...rec, end_ms: now, packets: dp, bytes: now2[1] - was[1] });
+          rec.first = false;
+          was[0] = now2[0];
+          was[1] = now2[1];
+        }
+      }
+      for (const [id, e] of this.ctSeen) {
+        if (seen.has(id)) continue;
+        this.ctSeen.delete(id);
+        out.push({ ...e.rec, end_ms: now, packets: 0, bytes: 0, first: false, status: "aged" });
+      }
+      if (out.length) this.onFlowRecords?.(out);
+      return out.length;
+    } finally {
+      this.ctPolling = false;
+    }
+  }
+
   // ------------------------------------------------------------------ real test packets
 
   async inject(portUuid: string, t: Tuple): Promise<PacketResult> {
@@ -526,6 +627,30 @@ function nftBlocks(text: string): string[] {
     } else if (cur) cur.push(l);
   }
   return blocks.sort();
+}
+
+interface CtTuple {
+  src: string;
+  dst: string;
+  sport: number;
+  dport: number;
+  packets: number;
+  bytes: number;
+}
+
+/** One line of `conntrack -L -o id` (with nf_conntrack_acct=1: packets= and bytes= per direction). */
+export function parseConntrack(line: string): { protocol: number; orig: CtTuple; reply: CtTuple; mark: number; id: string } | null {
+  const head = /^\s*(\S+)\s+(\d+)\s/.exec(line);
+  // the last id= is the connection's (ICMP tuples carry an id= of their own)
+  const id = /\bid=(\d+)(?!.*\bid=)/.exec(line);
+  if (!head || !id) return null;
+  const tuples: CtTuple[] = [];
+  const re = /src=(\S+) dst=(\S+)(?: sport=(\d+) dport=(\d+))?(?:[^=]*?(?: type=\S+ code=\S+ id=\S+))?(?: packets=(\d+) bytes=(\d+))?/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(line)) && tuples.length < 2) tuples.push({ src: m[1], dst: m[2], sport: Number(m[3] ?? 0), dport: Number(m[4] ?? 0), packets: Number(m[5] ?? 0), bytes: Number(m[6] ?? 0) });
+  if (tuples.length < 2) return null;
+  const mark = /\bmark=(\d+)/.exec(line);
+  return { protocol: Number(head[2]), orig: tuples[0], reply: tuples[1], mark: mark ? Number(mark[1]) : 0, id: id[1] };
 }
 
 function routeCommand(r: RouteSpec): string {
