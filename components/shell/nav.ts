@@ -12,6 +12,7 @@ import {
   FileClock,
   Route,
   Server,
+  Search,
   Settings2,
   FolderKanban,
   Globe,
@@ -86,6 +87,7 @@ export const NAV: NavArea[] = [
       { href: "/monitor/topology", label: "Topology", icon: Share2 },
       { href: "/monitor/flows", label: "Flows", icon: ChartArea },
       { href: "/monitor/test-traffic", label: "Test traffic", icon: Activity },
+      { href: "/monitor/reachability", label: "Reachability", icon: Search },
     ],
   },
   {

@@ -13,6 +13,7 @@ import path from "node:path";
 import { portLabels } from "./model/types";
 import { seedLabDemo } from "./lab/demo";
 import { ensureLocalBgpRouter } from "./control/local-router";
+import { Reachability } from "./reachability";
 import { lineSink } from "./log";
 
 export interface EngineOptions {
@@ -50,6 +51,8 @@ export class Engine {
   kubeWatch: KubeWatchSource | null = null;
   /** flow collector, store, queries and the lab traffic generator (set by start) */
   analytics!: Analytics;
+  /** reachability questions over the compiled state (no packets sent) */
+  reachability!: Reachability;
 
   private constructor(
     readonly db: Db,
@@ -80,6 +83,7 @@ export class Engine {
     });
     await control.start();
     const engine = new Engine(db, config, compiler, control, dir, new Date());
+    engine.reachability = new Reachability({ compiler, control, config });
     engine.analytics = await Analytics.open({
       dataDir: dir,
       storeUrl: opts.flowStore ?? process.env.WEFT_FLOW_STORE ?? "",
@@ -129,6 +133,7 @@ export class Engine {
     await this.kubeWatch?.stop();
     await this.kube?.stop();
     await this.lab?.stop();
+    await this.reachability?.close();
     await this.control.stop();
     await this.analytics?.stop();
     this.compiler.stop();

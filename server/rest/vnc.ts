@@ -9,6 +9,7 @@ import type { Actor } from "../engine/config/api";
 import { renderObject } from "../engine/config/view";
 import type { Services } from "../services";
 import { openApiDocument } from "./openapi";
+import { applySuggestion, reachability, reachabilityMatrix } from "./reachability";
 import { COMPILED_TYPES, compiledFqNameToId, routeCompiled, routingInstanceChildren, testTraffic } from "./compiled";
 import { trafficGenerator } from "./traffic";
 import { bgpRouters } from "../engine/control/views";
@@ -174,6 +175,13 @@ async function route(s: Services, req: IncomingMessage, res: ServerResponse, url
     const one = all.find((r) => r.uuid === parts[1] || r.fq_name.join(":") === parts[1]);
     if (!one) throw new WeftError("not_found", `bgp-router ${parts[1]} not found (give its uuid or fq_name joined with ':')`);
     return send(res, 200, { "bgp-router-status": one });
+  }
+
+  if (parts[0] === "reachability" && method === "POST" && parts.length <= 2) {
+    const body = (await readObject(req)) as Record<string, unknown>;
+    if (parts.length === 1) return send(res, 200, await reachability(s, actor, body));
+    if (parts[1] === "apply") return send(res, 200, await applySuggestion(s, actor, body));
+    if (parts[1] === "matrix") return send(res, 200, await reachabilityMatrix(s, actor, body));
   }
 
   if (parts.length === 1 && parts[0] === "test-traffic" && method === "POST") {

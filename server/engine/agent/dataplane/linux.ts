@@ -104,6 +104,7 @@ export class LinuxDataPlane implements DataPlane {
   /** Set by the agent: flow records made from the kernel's connection tracking. */
   onFlowRecords: ((records: FlowRecord[]) => void) | null = null;
   private ctTimer: NodeJS.Timeout | null = null;
+  private retry: NodeJS.Timeout | null = null;
   /** conntrack id → what was exported of it so far */
   private readonly ctSeen = new Map<string, { orig: [number, number]; reply: [number, number]; start: number; rec: FlowRecord; rev: FlowRecord }>();
   private ctPolling = false;
@@ -174,6 +175,8 @@ export class LinuxDataPlane implements DataPlane {
     if (this.timer) clearTimeout(this.timer);
     if (this.syncTimer) clearTimeout(this.syncTimer);
     if (this.ctTimer) clearInterval(this.ctTimer);
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = null;
     this.timer = this.syncTimer = this.ctTimer = null;
     await this.pass;
   }
@@ -218,6 +221,14 @@ export class LinuxDataPlane implements DataPlane {
         } catch (e) {
           this.lastError = (e as Error).message;
           this.log(`kernel reconcile failed: ${this.lastError}`);
+          // converge again soon: a failed pass must not wait for the next config change
+          if (this.running && !this.retry) {
+            this.retry = setTimeout(() => {
+              this.retry = null;
+              this.schedule();
+            }, 500);
+            this.retry.unref();
+          }
         }
       } while (this.again && this.running);
     })().finally(() => {

@@ -1,6 +1,6 @@
 // What the kernel should hold for one compute node, computed from the agent's state alone (pure:
 // the same state gives the same model, so a restarted agent converges on what a fresh one builds).
-// No VRF devices and no MPLS forwarding on the kernels we target (STACK.md): a routing instance is
+// No VRF devices and no MPLS forwarding on the kernels we target (docs/stack.md): a routing instance is
 // a routing table with `ip rule`s for its ports' veths and its VXLAN device; the overlay is VXLAN
 // with VNI = the network's vxlan_network_identifier (default its network id), as Contrail's
 // VXLAN mode; remote next hops are static neighbour + FDB entries from the control node's routes
