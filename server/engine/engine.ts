@@ -115,7 +115,8 @@ export class Engine {
       publicFipPool: parsePoolRef(poolText),
       podSubnet: process.env.WEFT_KUBE_POD_SUBNET,
       serviceSubnet: process.env.WEFT_KUBE_SERVICE_SUBNET,
-      stateFile: path.join(dir, "kube", "objects.json"),
+      db,
+      legacyStateFile: path.join(dir, "kube", "objects.json"),
       log: lineSink("kube"),
     });
     await engine.kube.start();
