@@ -153,9 +153,7 @@ const MATRIX: Row[] = [
  * Cells that do not hold yet because another part of issue 14 is not on main: "surface|target|role"
  * → reason. Empty when every cell holds.
  */
-const TODO: Record<string, string> = {
-  "POST /api/v1/kube/apply (Namespace)|global|operator": "kube grants (helper kube): an operator may still create namespaces (projects) until project grants reach the kube endpoints",
-};
+const TODO: Record<string, string> = {};
 
 async function counts() {
   const db = s.services.engine.db;
