@@ -11,6 +11,7 @@ import { flowsRouter } from "./routers/flows";
 import { bgpRouter } from "./routers/bgp";
 import { topologyRouter } from "./routers/topology";
 import { kubeRouter } from "./routers/kube";
+import { alarmsRouter } from "./routers/alarms";
 
 export const appRouter = router({
   me: meRouter,
@@ -25,6 +26,7 @@ export const appRouter = router({
   bgp: bgpRouter,
   topology: topologyRouter,
   kube: kubeRouter,
+  alarms: alarmsRouter,
 });
 
 export type AppRouter = typeof appRouter;

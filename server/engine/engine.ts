@@ -13,6 +13,7 @@ import { KubeWatchSource } from "./kube/watch";
 import path from "node:path";
 import { portLabels } from "./model/types";
 import { seedLabDemo } from "./lab-demo";
+import { AlarmEngine, alarmInputs } from "./alarms";
 
 export interface EngineOptions {
   dataDir?: string;
@@ -89,6 +90,8 @@ export class Engine {
   kubeWatch: KubeWatchSource | null = null;
   /** flow collector, store, queries and the lab traffic generator (set by start) */
   analytics!: Analytics;
+  /** alarms computed from the live state (contrail-alarm-gen's role) */
+  alarms!: AlarmEngine;
 
   private constructor(
     readonly db: Db,
@@ -140,6 +143,8 @@ export class Engine {
     config.subscribe((e) => {
       if (e.type === "virtual-machine-interface") engine.analytics.portsChanged();
     });
+    engine.alarms = new AlarmEngine(() => alarmInputs(engine));
+    engine.alarms.start();
     const labNodes = opts.labNodes ?? 0;
     if (labNodes > 0) {
       engine.lab = new Lab(config, `127.0.0.1:${control.listenPort}`, labNodes);
@@ -165,6 +170,7 @@ export class Engine {
   }
 
   async stop() {
+    this.alarms?.stop();
     await this.kubeWatch?.stop();
     await this.kube?.stop();
     await this.lab?.stop();

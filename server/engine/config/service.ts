@@ -272,6 +272,16 @@ export class ConfigService implements ConfigApi {
     return out;
   }
 
+  /** Allocation-pool usage of every virtual network's subnets (IPAM's view, for alarms and pages). */
+  addressUsage(): { networkUuid: string; fq_name: string[]; subnets: ReturnType<NetworkAllocator["usage"]> }[] {
+    const out: { networkUuid: string; fq_name: string[]; subnets: ReturnType<NetworkAllocator["usage"]> }[] = [];
+    for (const [uuid, a] of this.store.allocators) {
+      const vn = this.store.get(uuid);
+      if (vn) out.push({ networkUuid: uuid, fq_name: vn.fq_name, subnets: a.usage() });
+    }
+    return out;
+  }
+
   children(uuid: string): ChildRef[] {
     return this.store.childrenOf(uuid).map((c) => ({ to: c.fq_name, uuid: c.uuid, type: c.type }));
   }
