@@ -36,6 +36,8 @@ async function setTraffic(page: Page, on: boolean) {
   // other specs' workloads share the lab: a higher rate so the web → db mix shows up soon
   if (on && !running) await page.getByTestId("traffic-rate").selectOption("100");
   if (running !== on) await toggle.click();
+  // stopping the shared generator asks first
+  if (running && !on) await page.getByTestId("confirm-dialog").getByTestId("confirm-button").click();
   await expect(toggle).toHaveText(on ? /Traffic \d/ : /Start traffic/);
 }
 

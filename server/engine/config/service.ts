@@ -378,28 +378,40 @@ export class ConfigService implements ConfigApi {
     });
   }
 
+  /** What keeps an object from being deleted (children and back-refs), and what goes with it. */
+  private deleteBlockersOf(type: ObjectType, uuid: string) {
+    let children = this.store.childrenOf(uuid);
+    // Contrail removes a project's default security group with the project
+    const autoSg = children.find(
+      (c) => type === "project" && c.type === "security-group" && c.name === "default" && this.store.backRefsOf(c.uuid).length === 0,
+    );
+    if (autoSg) children = children.filter((c) => c !== autoSg);
+    // … and an external network's automatic `public` pool, when no floating IP came from it
+    const autoPool = type === "virtual-network" ? children.find((c) => this.isUnusedAutoPool(c)) : undefined;
+    if (autoPool) children = children.filter((c) => c !== autoPool);
+    const backRefs = this.store.backRefsOf(uuid).filter((b) => b.from !== autoSg?.uuid);
+    return { children, backRefs, autoSg, autoPool };
+  }
+
+  /** Why a delete would be refused, one line per blocking object (empty: it would go through). */
+  deleteBlockers(type: ObjectType, uuid: string): string[] {
+    const { children, backRefs } = this.deleteBlockersOf(type, uuid);
+    return [
+      ...children.map((c) => `child ${c.type} ${fqString(c.fq_name)}`),
+      ...backRefs.map((b) => {
+        const o = this.store.get(b.from)!;
+        return `${o.type} ${fqString(o.fq_name)} (${b.field})`;
+      }),
+    ];
+  }
+
   delete(type: ObjectType, uuid: string, actor: Actor): Promise<void> {
     return this.run(actor, (tx) => {
       const obj = this.get(type, uuid);
       this.authorize(actor, obj, "delete");
-      let children = this.store.childrenOf(uuid);
-      // Contrail removes a project's default security group with the project
-      const autoSg = children.find(
-        (c) => type === "project" && c.type === "security-group" && c.name === "default" && this.store.backRefsOf(c.uuid).length === 0,
-      );
-      if (autoSg) children = children.filter((c) => c !== autoSg);
-      // … and an external network's automatic `public` pool, when no floating IP came from it
-      const autoPool = type === "virtual-network" ? children.find((c) => this.isUnusedAutoPool(c)) : undefined;
-      if (autoPool) children = children.filter((c) => c !== autoPool);
-      const backRefs = this.store.backRefsOf(uuid).filter((b) => b.from !== autoSg?.uuid);
+      const { children, backRefs, autoSg, autoPool } = this.deleteBlockersOf(type, uuid);
       if (children.length || backRefs.length) {
-        const list = [
-          ...children.map((c) => `child ${c.type} ${fqString(c.fq_name)}`),
-          ...backRefs.map((b) => {
-            const o = this.store.get(b.from)!;
-            return `${o.type} ${fqString(o.fq_name)} (${b.field})`;
-          }),
-        ];
+        const list = this.deleteBlockers(type, uuid);
         throw conflict(
           `cannot delete ${type} ${fqString(obj.fq_name)}: still in use by ${list.length} object(s): ${list.slice(0, 20).join(", ")}${list.length > 20 ? ", …" : ""}`,
           {
