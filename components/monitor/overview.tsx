@@ -132,7 +132,7 @@ export function OverviewPage() {
               <ul className="divide-y divide-line text-[13px]" data-testid="recent-changes">
                 {audit.data!.items.map((e) => (
                   <li key={e.id} className="flex items-center gap-2 py-1.5">
-                    <span className="w-40 shrink-0 text-xs text-muted tabular-nums" title={e.at}>
+                    <span className="w-44 shrink-0 text-xs whitespace-nowrap text-muted tabular-nums" title={e.at}>
                       {formatTime(e.at)}
                     </span>
                     <Badge tone={e.action === "delete" ? "danger" : e.action === "create" ? "ok" : "accent"}>{e.action}</Badge>
@@ -236,7 +236,9 @@ function AgentsTile({ status, nodes, loading, href }: { status: RouterOutputs["f
         <>
           <div className="mt-1 flex items-baseline gap-2">
             <span className="text-2xl font-semibold tabular-nums">{sessions.length}</span>
-            <span className="text-xs text-muted">sessions, {exporting} exported flows in the last minute</span>
+            <span className="text-xs text-muted">
+              agent sessions up, {exporting} exporting flow records (last minute)
+            </span>
           </div>
           <div className="mt-1 truncate text-xs text-muted" title="records the agents or the collector dropped since they started; flow records waiting for the flow store">
             {drops.toLocaleString()} records dropped · {(status?.collector.queued ?? 0).toLocaleString()} waiting for the store{versions.length ? ` · agent ${versions.join(", ")}` : ""}

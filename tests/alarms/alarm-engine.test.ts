@@ -42,6 +42,16 @@ describe("alarm engine", () => {
     expect(history[0]).toMatchObject({ state: "cleared", clearedAt: now() });
   });
 
+  it("a node that never connected gets 30 s to start before its alarm", () => {
+    const { e, advance, now } = engineAt();
+    const never = () => base(now(), { computeNodes: [{ name: "compute-3", configured: true, state: "Down", everConnected: false, agentDroppedRecords: 0, collectorDropped: 0 }] });
+    e.tick(never());
+    advance(20_000);
+    expect(e.tick(never())).toEqual([]);
+    advance(11_000);
+    expect(e.tick(never())[0]).toMatchObject({ type: "NodeStatus", description: "compute node compute-3: configured, but its agent never connected" });
+  });
+
   it("a node that comes back before 3 s raises nothing", () => {
     const { e, advance, now } = engineAt();
     const down = base(now(), { computeNodes: [{ name: "compute-1", configured: true, state: "Down", everConnected: true, agentDroppedRecords: 0, collectorDropped: 0 }] });
@@ -127,7 +137,7 @@ describe("alarm engine", () => {
     const { e, advance, now } = engineAt();
     const down = () => base(now(), { computeNodes: [{ name: "compute-2", configured: true, state: "Down", everConnected: false, agentDroppedRecords: 0, collectorDropped: 0 }] });
     e.tick(down());
-    advance(4_000);
+    advance(31_000);
     const [a] = e.tick(down());
     const view = e.contrailView();
     expect(Object.keys(view)).toEqual(["vrouter"]);

@@ -67,7 +67,9 @@ export function evaluate(now: AlarmInputs, before: AlarmInputs | null): AlarmCon
         severity: 0,
         description: n.everConnected ? `compute node ${n.name}: its agent is disconnected from the control node` : `compute node ${n.name}: configured, but its agent never connected`,
         href,
-        forMs: 3_000,
+        // an agent that was up and went away is news at once; one that never connected yet may
+        // still be starting (the lab's agents at the console's start)
+        forMs: n.everConnected ? 3_000 : 30_000,
       });
     }
     const p = prevNode.get(n.name);
