@@ -2,7 +2,7 @@ import path from "node:path";
 import { defineConfig } from "prisma/config";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 
-// Prisma 6.19 with the JS engine and a driver adapter: works with no network (STACK.md).
+// Prisma 6.19 with the JS engine and a driver adapter: works with no network (docs/stack.md).
 export default defineConfig({
   experimental: { adapter: true },
   engine: "js",

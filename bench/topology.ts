@@ -31,7 +31,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from "@playwri
 import { Engine } from "../server/engine/engine";
 import type { Actor } from "../server/engine/config/api";
 import type { ConfigObject } from "../server/engine/model/types";
-import { buildTopology } from "../server/engine/topology";
+import { buildTopology } from "../server/engine/topology/model";
 import { pathToFileURL } from "node:url";
 import { median, percentile, printTable, type Row, writeResult } from "./lib";
 import { ADMIN, freePort, login, startConsole, stopConsole } from "./console";

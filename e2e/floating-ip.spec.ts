@@ -16,7 +16,7 @@ const has = (bin: string) => spawnSync("sh", ["-c", `command -v ${bin}`], { stdi
 const CONTROL = process.env.WEFT_E2E_CONTROL_ADDRESS ?? "";
 const BGP_PORT = Number(process.env.WEFT_E2E_BGP_PORT ?? 0);
 const GATEWAY = { address: "127.0.9.4", asn: 64512, api: 50392 };
-const COMPUTE_1 = "127.0.1.1"; // the lab's compute-1 (server/engine/lab.ts)
+const COMPUTE_1 = "127.0.1.1"; // the lab's compute-1 (server/engine/lab/lab.ts)
 const missing = !has("gobgpd") || !has("gobgp") ? "gobgpd/gobgp not installed" : !CONTROL || !BGP_PORT ? "WEFT_E2E_CONTROL_ADDRESS / WEFT_E2E_BGP_PORT not set (run through scripts/e2e.sh)" : "";
 
 test.describe.configure({ mode: "serial", timeout: 180_000 });

@@ -1,6 +1,6 @@
 // The process's long-lived services (engine, auth, accounts, metrics), built once by
 // server/main.ts and published on globalThis: Turbopack bundles its own copy of every module a
-// route handler imports, so a module-level singleton would not be shared (STACK.md).
+// route handler imports, so a module-level singleton would not be shared (docs/stack.md).
 import { Engine, setEngine } from "./engine/engine";
 import { type Auth, createAuth, loadSecret } from "./auth/auth";
 import { Accounts } from "./auth/accounts";

@@ -5,8 +5,8 @@
 // - the flow overlay adds traffic edges between the same nodes;
 // - diffElements tells what to add, remove, update and re-parent, so a live update never resets
 //   the positions of the nodes that stay.
-import type { FlowEdge, TopologyEdge, TopologyNode } from "../../server/engine/topology";
-import type { SlimEdge, SlimNode } from "../../server/engine/topology-wire";
+import type { FlowEdge, TopologyEdge, TopologyNode } from "../../server/engine/topology/model";
+import type { SlimEdge, SlimNode } from "../../server/engine/topology/wire";
 
 /** what toElements needs of a model: the server's whole model or its slim wire form */
 export interface ModelLike {

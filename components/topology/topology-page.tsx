@@ -14,8 +14,8 @@ import { ChevronsDownUp, ChevronsUpDown, Download, Maximize2, RefreshCw, Search 
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import type { TopologyView } from "../../server/engine/topology";
-import { type SlimModel, type SlimNode, type TopologyDiff, applyTopologyDiff, decodeModel, filterByLabel } from "../../server/engine/topology-wire";
+import type { TopologyView } from "../../server/engine/topology/model";
+import { type SlimModel, type SlimNode, type TopologyDiff, applyTopologyDiff, decodeModel, filterByLabel } from "../../server/engine/topology/wire";
 import { useTRPC } from "../../lib/trpc";
 import { useProject } from "../project-context";
 import { PageHeader } from "../objects/page-header";

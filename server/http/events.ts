@@ -5,8 +5,8 @@
 // themselves (nodes and edges added, changed, removed, from version n to m), as the engine's
 // topology feed computes them, so the canvas updates without refetching the model.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { TOPOLOGY_VIEWS, type TopologyView } from "../engine/topology";
-import { topologyFeed } from "../engine/topology-feed";
+import { TOPOLOGY_VIEWS, type TopologyView } from "../engine/topology/model";
+import { topologyFeed } from "../engine/topology/feed";
 import type { Services } from "../services";
 import { actorOf } from "../rest/vnc";
 

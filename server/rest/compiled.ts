@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { WeftError } from "../engine/model/errors";
 import type { Actor } from "../engine/config/api";
-import { routeTargetNames, vncRouteTarget, vncRoutingInstance } from "../engine/views";
+import { routeTargetNames, vncRouteTarget, vncRoutingInstance } from "../engine/control/views";
 import type { Services } from "../services";
 import { renderObject } from "../engine/config/view";
 

@@ -1,5 +1,5 @@
 // Debian's clickhouse-server (18.16) on 127.0.0.1 with a throwaway config and data dir, as
-// STACK.md describes. Returns null (with the reason) when the binary is not installed.
+// docs/stack.md describes. Returns null (with the reason) when the binary is not installed.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";

@@ -62,7 +62,7 @@ describe.skipIf(!!missing)("interop with gobgpd", () => {
       { prefix: "10.1.2.0/24", rd: "10.0.0.1:7", labels: [101], nextHop: US.address, attrs: { extendedCommunities: ["target:64512:8000002", "encapsulation:udp"], med: 5 } },
       { prefix: "10.1.3.0/24", rd: "64512:1", labels: [102], nextHop: US.address, attrs: { extendedCommunities: ["target:64512:8000001", "encapsulation:vxlan"] } },
     ]);
-    // gobgpd treats 127.x NEXT_HOPs of ipv4-unicast as invalid (STACK.md): use a documentation address
+    // gobgpd treats 127.x NEXT_HOPs of ipv4-unicast as invalid (docs/stack.md): use a documentation address
     us.announce("ipv4-unicast", [{ prefix: "198.51.100.0/24", nextHop: "192.0.2.1", attrs: { communities: ["65000:7"] } }]);
     const adj = await waitFor("adj-in", async () => {
       const j = await g.json<AdjIn>(["neighbor", US.address, "adj-in", "-a", "vpnv4"]);

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { diffElements, isEmptyDiff, levelOfDetail, toElements } from "../../components/topology/elements";
 import { fitViewport, frameBoxes, groupedLayout, hierarchicalLayout } from "../../components/topology/layout";
 import { type SvgEdge, type SvgNode, toSvg } from "../../components/topology/svg";
-import type { TopologyModel } from "../../server/engine/topology";
+import type { TopologyModel } from "../../server/engine/topology/model";
 
 const model = (extra: Partial<TopologyModel> = {}): TopologyModel => ({
   view: "logical",

@@ -5,9 +5,9 @@ import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Engine } from "../../server/engine/engine";
 import type { ConfigObject } from "../../server/engine/model/types";
-import { buildWholeTopology, nodeIds } from "../../server/engine/topology";
-import { TopologyFeed, topologyFeed } from "../../server/engine/topology-feed";
-import { type SlimModel, type TopologyDiff, applyTopologyDiff, decodeModel, encodeModel, slimEdge, slimNode } from "../../server/engine/topology-wire";
+import { buildWholeTopology, nodeIds } from "../../server/engine/topology/model";
+import { TopologyFeed, topologyFeed } from "../../server/engine/topology/feed";
+import { type SlimModel, type TopologyDiff, applyTopologyDiff, decodeModel, encodeModel, slimEdge, slimNode } from "../../server/engine/topology/wire";
 import { ADMIN, startEngine, vnBody } from "../helpers";
 
 const P = ["default-domain", "feed-a"];

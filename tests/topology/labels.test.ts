@@ -3,8 +3,8 @@
 // matching ports with their network, project and the services in front of them.
 import fs from "node:fs";
 import { describe, expect, it } from "vitest";
-import { buildTopology, nodeIds } from "../../server/engine/topology";
-import { decodeModel, encodeModel, filterByLabel, parseLabelFilter } from "../../server/engine/topology-wire";
+import { buildTopology, nodeIds } from "../../server/engine/topology/model";
+import { decodeModel, encodeModel, filterByLabel, parseLabelFilter } from "../../server/engine/topology/wire";
 import { ADMIN, startEngine } from "../helpers";
 
 const settle = () => new Promise((r) => setTimeout(r, 50));

@@ -4,7 +4,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { MAX_LAYOUTS, loadLayout, saveLayout } from "../../server/engine/topology-layouts";
+import { MAX_LAYOUTS, loadLayout, saveLayout } from "../../server/engine/topology/layouts";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "weft-layouts-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentHandle, startAgent } from "../../server/engine/agent/main";
 import { Engine } from "../../server/engine/engine";
 import type { ConfigObject } from "../../server/engine/model/types";
-import { buildTopology, nodeIds, type TopologyModel } from "../../server/engine/topology";
+import { buildTopology, nodeIds, type TopologyModel } from "../../server/engine/topology/model";
 import { waitFor } from "../bgp/daemons";
 import { ADMIN, startEngine, tempDir, vnBody } from "../helpers";
 

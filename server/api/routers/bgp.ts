@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { bgpPeerRoutes, bgpRouterWarnings, bgpRouters } from "../../engine/views";
+import { bgpPeerRoutes, bgpRouterWarnings, bgpRouters } from "../../engine/control/views";
 import { router, viewerProcedure } from "../trpc";
 
 export const bgpRouter = router({

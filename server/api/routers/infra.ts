@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { computeNodePorts, computeNodes, controlNodeStatus } from "../../engine/views";
+import { computeNodePorts, computeNodes, controlNodeStatus } from "../../engine/control/views";
 import { adminProcedure, router, viewerProcedure } from "../trpc";
 import { WeftError } from "../../engine/model/errors";
 

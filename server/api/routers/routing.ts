@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { routesOf, routingInstance, routingInstances } from "../../engine/views";
+import { routesOf, routingInstance, routingInstances } from "../../engine/control/views";
 import { router, viewerProcedure } from "../trpc";
 
 export const routingRouter = router({

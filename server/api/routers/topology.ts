@@ -2,10 +2,10 @@
 // what the canvas draws), the details of one node or edge for the side panel, and the flow overlay
 // (traffic between the model's nodes over a time range). Thin: zod input, one engine call.
 import { z } from "zod";
-import { TOPOLOGY_VIEWS, type TopologyView, flowOverlay, shapeTopology } from "../../engine/topology";
-import { topologyFeed } from "../../engine/topology-feed";
-import { loadLayout, saveLayout } from "../../engine/topology-layouts";
-import { encodeModel } from "../../engine/topology-wire";
+import { TOPOLOGY_VIEWS, type TopologyView, flowOverlay, shapeTopology } from "../../engine/topology/model";
+import { topologyFeed } from "../../engine/topology/feed";
+import { loadLayout, saveLayout } from "../../engine/topology/layouts";
+import { encodeModel } from "../../engine/topology/wire";
 import { router, viewerProcedure } from "../trpc";
 
 const View = z.enum(TOPOLOGY_VIEWS as [TopologyView, ...TopologyView[]]);

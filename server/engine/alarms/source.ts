@@ -1,7 +1,7 @@
 // The alarm rules' snapshot, read from the engine's live state: the control node, the agents'
 // sessions, the BGP peers' sessions, the flow collector, and IPAM's pool usage.
 import type { Engine } from "../engine";
-import { bgpRouters, computeNodes } from "../views";
+import { bgpRouters, computeNodes } from "../control/views";
 import { fqString } from "../model/types";
 import type { AlarmInputs } from "./rules";
 import type { Actor } from "../config/api";

@@ -1,5 +1,5 @@
 // The BGP speaker library: the only module the rest of the engine imports from bgp/.
-// It knows nothing of virtual networks or config (ARCHITECTURE.md: bgp/ imports nothing else).
+// It knows nothing of virtual networks or config (docs/architecture.md: bgp/ imports nothing else).
 export {
   BgpSpeaker,
   type SpeakerConfig,

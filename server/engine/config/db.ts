@@ -1,4 +1,4 @@
-// Opening the config database: Prisma 6.19 with the JS engine over better-sqlite3 (STACK.md),
+// Opening the config database: Prisma 6.19 with the JS engine over better-sqlite3 (docs/stack.md),
 // migrations applied in order from prisma/migrations. The Prisma client is cached on globalThis
 // so the process opens one, whichever bundle (tsx, Turbopack) asks for it.
 import fs from "node:fs";

@@ -3,45 +3,22 @@
 // applies to memory, and joins the next group commit that persists objects, refs, IP
 // allocations, audit entries and change-feed events in one database transaction. A failed
 // commit rolls memory back. Reads come from memory.
-import { createHash, randomUUID } from "node:crypto";
-import { type FieldIssue, WeftError, conflict, forbidden, notFound } from "../model/errors";
-import { formatAddress, parseAddress } from "../model/net";
-import { type BgpRouterParameters, DEFAULT_ENCAPSULATION_PRIORITY, IdPermsInputSchema, KeyValueSchema, NameSchema, type PolicyRule, RefInputSchema, UuidSchema } from "../model/schemas";
-import {
-  CONFIG_ROOT,
-  type ConfigObject,
-  IGNORED_INPUT_FIELDS,
-  type IdPerms,
-  type ObjectType,
-  OBJECT_TYPES,
-  type Ref,
-  TYPES,
-  childTypes,
-  fqString,
-  isObjectType,
-  plural,
-  refField,
-  underscored,
-} from "../model/types";
-import type { NetworkAllocator } from "../ipam/allocator";
-import type {
-  Actor,
-  AuditQuery,
-  AuditRecord,
-  ChangeEvent,
-  ChildRef,
-  ConfigApi,
-  CreateInput,
-  ListOptions,
-  RefUpdateInput,
-  UpdateInput,
-} from "./api";
+import { randomUUID } from "node:crypto";
+import { WeftError, conflict, forbidden, notFound } from "../model/errors";
+import { DEFAULT_ENCAPSULATION_PRIORITY, NameSchema, UuidSchema } from "../model/schemas";
+import { CONFIG_ROOT, type ConfigObject, type IdPerms, type ObjectType, OBJECT_TYPES, type Ref, TYPES, fqString, isObjectType, refField, underscored } from "../model/types";
+import type { Actor, AuditQuery, AuditRecord, ChangeEvent, ChildRef, ConfigApi, CreateInput, ListOptions, RefUpdateInput, UpdateInput } from "./api";
 import { SYSTEM_ACTOR } from "./api";
 import type { Db } from "./db";
 import { diffObjects } from "./diff";
-import { type PendingChange, persistBatch } from "./persistence";
-import { MemoryStore, subnetsOfNetwork } from "./store";
-import { checkRouteTargets, checkRules, fail, normalizeNetworkSubnets, zodIssues } from "./validate";
+import { checkMeta, parseProps, resolveRefs, splitBody } from "./input";
+import { persistBatch } from "./persistence";
+import { MemoryStore } from "./store";
+import type { RuleContext } from "./strategy";
+import type { NetworkAllocator } from "../ipam/allocator";
+import { Tx } from "./tx";
+import { strategyOf } from "./types";
+import { fail } from "./validate";
 
 export interface ConfigServiceOptions {
   db: Db;
@@ -58,90 +35,11 @@ export interface ConfigStats {
   validationFailures: number;
 }
 
-/** the pool a router_external network gets by itself (Contrail's name) */
-export const PUBLIC_POOL = "public";
-const AUTO_POOL_DESCRIPTION = "created by router_external";
-const SG_ID_BASE = 8_000_000; // Contrail's security_group_id range starts here
-const VN_ID_BASE = 1; // virtual_network_network_id
-
-/** One write in progress: its changes and how to undo them. */
-class Tx {
-  readonly changes: PendingChange[] = [];
-  private readonly undo: (() => void)[] = [];
-  private readonly allocations: { allocator: NetworkAllocator; address: string; owner: string }[] = [];
-  resolve!: () => void;
-  reject!: (e: unknown) => void;
-
-  constructor(
-    private readonly store: MemoryStore,
-    readonly actor: Actor,
-  ) {}
-
-  put(obj: ConfigObject, action: "create" | "update" | "ref-update") {
-    const before = this.store.get(obj.uuid) ?? null;
-    this.store.put(obj);
-    this.undo.push(() => (before ? this.store.put(before) : this.store.remove(obj.uuid)));
-    this.record(before, obj, action);
-  }
-
-  remove(obj: ConfigObject) {
-    this.store.remove(obj.uuid);
-    this.undo.push(() => this.store.put(obj));
-    this.record(obj, null, "delete");
-  }
-
-  allocated(allocator: NetworkAllocator, address: string, owner: string) {
-    this.allocations.push({ allocator, address, owner });
-  }
-
-  private record(before: ConfigObject | null, after: ConfigObject | null, action: AuditRecord["action"]) {
-    const o = (after ?? before)!;
-    const at = new Date().toISOString();
-    this.changes.push({
-      before,
-      after,
-      allocation: after ? this.store.allocationOf(after) : null,
-      audit: {
-        at,
-        actorId: this.actor.userId,
-        actorEmail: this.actor.email,
-        source: this.actor.source,
-        action,
-        objectType: o.type,
-        objectUuid: o.uuid,
-        fqName: fqString(o.fq_name),
-        diff: diffObjects(before, after),
-      },
-      event: {
-        at,
-        op: after === null ? "delete" : before === null ? "create" : "update",
-        type: o.type,
-        uuid: o.uuid,
-        fqName: fqString(o.fq_name),
-        resourceVersion: o.resource_version,
-        object: after,
-      },
-    });
-  }
-
-  rollback() {
-    for (const u of this.undo.reverse()) u();
-    this.undo.length = 0;
-    for (const { allocator, address, owner } of this.allocations) {
-      if (allocator.used.get(address) === owner && !this.store.get(owner)) allocator.release(address);
-    }
-  }
-}
+export { PUBLIC_POOL } from "./types/virtual-network";
 
 function uuidPerms(uuid: string) {
   const hex = uuid.replace(/-/g, "");
   return { uuid_mslong: BigInt(`0x${hex.slice(0, 16)}`).toString(), uuid_lslong: BigInt(`0x${hex.slice(16)}`).toString() };
-}
-
-/** Contrail-style MAC for a port: 02: + five octets from the uuid. */
-function macFor(uuid: string): string {
-  const h = createHash("sha1").update(uuid).digest("hex");
-  return ["02", h.slice(0, 2), h.slice(2, 4), h.slice(4, 6), h.slice(6, 8), h.slice(8, 10)].join(":");
 }
 
 const clone = <T>(v: T): T => structuredClone(v);
@@ -360,8 +258,7 @@ export class ConfigService implements ConfigApi {
     return this.run(actor, (tx) => {
       const obj = this.buildNew(type, body, tx);
       tx.put(obj, "create");
-      if (type === "project") tx.put(this.defaultSecurityGroup(obj, tx), "create");
-      if (type === "virtual-network") this.externalPool(obj, null, tx);
+      strategyOf(type).afterWrite?.(obj, null, this.ctx(tx));
       return obj;
     });
   }
@@ -373,45 +270,58 @@ export class ConfigService implements ConfigApi {
       const next = this.buildUpdate(current, body, tx);
       if (next === current) return current;
       tx.put(next, "update");
-      if (type === "virtual-network") this.externalPool(next, current, tx);
+      strategyOf(type).afterWrite?.(next, current, this.ctx(tx));
       return next;
     });
   }
 
   /** What keeps an object from being deleted (children and back-refs), and what goes with it. */
-  private deleteBlockersOf(type: ObjectType, uuid: string) {
-    let children = this.store.childrenOf(uuid);
-    // Contrail removes a project's default security group with the project
-    const autoSg = children.find(
-      (c) => type === "project" && c.type === "security-group" && c.name === "default" && this.store.backRefsOf(c.uuid).length === 0,
-    );
-    if (autoSg) children = children.filter((c) => c !== autoSg);
-    // … and an external network's automatic `public` pool, when no floating IP came from it
-    const autoPool = type === "virtual-network" ? children.find((c) => this.isUnusedAutoPool(c)) : undefined;
-    if (autoPool) children = children.filter((c) => c !== autoPool);
-    const backRefs = this.store.backRefsOf(uuid).filter((b) => b.from !== autoSg?.uuid);
-    return { children, backRefs, autoSg, autoPool };
+  private deleteBlockersOf(obj: ConfigObject, ctx: RuleContext) {
+    // what the type created by itself goes with it (a project's default security group, an
+    // external network's automatic `public` pool) when nothing else uses it
+    const owned = strategyOf(obj.type).ownedChildren?.(obj, ctx) ?? [];
+    const ownedUuids = new Set(owned.map((o) => o.uuid));
+    const children = this.store.childrenOf(obj.uuid).filter((c) => !ownedUuids.has(c.uuid));
+    const backRefs = this.store.backRefsOf(obj.uuid).filter((b) => !ownedUuids.has(b.from));
+    return { children, backRefs, owned };
   }
 
-  /** Why a delete would be refused, one line per blocking object (empty: it would go through). */
-  deleteBlockers(type: ObjectType, uuid: string): string[] {
-    const { children, backRefs } = this.deleteBlockersOf(type, uuid);
+  private blockerLines(b: { children: ConfigObject[]; backRefs: { from: string; field: string }[] }): string[] {
     return [
-      ...children.map((c) => `child ${c.type} ${fqString(c.fq_name)}`),
-      ...backRefs.map((b) => {
-        const o = this.store.get(b.from)!;
-        return `${o.type} ${fqString(o.fq_name)} (${b.field})`;
+      ...b.children.map((c) => `child ${c.type} ${fqString(c.fq_name)}`),
+      ...b.backRefs.map((r) => {
+        const o = this.store.get(r.from)!;
+        return `${o.type} ${fqString(o.fq_name)} (${r.field})`;
       }),
     ];
+  }
+
+  /** Why a delete would be refused now, one line per blocking object (empty: it would go through). */
+  deleteBlockers(type: ObjectType, uuid: string): string[] {
+    const obj = this.get(type, uuid);
+    // outside a write: the strategies' ownedChildren only read the store
+    const readOnly = {
+      store: this.store,
+      clusterAsn: this.clusterAsn,
+      projectOf: (o: ConfigObject) => this.projectOf(o),
+      list: (t: ObjectType) => this.list(t),
+      get tx(): never {
+        throw new Error("deleteBlockers: no write in progress");
+      },
+      get actor(): never {
+        throw new Error("deleteBlockers: no write in progress");
+      },
+    } as unknown as RuleContext;
+    return this.blockerLines(this.deleteBlockersOf(obj, readOnly));
   }
 
   delete(type: ObjectType, uuid: string, actor: Actor): Promise<void> {
     return this.run(actor, (tx) => {
       const obj = this.get(type, uuid);
       this.authorize(actor, obj, "delete");
-      const { children, backRefs, autoSg, autoPool } = this.deleteBlockersOf(type, uuid);
+      const { children, backRefs, owned } = this.deleteBlockersOf(obj, this.ctx(tx));
       if (children.length || backRefs.length) {
-        const list = this.deleteBlockers(type, uuid);
+        const list = this.blockerLines({ children, backRefs });
         throw conflict(
           `cannot delete ${type} ${fqString(obj.fq_name)}: still in use by ${list.length} object(s): ${list.slice(0, 20).join(", ")}${list.length > 20 ? ", …" : ""}`,
           {
@@ -420,8 +330,7 @@ export class ConfigService implements ConfigApi {
           },
         );
       }
-      if (autoSg) tx.remove(autoSg);
-      if (autoPool) tx.remove(autoPool);
+      for (const o of owned) tx.remove(o);
       tx.remove(obj);
     });
   }
@@ -552,109 +461,10 @@ export class ConfigService implements ConfigApi {
     }
   }
 
-  /** Splits a request body into meta fields, ref fields and properties; refuses unknown fields. */
-  private split(type: ObjectType, body: Record<string, unknown>) {
-    if (body === null || typeof body !== "object" || Array.isArray(body)) {
-      throw new WeftError("bad_request", `the body must be a JSON object with the ${type}'s fields`);
-    }
-    const def = TYPES[type];
-    const propKeys = new Set(Object.keys(def.props.shape));
-    const refKeys = new Set(Object.keys(def.refs).map(refField));
-    const meta = new Set(["uuid", "name", "fq_name", "parent_type", "parent_uuid", "display_name", "id_perms", "resource_version", "annotations", "type"]);
-    const childKeys = new Set(childTypes(type).map((t) => underscored(plural(t))));
-    const props: Record<string, unknown> = {};
-    const refs: Record<string, unknown> = {};
-    const unknown: string[] = [];
-    for (const [k, v] of Object.entries(body)) {
-      if (meta.has(k) || (IGNORED_INPUT_FIELDS as readonly string[]).includes(k) || k.endsWith("_back_refs") || childKeys.has(k)) continue;
-      if (refKeys.has(k)) refs[k] = v;
-      else if (propKeys.has(k)) props[k] = v;
-      else unknown.push(k);
-    }
-    if (unknown.length) {
-      const allowed = [...propKeys, ...refKeys].join(", ") || "none";
-      fail(unknown.map((k) => ({ field: k, message: `unknown field for ${type}; its properties and refs are: ${allowed}` })));
-    }
-    return { props, refs };
-  }
-
-  private parseProps(type: ObjectType, props: Record<string, unknown>): Record<string, unknown> {
-    const r = TYPES[type].props.safeParse(props);
-    if (!r.success) fail(zodIssues(r.error, ""));
-    // keep only what the client sent (zod fills defaults inside nested objects only)
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(props)) if ((r.data as Record<string, unknown>)[k] !== undefined) out[k] = (r.data as Record<string, unknown>)[k];
-    return out;
-  }
-
-  /** Resolves `<x>_refs` input to stored refs: target exists, attr valid, cardinality. */
-  private resolveRefs(type: ObjectType, input: Record<string, unknown>, current?: ConfigObject): Record<string, Ref[]> {
-    const out: Record<string, Ref[]> = {};
-    const issues: FieldIssue[] = [];
-    let missing: string | null = null;
-    for (const [key, def] of Object.entries(TYPES[type].refs)) {
-      const field = refField(key);
-      if (!(field in input)) {
-        if (current?.[field]) out[field] = current[field] as Ref[];
-        else if (def.required && !current) issues.push({ field, message: `a ${type} needs a ref to a ${def.to}` });
-        continue;
-      }
-      const raw = input[field] ?? [];
-      if (!Array.isArray(raw)) {
-        issues.push({ field, message: `must be a list of refs [{"to": [...fq_name], "attr": ...}] or [{"uuid": "..."}]` });
-        continue;
-      }
-      const refs: Ref[] = [];
-      raw.forEach((item, i) => {
-        const f = `${field}.${i}`;
-        const r = RefInputSchema.safeParse(item);
-        if (!r.success) {
-          issues.push(...zodIssues(r.error, f));
-          return;
-        }
-        const target = r.data.uuid ? this.store.get(r.data.uuid) : this.store.getByFq(def.to, r.data.to!);
-        if (!target || target.type !== def.to) {
-          const what = r.data.uuid ?? fqString(r.data.to!);
-          missing ??= `${f}: ${def.to} ${what} does not exist`;
-          issues.push({ field: f, message: `${def.to} ${what} does not exist` });
-          return;
-        }
-        if (r.data.uuid && r.data.to && fqString(r.data.to) !== fqString(target.fq_name)) {
-          issues.push({ field: `${f}.to`, message: `uuid ${target.uuid} is ${fqString(target.fq_name)}, not ${fqString(r.data.to)}` });
-          return;
-        }
-        if (refs.some((x) => x.uuid === target.uuid)) {
-          issues.push({ field: f, message: `${def.to} ${fqString(target.fq_name)} is referenced twice` });
-          return;
-        }
-        const ref: Ref = { to: target.fq_name, uuid: target.uuid };
-        if (def.attr) {
-          const a = def.attr.safeParse(r.data.attr ?? {});
-          if (!a.success) {
-            issues.push(...zodIssues(a.error, `${f}.attr`));
-            return;
-          }
-          ref.attr = a.data;
-        } else if (r.data.attr !== undefined && r.data.attr !== null) {
-          ref.attr = r.data.attr;
-        }
-        refs.push(ref);
-      });
-      if (def.single && refs.length > 1) issues.push({ field, message: `a ${type} refers to at most one ${def.to}` });
-      if (def.required && refs.length === 0 && raw.length === 0) issues.push({ field, message: `a ${type} needs a ref to a ${def.to}` });
-      out[field] = refs;
-    }
-    if (issues.length) {
-      if (missing && issues.length === 1) throw new WeftError("not_found", missing, issues);
-      fail(issues);
-    }
-    return out;
-  }
-
   private buildNew(type: ObjectType, body: CreateInput, tx: Tx): ConfigObject {
     if (!isObjectType(type)) throw notFound(`unknown type ${type}`);
     const def = TYPES[type];
-    const { props: rawProps, refs: rawRefs } = this.split(type, body);
+    const { props: rawProps, refs: rawRefs } = splitBody(type, body);
 
     // name, fq_name, parent
     let fq = body.fq_name;
@@ -666,7 +476,7 @@ export class ConfigService implements ConfigApi {
     if (body.parent_type !== undefined && !(def.parents as string[]).includes(body.parent_type)) {
       fail([{ field: "parent_type", message: `a ${type}'s parent must be ${def.parents.join(" or ")}, not ${body.parent_type}` }]);
     }
-    this.checkMeta(body);
+    checkMeta(body);
     if (!fq) {
       // top-level objects (instance-ip, virtual-machine) may come without a name: Contrail names them by uuid
       const name = body.name ?? (topLevel ? ((body.uuid as string | undefined)?.toLowerCase() ?? (body.uuid = randomUUID())) : undefined);
@@ -707,8 +517,8 @@ export class ConfigService implements ConfigApi {
       uuid = body.uuid.toLowerCase();
     }
 
-    const props = this.parseProps(type, rawProps);
-    const refs = this.resolveRefs(type, rawRefs);
+    const props = parseProps(type, rawProps);
+    const refs = resolveRefs(this.store, type, rawRefs);
     const now = new Date().toISOString();
     const idp = (body.id_perms ?? {}) as { description?: string; enable?: boolean };
     const obj: ConfigObject = {
@@ -734,33 +544,13 @@ export class ConfigService implements ConfigApi {
       ...refs,
     };
     this.authorize(tx.actor, obj, "create");
-    this.applyTypeRules(obj, null, tx);
+    strategyOf(type).prepare?.(obj, null, this.ctx(tx));
     return obj;
-  }
-
-  /** Types of the meta fields a client may send. */
-  private checkMeta(body: Record<string, unknown>) {
-    const issues: FieldIssue[] = [];
-    if (body.display_name !== undefined && body.display_name !== null && typeof body.display_name !== "string") issues.push({ field: "display_name", message: "must be a string" });
-    if (body.id_perms !== undefined && body.id_perms !== null && (typeof body.id_perms !== "object" || Array.isArray(body.id_perms))) {
-      issues.push({ field: "id_perms", message: "must be an object, e.g. {\"description\": \"…\", \"enable\": true}" });
-    } else if (body.id_perms) {
-      const r = IdPermsInputSchema.safeParse(body.id_perms);
-      if (!r.success) issues.push(...zodIssues(r.error, "id_perms"));
-    }
-    if (body.annotations !== undefined && body.annotations !== null) {
-      const r = KeyValueSchema.safeParse(body.annotations);
-      if (!r.success) issues.push(...zodIssues(r.error, "annotations"));
-    }
-    if (body.resource_version !== undefined && (typeof body.resource_version !== "number" || !Number.isInteger(body.resource_version) || body.resource_version < 1)) {
-      issues.push({ field: "resource_version", message: "must be the positive integer resource_version of the object you read" });
-    }
-    if (issues.length) fail(issues);
   }
 
   private buildUpdate(current: ConfigObject, body: UpdateInput, tx: Tx): ConfigObject {
     const type = current.type;
-    this.checkMeta(body);
+    checkMeta(body);
     if (body.resource_version !== undefined && body.resource_version !== current.resource_version) {
       throw conflict(
         `${type} ${fqString(current.fq_name)} was changed by someone else: resource_version is ${current.resource_version}, the update was based on ${body.resource_version}; reload and retry`,
@@ -772,11 +562,11 @@ export class ConfigService implements ConfigApi {
       const same = JSON.stringify(body[k]) === JSON.stringify(k === "uuid" ? current.uuid : current[k]);
       if (!same) fail([{ field: k, message: `${k} cannot be changed (create a new ${type} instead)` }]);
     }
-    const { props: rawProps, refs: rawRefs } = this.split(type, body);
+    const { props: rawProps, refs: rawRefs } = splitBody(type, body);
     const merged = { ...this.propsOf(current), ...rawProps };
     for (const k of Object.keys(rawProps)) if (rawProps[k] === null) delete merged[k];
-    const props = this.parseProps(type, merged);
-    const refs = this.resolveRefs(type, rawRefs, current);
+    const props = parseProps(type, merged);
+    const refs = resolveRefs(this.store, type, rawRefs, current);
     const next: ConfigObject = {
       ...Object.fromEntries(Object.entries(current).filter(([k]) => !(k in merged) && !(k in rawProps) && !k.endsWith("_refs"))),
       uuid: current.uuid,
@@ -794,7 +584,7 @@ export class ConfigService implements ConfigApi {
     const idp = body.id_perms as { description?: string; enable?: boolean } | undefined;
     if (idp?.description !== undefined) next.id_perms.description = idp.description;
     if (idp?.enable !== undefined) next.id_perms.enable = idp.enable;
-    this.applyTypeRules(next, current, tx);
+    strategyOf(type).prepare?.(next, current, this.ctx(tx));
     if (diffObjects(current, next).length === 0) return current;
     next.id_perms.last_modified = new Date().toISOString();
     next.resource_version = current.resource_version + 1;
@@ -806,332 +596,27 @@ export class ConfigService implements ConfigApi {
     return Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, clone(o[k])]));
   }
 
-  /** Semantics per type: defaults, cross-field checks, IPAM. Mutates `obj` (a fresh copy). */
-  private applyTypeRules(obj: ConfigObject, current: ConfigObject | null, tx: Tx) {
-    switch (obj.type) {
-      case "virtual-network":
-        return this.networkRules(obj, current);
-      case "virtual-machine-interface":
-        return this.portRules(obj, current);
-      case "instance-ip":
-        return this.instanceIpRules(obj, current, tx);
-      case "floating-ip-pool":
-        return this.fipPoolRules(obj);
-      case "floating-ip":
-        return this.floatingIpRules(obj, current, tx);
-      case "security-group": {
-        const rules = ((obj.security_group_entries as { policy_rule?: PolicyRule[] } | undefined)?.policy_rule ?? []) as PolicyRule[];
-        this.ruleIds(rules);
-        const issues = checkRules(rules, "security_group_entries.policy_rule", "security-group");
-        if (issues.length) fail(issues);
-        if (obj.security_group_id === undefined) obj.security_group_id = current?.security_group_id ?? this.nextId("security-group", "security_group_id", SG_ID_BASE);
-        return;
-      }
-      case "bgp-router":
-        return this.bgpRouterRules(obj);
-      case "virtual-router": {
-        const ip = obj.virtual_router_ip_address as string | undefined;
-        if (!ip) fail([{ field: "virtual_router_ip_address", message: "a virtual router needs the compute node's address" }]);
-        const a = parseAddress(ip);
-        if (!a) fail([{ field: "virtual_router_ip_address", message: `"${ip}" is not a valid IP address` }]);
-        obj.virtual_router_ip_address = formatAddress(a.family, a.value);
-        obj.virtual_router_type ??= "embedded";
-        return;
-      }
-      case "network-policy": {
-        const rules = ((obj.network_policy_entries as { policy_rule?: PolicyRule[] } | undefined)?.policy_rule ?? []) as PolicyRule[];
-        this.ruleIds(rules);
-        const issues = checkRules(rules, "network_policy_entries.policy_rule", "network-policy");
-        if (issues.length) fail(issues);
-        return;
-      }
-      default:
-        return;
-    }
-  }
-
-  private ruleIds(rules: PolicyRule[]) {
-    for (const r of rules) r.rule_uuid ??= randomUUID();
-  }
-
-  private nextId(type: ObjectType, field: string, base: number): number {
-    let max = base - 1;
-    for (const u of this.store.uuidsOfType(type)) max = Math.max(max, Number(this.store.get(u)![field] ?? 0));
-    return max + 1;
-  }
-
-  private networkRules(vn: ConfigObject, current: ConfigObject | null) {
-    const refs = (vn.network_ipam_refs as Ref[] | undefined) ?? [];
-    vn.network_ipam_refs = refs.map((r) => ({ ...r, attr: clone(r.attr) }));
-    const previous = new Map<string, string>();
-    if (current) for (const s of subnetsOfNetwork(current)) previous.set(`${s.subnet.ip_prefix}/${s.subnet.ip_prefix_len}`, s.subnet_uuid!);
-    const { plans, issues } = normalizeNetworkSubnets(vn.network_ipam_refs as Ref[], previous);
-    issues.push(...checkRouteTargets(vn, this.clusterAsn));
-    if (issues.length) fail(issues);
-    if (current) {
-      // a subnet with addresses in use cannot go away
-      const alloc = this.store.allocators.get(vn.uuid);
-      const stranded = [...(alloc?.used ?? [])].filter(([address]) => {
-        const a = parseAddress(address)!;
-        return !plans.some((p) => p.cidr.family === a.family && a.value >= p.cidr.network && a.value <= (p.cidr.network | ((1n << BigInt((a.family === 4 ? 32 : 128) - p.cidr.prefixLen)) - 1n)));
-      });
-      if (stranded.length) {
-        const list = stranded.slice(0, 10).map(([addr, owner]) => `${addr} (${this.store.get(owner)?.type ?? "?"} ${owner})`);
-        throw conflict(`network_ipam_refs: cannot remove a subnet of ${fqString(vn.fq_name)} while addresses in it are in use: ${list.join(", ")}${stranded.length > 10 ? ", …" : ""}`);
-      }
-      // nor can a gateway or DNS address move onto an address someone holds
-      for (const p of plans) {
-        for (const [what, v] of [["default gateway", p.gateway], ["DNS server address", p.dns]] as const) {
-          const address = v === null ? null : formatAddress(p.cidr.family, v);
-          const owner = address === null ? undefined : alloc?.used.get(address);
-          if (owner !== undefined) {
-            throw conflict(`network_ipam_refs: ${address} cannot be the ${what} of ${p.cidr.prefix}/${p.cidr.prefixLen}: it is in use (${this.store.get(owner)?.type ?? "?"} ${owner})`);
-          }
-        }
-      }
-    }
-    vn.virtual_network_properties = { forwarding_mode: "l2_l3", ...((vn.virtual_network_properties as object) ?? {}) };
-    vn.router_external ??= false;
-    vn.is_shared ??= false;
-    vn.virtual_network_network_id ??= current?.virtual_network_network_id ?? this.nextId("virtual-network", "virtual_network_network_id", VN_ID_BASE);
-  }
-
-  private portRules(vmi: ConfigObject, current: ConfigObject | null) {
-    const vnRef = (vmi.virtual_network_refs as Ref[])[0];
-    const vn = this.store.get(vnRef.uuid)!;
-    if (current && (current.virtual_network_refs as Ref[])[0]?.uuid !== vnRef.uuid && this.store.backRefsOf(vmi.uuid).some((b) => this.store.get(b.from)?.type === "instance-ip")) {
-      fail([{ field: "virtual_network_refs", message: "the port's network cannot change while it has instance IPs" }]);
-    }
-    const project = this.projectOf(vmi);
-    const vnProject = this.projectOf(vn);
-    if (project && vnProject && project.uuid !== vnProject.uuid && !vn.is_shared && !vn.router_external) {
-      fail([{
-        field: "virtual_network_refs.0",
-        message: `virtual network ${fqString(vn.fq_name)} belongs to project ${fqString(vnProject.fq_name)} and is neither shared (is_shared) nor external (router_external)`,
-      }]);
-    }
-    for (const [i, r] of ((vmi.security_group_refs as Ref[] | undefined) ?? []).entries()) {
-      const sg = this.store.get(r.uuid)!;
-      const sgProject = this.projectOf(sg);
-      if (project && sgProject && sgProject.uuid !== project.uuid) {
-        fail([{ field: `security_group_refs.${i}`, message: `security group ${fqString(sg.fq_name)} belongs to another project` }]);
-      }
-    }
-    if (!vmi.virtual_machine_interface_mac_addresses) {
-      vmi.virtual_machine_interface_mac_addresses = (current?.virtual_machine_interface_mac_addresses as object) ?? { mac_address: [macFor(vmi.uuid)] };
-    }
-  }
-
-  private instanceIpRules(iip: ConfigObject, current: ConfigObject | null, tx: Tx) {
-    const vnRef = (iip.virtual_network_refs as Ref[])[0];
-    const allocator = this.store.allocators.get(vnRef.uuid)!;
-    if (current) {
-      if ((current.virtual_network_refs as Ref[])[0].uuid !== vnRef.uuid) fail([{ field: "virtual_network_refs", message: "an instance IP's network cannot be changed" }]);
-      if (iip.instance_ip_address !== current.instance_ip_address) {
-        fail([{ field: "instance_ip_address", message: "an instance IP's address cannot be changed: delete it and create another" }]);
-      }
-      return;
-    }
-    for (const [i, r] of ((iip.virtual_machine_interface_refs as Ref[] | undefined) ?? []).entries()) {
-      const port = this.store.get(r.uuid)!;
-      if ((port.virtual_network_refs as Ref[])[0].uuid !== vnRef.uuid) {
-        fail([{ field: `virtual_machine_interface_refs.${i}`, message: `port ${fqString(port.fq_name)} is on another network than ${fqString(vnRef.to)}` }]);
-      }
-    }
-    const family = iip.instance_ip_family === "v6" ? 6 : 4;
-    const subnetUuids = iip.subnet_uuid ? [iip.subnet_uuid as string] : undefined;
-    if (subnetUuids && !allocator.subnets().some((p) => p.subnetUuid === subnetUuids[0])) {
-      fail([{ field: "subnet_uuid", message: `${subnetUuids[0]} is not a subnet of ${fqString(vnRef.to)}` }]);
-    }
-    try {
-      const got =
-        typeof iip.instance_ip_address === "string" && iip.instance_ip_address
-          ? allocator.reserve(iip.uuid, iip.instance_ip_address, "instance_ip_address", { subnetUuids })
-          : allocator.allocate(iip.uuid, { family, subnetUuids });
-      tx.allocated(allocator, got.address, iip.uuid);
-      iip.instance_ip_address = got.address;
-      iip.subnet_uuid = got.subnetUuid;
-      iip.instance_ip_family = parseAddress(got.address)!.family === 6 ? "v6" : "v4";
-    } catch (e) {
-      this.stats.allocationFailures++;
-      throw e;
-    }
-  }
-
-  /** Contrail's BGP router: defaults, one object per address, no TCP MD5 (Node cannot set it). */
-  private bgpRouterRules(br: ConfigObject) {
-    const p = br.bgp_router_parameters as BgpRouterParameters | undefined;
-    if (!p) fail([{ field: "bgp_router_parameters", message: "a BGP router needs bgp_router_parameters with at least its address" }]);
-    const issues: FieldIssue[] = [];
-    const addr = parseAddress(p.address);
-    if (!addr || addr.family !== 4) issues.push({ field: "bgp_router_parameters.address", message: `"${p.address}" is not an IPv4 address` });
-    p.router_type ??= "router";
-    p.vendor ??= p.router_type === "control-node" ? "contrail" : "";
-    p.identifier ||= p.address;
-    const id = parseAddress(p.identifier);
-    if (!id || id.family !== 4) issues.push({ field: "bgp_router_parameters.identifier", message: `router ID "${p.identifier}" must be a dotted-quad IPv4 address (RFC 4271 §4.2)` });
-    p.autonomous_system ??= this.clusterAsn;
-    p.port ??= 179;
-    p.hold_time ??= 90;
-    p.admin_down ??= false;
-    p.address_families = { family: p.address_families?.family?.length ? p.address_families.family : ["inet", "inet-vpn"] };
-    if (p.auth_data?.key_items?.length) {
-      issues.push({
-        field: "bgp_router_parameters.auth_data",
-        message: "TCP MD5 authentication is not supported: Node.js cannot set TCP_MD5SIG on a Linux socket without native code; leave it empty",
-      });
-    }
-    for (const other of this.list("bgp-router")) {
-      if (other.uuid !== br.uuid && (other.bgp_router_parameters as BgpRouterParameters | undefined)?.address === p.address) {
-        issues.push({ field: "bgp_router_parameters.address", message: `${p.address} is already the address of bgp-router ${fqString(other.fq_name)}` });
-      }
-    }
-    ((br.bgp_router_refs as Ref[] | undefined) ?? []).forEach((r, i) => {
-      if (r.uuid === br.uuid) issues.push({ field: `bgp_router_refs.${i}`, message: "a BGP router cannot peer with itself" });
-    });
-    if (issues.length) fail(issues);
-  }
-
-  /**
-   * Contrail: a network marked router_external gets a floating IP pool named `public` by itself;
-   * clearing the flag removes that pool again when no floating IP came from it.
-   */
-  private externalPool(vn: ConfigObject, current: ConfigObject | null, tx: Tx) {
-    const fq = [...vn.fq_name, PUBLIC_POOL];
-    const existing = this.store.getByFq("floating-ip-pool", fq);
-    if (vn.router_external && !current?.router_external && !existing) {
-      const pool = this.buildNew("floating-ip-pool", { fq_name: fq, parent_type: "virtual-network", id_perms: { description: AUTO_POOL_DESCRIPTION } }, tx);
-      tx.put(pool, "create");
-    } else if (!vn.router_external && current?.router_external && existing && this.isUnusedAutoPool(existing)) {
-      tx.remove(existing);
-    }
-  }
-
-  private isUnusedAutoPool(o: ConfigObject): boolean {
-    return (
-      o.type === "floating-ip-pool" &&
-      o.name === PUBLIC_POOL &&
-      o.id_perms.description === AUTO_POOL_DESCRIPTION &&
-      this.store.childrenOf(o.uuid).length === 0 &&
-      this.store.backRefsOf(o.uuid).length === 0
-    );
-  }
-
-  /**
-   * What is allowed but probably not what the user wants: a floating IP (or pool) on a network
-   * without a route target is not imported by any gateway, so not reachable from outside.
-   */
+  /** What is allowed but probably not what the user wants (the type's strategy says). */
   warningsFor(o: ConfigObject): string[] {
-    const pool = o.type === "floating-ip" ? this.store.get(o.parent_uuid ?? "") : o.type === "floating-ip-pool" ? o : undefined;
-    const vn = o.type === "virtual-network" ? o : pool?.parent_uuid ? this.store.get(pool.parent_uuid) : undefined;
-    if (!vn || vn.type !== "virtual-network") return [];
-    if (o.type === "virtual-network" && !this.store.childrenOf(vn.uuid).some((c) => c.type === "floating-ip-pool")) return [];
-    const rts = ["route_target_list", "export_route_target_list"].flatMap((f) => (vn[f] as { route_target?: string[] } | undefined)?.route_target ?? []);
-    if (rts.length) return [];
-    return [`not reachable from outside: the VN ${fqString(vn.fq_name)} has no route target, so no gateway imports its floating IPs (set route_target_list on the network)`];
+    return strategyOf(o.type).warnings?.(o, this.store) ?? [];
   }
 
-  private fipPoolRules(pool: ConfigObject) {
-    const wanted = (pool.floating_ip_pool_subnets as { subnet_uuid?: string[] } | undefined)?.subnet_uuid ?? [];
-    const vn = this.store.get(pool.parent_uuid!)!;
-    const have = new Set(subnetsOfNetwork(vn).map((s) => s.subnet_uuid));
-    wanted.forEach((u, i) => {
-      if (!have.has(u)) fail([{ field: `floating_ip_pool_subnets.subnet_uuid.${i}`, message: `${u} is not a subnet of ${fqString(vn.fq_name)}` }]);
-    });
-  }
-
-  private floatingIpRules(fip: ConfigObject, current: ConfigObject | null, tx: Tx) {
-    fip.floating_ip_direction ??= "both";
-    const pool = this.store.get(fip.parent_uuid!)!;
-    const allocator = this.store.allocators.get(pool.parent_uuid!)!;
-    const fixed = fip.floating_ip_fixed_ip_address as string | null | undefined;
-    if (fixed) {
-      const a = parseAddress(fixed);
-      if (!a) fail([{ field: "floating_ip_fixed_ip_address", message: `"${fixed}" is not a valid IP address` }]);
-      fip.floating_ip_fixed_ip_address = formatAddress(a.family, a.value);
-    }
-    this.fipAssociationRules(fip, current, pool);
-    if (current) {
-      if (fip.floating_ip_address !== current.floating_ip_address) {
-        fail([{ field: "floating_ip_address", message: "a floating IP's address cannot be changed: delete it and create another" }]);
-      }
-      return;
-    }
-    const subnetUuids = (pool.floating_ip_pool_subnets as { subnet_uuid?: string[] } | undefined)?.subnet_uuid;
-    try {
-      const got =
-        typeof fip.floating_ip_address === "string" && fip.floating_ip_address
-          ? allocator.reserve(fip.uuid, fip.floating_ip_address, "floating_ip_address", { subnetUuids })
-          : allocator.allocate(fip.uuid, { family: fip.floating_ip_address_family === "v6" ? 6 : 4, subnetUuids });
-      tx.allocated(allocator, got.address, fip.uuid);
-      fip.floating_ip_address = got.address;
-      fip.floating_ip_address_family = parseAddress(got.address)!.family === 6 ? "v6" : "v4";
-    } catch (e) {
-      this.stats.allocationFailures++;
-      if (e instanceof WeftError && /no free address left/.test(e.message)) {
-        throw new WeftError(e.code, `floating IP pool ${fqString(pool.fq_name)} is exhausted: ${e.message}`, e.issues, e.details);
-      }
-      throw e;
-    }
-  }
-
-  /** Sharing (pool project_refs) and one floating IP per port and pool. */
-  private fipAssociationRules(fip: ConfigObject, current: ConfigObject | null, pool: ConfigObject) {
-    const projects = ((fip.project_refs as Ref[] | undefined) ?? []).map((r) => r.uuid);
-    const shared = ((pool.project_refs as Ref[] | undefined) ?? []).map((r) => r.uuid);
-    const changedProjects = !current || JSON.stringify(projects) !== JSON.stringify(((current.project_refs as Ref[] | undefined) ?? []).map((r) => r.uuid));
-    if (shared.length && changedProjects) {
-      const owner = this.projectOf(pool)?.uuid;
-      const names = shared.map((u) => fqString(this.store.get(u)?.fq_name ?? [u]));
-      if (!projects.length) {
-        fail([{ field: "project_refs", message: `floating IP pool ${fqString(pool.fq_name)} is shared with ${names.join(", ")} only: give the project the floating IP is for` }]);
-      }
-      projects.forEach((u, i) => {
-        if (u === owner || shared.includes(u)) return;
-        const p = fqString(this.store.get(u)?.fq_name ?? [u]);
-        fail([{ field: `project_refs.${i}`, message: `floating IP pool ${fqString(pool.fq_name)} is not shared with project ${p} (shared with ${names.join(", ")}): add the project to the pool's project_refs` }]);
-      });
-    }
-    const before = new Set(((current?.virtual_machine_interface_refs as Ref[] | undefined) ?? []).map((r) => r.uuid));
-    ((fip.virtual_machine_interface_refs as Ref[] | undefined) ?? []).forEach((r, i) => {
-      if (before.has(r.uuid)) return;
-      // a virtual IP (a Kubernetes service VIP) is shared by many ports and a port may back many services
-      if (fip.floating_ip_is_virtual_ip) return;
-      for (const b of this.store.backRefsOf(r.uuid)) {
-        const other = this.store.get(b.from);
-        if (!other || other.type !== "floating-ip" || other.uuid === fip.uuid || other.parent_uuid !== pool.uuid || other.floating_ip_is_virtual_ip) continue;
-        fail([{
-          field: `virtual_machine_interface_refs.${i}`,
-          message: `port ${fqString(r.to)} already has a floating IP from this pool (${String(other.floating_ip_address)} of ${fqString(pool.fq_name)}): disassociate it first`,
-        }]);
-      }
-    });
-  }
-
-  /** Contrail's `default` security group: ingress from itself, egress anywhere (IPv4 and IPv6). */
-  private defaultSecurityGroup(project: ConfigObject, tx: Tx): ConfigObject {
-    const self = fqString([...project.fq_name, "default"]);
-    const rule = (ethertype: "IPv4" | "IPv6", ingress: boolean): PolicyRule => ({
-      rule_uuid: randomUUID(),
-      direction: ">",
-      protocol: "any",
-      ethertype,
-      src_addresses: [ingress ? { security_group: self } : { security_group: "local" }],
-      dst_addresses: [
-        ingress ? { security_group: "local" } : { subnet: { ip_prefix: ethertype === "IPv4" ? "0.0.0.0" : "::", ip_prefix_len: 0 } },
-      ],
-      src_ports: [{ start_port: 0, end_port: 65535 }],
-      dst_ports: [{ start_port: 0, end_port: 65535 }],
-    });
-    return this.buildNew(
-      "security-group",
-      {
-        fq_name: [...project.fq_name, "default"],
-        parent_type: "project",
-        id_perms: { description: "Default security group" },
-        security_group_entries: { policy_rule: [rule("IPv4", true), rule("IPv6", true), rule("IPv4", false), rule("IPv6", false)] },
-      },
+  /** The view of this write a type's strategy works with. */
+  private ctx(tx: Tx): RuleContext {
+    return {
+      store: this.store,
       tx,
-    );
+      actor: tx.actor,
+      clusterAsn: this.clusterAsn,
+      projectOf: (o) => this.projectOf(o),
+      list: (type) => this.list(type),
+      nextId: (type, field, base) => {
+        let max = base - 1;
+        for (const u of this.store.uuidsOfType(type)) max = Math.max(max, Number(this.store.get(u)![field] ?? 0));
+        return max + 1;
+      },
+      buildNew: (type, body) => this.buildNew(type, body, tx),
+      allocationFailed: () => void this.stats.allocationFailures++,
+    };
   }
 }

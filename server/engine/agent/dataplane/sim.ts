@@ -18,7 +18,13 @@ type Egress =
   | { kind: "tunnel"; fwd: Extract<FlowForward, { kind: "remote" }>; tuple: Tuple; created: boolean };
 
 type Resolved =
-  | { ok: true; fwd: FlowForward; tuple: Tuple; vrf: string; nat: FlowNat | null; dstPort: Port | null }
+  /**
+   * `vrf`: the instance the route was found in (the port's own, or a floating IP's for source NAT);
+   * `dstVrf`: for local delivery, the instance the destination port receives the packet in — its
+   * own, or the VRF of its floating IP / VIP the packet is addressed to (as a tunnelled packet's
+   * label resolves on the far node).
+   */
+  | { ok: true; fwd: FlowForward; tuple: Tuple; vrf: string; dstVrf: string; nat: FlowNat | null; dstPort: Port | null }
   | { ok: false; reason: string };
 
 interface Pending {
@@ -280,7 +286,7 @@ export class SimDataPlane implements DataPlane {
         const res = this.resolve(port, t, flow.nat, hops);
         if (!res.ok) return { kind: "drop", reason: res.reason, created: false };
         flow.forward = res.fwd;
-        if (!flow.vrfs.includes(res.vrf)) flow.vrfs.push(res.vrf);
+        for (const v of [res.vrf, res.dstVrf]) if (v && !flow.vrfs.includes(v)) flow.vrfs.push(v);
       }
       return this.finish(flow.forward, t, flow.nat, false, hops);
     }
@@ -308,14 +314,24 @@ export class SimDataPlane implements DataPlane {
     let replyNat: FlowNat | null = null;
 
     if (res.fwd.kind === "local" && res.dstPort) {
-      // Local delivery: the destination port's ingress policy belongs to the same flow decision.
+      // Local delivery is the tunnel's far end on this node: the same destination NAT and the
+      // destination port's ingress policy (its security groups and its VN's ACL), as one flow decision.
       const dst = res.dstPort;
       ports.push(dst.uuid);
-      if (!vrfs.includes(dst.vrf)) vrfs.push(dst.vrf);
-      const dnat = this.dnat(dst, res.vrf, res.tuple, hops);
+      for (const v of [dst.vrf, res.dstVrf]) if (!vrfs.includes(v)) vrfs.push(v);
+      const dnat = this.dnat(dst, res.dstVrf, res.tuple, hops);
       tupleIn = dnat.tuple;
       replyNat = dnat.replyNat;
-      const ing = portPolicy(this.state, dst, "ingress", tupleIn, port.network_acl);
+      const fipIn = tupleIn.dst === res.tuple.dst ? dst.floating_ips.find((f) => f.address === res.tuple.dst && f.vrf === res.dstVrf) : undefined;
+      if (fipIn) {
+        // the far node's words for the same packet (ingress below)
+        const why = `floating IP ${fipIn.address} of port ${portName(dst)} is ${fipIn.direction === "egress" ? "egress only: it takes no connections from outside, only answers to the port's own" : "not translated"}`;
+        return this.flowless(port.vrf, t, why, "egress", port.uuid, size);
+      }
+      // The VN ACL already applied at egress is not run twice on the same packet; after NAT the
+      // packet differs, and the far node would run it on what it received: so does this one.
+      const same = tupleIn.src === t.src && tupleIn.dst === t.dst;
+      const ing = portPolicy(this.state, dst, "ingress", tupleIn, same ? port.network_acl : "");
       if (hops) for (const line of ing.lines) hops.push({ node, step: "acl", detail: `port ${portName(dst)} ${line}` });
       acls.push(...ing.acls);
       stages.push(...ing.stages);
@@ -382,20 +398,21 @@ export class SimDataPlane implements DataPlane {
     });
 
     if (this.state.isSelf(nh)) {
+      // The label names the port, as on the far node of a tunnel (ingress below): the route may
+      // have been leaked into `vrf` from the port's own instance (policy, route targets) or be a
+      // floating IP / VIP of the port, so ownership is checked where the port has the address —
+      // its fixed address in its own VRF, a floating IP in the FIP's VRF — not in `vrf`.
       const dst = this.state.portByLabelOf(nh.label);
       if (!dst) return { ok: false, reason: `unknown label ${nh.label}` };
-      if (!this.state.owns(dst, vrf, tuple.dst)) {
-        // a floating IP route leaked into this VRF (a service VIP imported by policy): the FIP's own VRF translates it
-        const fip = dst.floating_ips.find((f) => f.address === tuple.dst);
-        if (!fip) return { ok: false, reason: `label ${nh.label} is port ${portName(dst)}, which does not own ${tuple.dst} in ${vrf}` };
-        return { ok: true, fwd: { kind: "local", port: dst.uuid, label: nh.label }, tuple, vrf: fip.vrf, nat: usedNat, dstPort: dst };
-      }
-      return { ok: true, fwd: { kind: "local", port: dst.uuid, label: nh.label }, tuple, vrf, nat: usedNat, dstPort: dst };
+      const ownsFixed = this.state.portOwning(dst.vrf, tuple.dst) === dst;
+      const fip = ownsFixed ? undefined : dst.floating_ips.find((f) => f.address === tuple.dst);
+      if (!ownsFixed && !fip) return { ok: false, reason: `label ${nh.label} is port ${portName(dst)}, which does not own ${tuple.dst}` };
+      return { ok: true, fwd: { kind: "local", port: dst.uuid, label: nh.label }, tuple, vrf, dstVrf: fip ? fip.vrf : dst.vrf, nat: usedNat, dstPort: dst };
     }
     const encap = this.chooseEncap(nh);
     if (!encap) return { ok: false, reason: `no common encapsulation with ${nh.node || nh.address} (it supports ${nh.encapsulations.join(", ") || "none"})` };
     const key = encap === "VXLAN" ? nh.vni : nh.label;
-    return { ok: true, fwd: { kind: "remote", nextHop: nh, encap, key, ecmp }, tuple, vrf, nat: usedNat, dstPort: null };
+    return { ok: true, fwd: { kind: "remote", nextHop: nh, encap, key, ecmp }, tuple, vrf, dstVrf: "", nat: usedNat, dstPort: null };
   }
 
   /** First encapsulation of the global priority that both ends support (VXLAN needs a VNI). */

@@ -8,10 +8,10 @@
 // is rebuilt at once (in a microtask: after the change's other listeners, before the compiler's
 // follow-up work, which can hold the event loop for a few hundred ms after a policy change);
 // changes arriving after that are coalesced, at most one rebuild every REBUILD_GAP_MS.
-import type { Engine } from "./engine";
-import { bgpRouters } from "./views";
-import { type TopologyEdge, type TopologyModel, type TopologyNode, type TopologyView, TOPOLOGY_VIEWS, buildWholeTopology } from "./topology";
-import { type TopologyDiff, isEmptyTopologyDiff, slimEdge, slimNode } from "./topology-wire";
+import type { Engine } from "../engine";
+import { bgpRouters } from "../control/views";
+import { type TopologyEdge, type TopologyModel, type TopologyNode, type TopologyView, TOPOLOGY_VIEWS, buildWholeTopology } from "./model";
+import { type TopologyDiff, isEmptyTopologyDiff, slimEdge, slimNode } from "./wire";
 
 const REBUILD_GAP_MS = 100;
 const POLL_MS = 1000;
@@ -197,7 +197,7 @@ export class TopologyFeed {
 }
 
 // one feed per engine, kept on the engine object itself: the Next.js route handlers run their own
-// bundled copy of this module (STACK.md), and they must share the feed the live channel uses
+// bundled copy of this module (docs/stack.md), and they must share the feed the live channel uses
 const KEY = Symbol.for("weft.topology.feed");
 
 export function topologyFeed(e: Engine): TopologyFeed {

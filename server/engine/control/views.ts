@@ -1,11 +1,11 @@
 // Read models of the controller's live state for the console and the REST API: control node,
 // compute nodes (virtual routers + agent sessions), routing instances and their routes,
 // route targets. Everything comes from the engine's real state.
-import type { Engine } from "./engine";
-import type { RoutingInstance } from "./compiler/types";
-import type { BestRoute } from "./control/rib";
-import { derivedUuid } from "./compiler/compile";
-import { fqString } from "./model/types";
+import type { Engine } from "../engine";
+import type { RoutingInstance } from "../compiler/types";
+import type { BestRoute } from "./rib";
+import { derivedUuid } from "../compiler/compile";
+import { fqString } from "../model/types";
 
 const iso = (t: number | null | undefined) => (t ? new Date(t).toISOString() : null);
 

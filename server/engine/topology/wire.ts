@@ -4,7 +4,7 @@
 // ends by node index and carry only the part of their id that is not their kind and ends — a
 // 5,000-node / 10,000-edge graph is ~2 MB of JSON instead of ~9 MB. Pure and dependency-free: the
 // server encodes, the browser decodes, tests round-trip.
-import type { TopologyEdge, TopologyModel, TopologyNode, TopologyView } from "./topology";
+import type { TopologyEdge, TopologyModel, TopologyNode, TopologyView } from "./model";
 
 /** what a node is drawn with (no `fields`, `href`, `project`) */
 export type SlimNode = Omit<TopologyNode, "fields" | "href" | "project">;

@@ -4,12 +4,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ConfigService } from "./config/service";
-import { SYSTEM_ACTOR } from "./config/api";
-import { WeftError } from "./model/errors";
+import type { ConfigService } from "../config/service";
+import { SYSTEM_ACTOR } from "../config/api";
+import { WeftError } from "../model/errors";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const AGENT_ENTRY = path.join(here, "agent", "main.ts");
+export const AGENT_ENTRY = path.join(here, "..", "agent", "main.ts");
 
 export interface LabNode {
   name: string;

@@ -7,9 +7,9 @@
 // `shop` with labelled pods (two deployments, a pod, a ClusterIP service). Nothing here is special
 // to the product: delete it like any other object (it is not created again: <data>/lab-demo-created).
 import fs from "node:fs";
-import { SYSTEM_ACTOR } from "./config/api";
-import type { ConfigService } from "./config/service";
-import type { KubeManager } from "./kube/manager";
+import { SYSTEM_ACTOR } from "../config/api";
+import type { ConfigService } from "../config/service";
+import type { KubeManager } from "../kube/manager";
 
 export const DEMO_PROJECT = ["default-domain", "demo"];
 const IPAM = ["default-domain", "default-project", "default-network-ipam"];
