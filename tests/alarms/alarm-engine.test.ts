@@ -166,5 +166,7 @@ describe("allocator usage", () => {
     a.allocate("p2");
     expect(a.usage()[0].used).toBe(2);
     expect(a.usage()[0].total).toBe(before.total);
+    // a /29: 6 usable addresses, less the gateway and the DNS address
+    expect(before.total).toBe(4);
   });
 });

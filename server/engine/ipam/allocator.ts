@@ -54,7 +54,14 @@ export class NetworkAllocator {
    * count: they never exhaust a pool). For the "pool above 90 %" alarm and the network page.
    */
   usage(): { subnetUuid: string; cidr: string; total: number; used: number }[] {
-    const out = this.plans.map((p) => ({ subnetUuid: p.subnetUuid, cidr: cidrText(p.cidr), total: p.pools.reduce((n, [a, b]) => n + Number(b - a + 1n), 0), used: 0 }));
+    const inPools = (p: SubnetPlan, v: bigint | null) => v !== null && p.pools.some(([lo, hi]) => v >= lo && v <= hi);
+    const out = this.plans.map((p) => ({
+      subnetUuid: p.subnetUuid,
+      cidr: cidrText(p.cidr),
+      // the gateway and the DNS address are never handed out, even inside a pool
+      total: p.pools.reduce((n, [a, b]) => n + Number(b - a + 1n), 0) - (inPools(p, p.gateway) ? 1 : 0) - (inPools(p, p.dns) && p.dns !== p.gateway ? 1 : 0),
+      used: 0,
+    }));
     if (!out.length) return out;
     for (const address of this.used.keys()) {
       const a = parseAddress(address);
