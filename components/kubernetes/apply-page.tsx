@@ -22,7 +22,7 @@ type ApplyOutput = RouterOutputs["kube"]["applyManifest"];
 type Result = ApplyOutput["results"][number];
 type Mode = "apply" | "dry-run" | "delete";
 
-const ACTION_TONE: Record<string, Tone> = { valid: "ok", "not applied": "neutral",  created: "ok", configured: "accent", unchanged: "neutral", deleted: "warn", "not found": "warn", invalid: "danger" };
+const ACTION_TONE: Record<string, Tone> = { valid: "ok", "not applied": "neutral", ignored: "neutral", created: "ok", configured: "accent", unchanged: "neutral", deleted: "warn", "not found": "warn", invalid: "danger" };
 
 export function ApplyManifestsPage() {
   const trpc = useTRPC();
@@ -186,7 +186,7 @@ function Results({ mode, out }: { mode: Mode; out: ApplyOutput }) {
 
 function ResultRow({ r, mode, ok }: { r: Result; mode: Mode; ok: boolean }) {
   // a valid document of a manifest that is not applied (another one is invalid, or a dry run)
-  const action = r.errors.length ? r.action : mode === "dry-run" ? "valid" : !ok && mode === "apply" ? "not applied" : r.action;
+  const action = r.errors.length || r.action === "ignored" ? r.action : mode === "dry-run" ? "valid" : !ok && mode === "apply" ? "not applied" : r.action;
   const name = r.name ? `${r.namespace ? `${r.namespace}/` : ""}${r.name}` : "";
   return (
     <li className="rounded-md border border-line px-3 py-2" data-testid={`apply-result-${r.index}`} data-action={action}>

@@ -46,6 +46,8 @@ export interface GobgpNeighbor {
   passive?: boolean;
   holdTime?: number;
   connectRetry?: number;
+  /** make the neighbor a route-reflector client of this gobgpd, with this cluster ID (RFC 4456) */
+  rrClusterId?: string;
 }
 
 export interface GobgpOptions {
@@ -85,6 +87,7 @@ export class Gobgpd {
         `    local-address = "${o.routerId}"`,
         `    remote-port = ${n.remotePort ?? 179}`,
         ...(n.passive ? ["    passive-mode = true"] : []),
+        ...(n.rrClusterId ? ["  [neighbors.route-reflector.config]", "    route-reflector-client = true", `    route-reflector-cluster-id = "${n.rrClusterId}"`] : []),
         "  [neighbors.timers.config]",
         `    connect-retry = ${n.connectRetry ?? 1}`,
         `    hold-time = ${n.holdTime ?? 30}`,

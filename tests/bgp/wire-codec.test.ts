@@ -187,10 +187,18 @@ describe("message round trips", () => {
     expect(b.toString("hex")).toContain("68800000" + "0000fc0000000001" + "0a09");
   });
 
-  it("UPDATE with IPv6 next hop for vpnv4 (RFC 8950) decodes", () => {
+  it("UPDATE with IPv6 next hop for vpnv4 (RFC 8950) decodes when we advertised Extended Next Hop, else treat-as-withdraw", () => {
     const attrs: PathAttributes = { origin: "igp", asPath: [], nextHop: "2001:db8::1" };
-    const u = upd(encodeUpdate({ reach: [{ family: "l3vpn-ipv4-unicast", attrs, routes: [{ prefix: "10.0.0.0/8", rd: "1:1", labels: [5] }] }] }, { asn4: true }));
-    expect(u.reach[0].paths[0].attrs.nextHop).toBe("2001:db8::1");
+    const b = encodeUpdate({ reach: [{ family: "l3vpn-ipv4-unicast", attrs, routes: [{ prefix: "10.0.0.0/8", rd: "1:1", labels: [5] }] }] }, { asn4: true });
+    const r = decodeMessage(b, { asn4: true, ibgp: false, extendedNextHop: ["l3vpn-ipv4-unicast"] });
+    expect(r.ok && r.value.type === "update" && r.value.update.reach[0].paths[0].attrs.nextHop).toBe("2001:db8::1");
+    // RFC 8950 §4 / RFC 7606: without the capability the routes are withdrawn, the session stays
+    const w = decodeMessage(b, { asn4: true, ibgp: false });
+    expect(w.ok).toBe(false);
+    if (!w.ok) {
+      expect(w.error).toMatchObject({ action: "treat-as-withdraw", withdrawn: [{ family: "l3vpn-ipv4-unicast", keys: ["1:1:10.0.0.0/8"] }] });
+      expect(w.error.reason).toMatch(/IPv6 next hop 2001:db8::1 .*Extended Next Hop/);
+    }
   });
 
   it("plain withdrawals and End-of-RIB markers (RFC 4724 §2)", () => {

@@ -11,6 +11,10 @@ export {
   type PeerStateEvent,
   type SpeakerEvents,
   type AnnounceResult,
+  type Rfc7606Counters,
+  type IgnoredCounters,
+  type RejectedPath,
+  type SpeakerStats,
 } from "./speaker";
 export type { Route, RouteAttributes } from "./export-table";
 export type { LastError, SessionCounters } from "./session";

@@ -52,6 +52,8 @@ export interface SessionConfig {
   families: readonly Family[];
   /** RFC 4724: advertise the Graceful Restart capability (we act as receiving speaker, "helper") */
   gracefulRestart: { restartTime: number } | null;
+  /** RFC 8950: families for which we advertise (and so accept) IPv6 next hops. Default none */
+  extendedNextHop?: readonly Family[];
 }
 
 /** What both OPENs agreed on (RFC 5492 §3: a capability counts when both sides sent it). */
@@ -313,6 +315,8 @@ export class Session {
   }
 
   private lastErrorFresh = false;
+  /** why the NOTIFICATION about to be sent is sent, in words (decoder's reason) */
+  private errorDetail: string | null = null;
   private lastErrorIsFresh(): boolean {
     const f = this.lastErrorFresh;
     this.lastErrorFresh = false;
@@ -373,7 +377,7 @@ export class Session {
         this.lastError = {
           at: this.clock.now(),
           direction: "sent",
-          text: describeError(n.code, n.subcode) + (n.communication ? `: ${n.communication}` : ""),
+          text: describeError(n.code, n.subcode) + (n.communication ? `: ${n.communication}` : "") + (this.errorDetail ? ` (${this.errorDetail})` : ""),
           code: n.code,
           subcode: n.subcode,
           communication: n.communication,
@@ -466,6 +470,9 @@ export class Session {
   private sendOpen(): void {
     const caps: Capability[] = this.cfg.families.map((f) => ({ kind: "multiprotocol" as const, ...afiSafiOf(f) }));
     caps.push({ kind: "route-refresh" }, { kind: "four-octet-as", asn: this.cfg.localAsn });
+    const enh = this.cfg.families.filter((f) => this.cfg.extendedNextHop?.includes(f));
+    // RFC 8950 §3: <NLRI AFI, NLRI SAFI, Nexthop AFI = 2 (IPv6)> per family
+    if (enh.length > 0) caps.push({ kind: "extended-next-hop", entries: enh.map((f) => ({ ...afiSafiOf(f), nextHopAfi: 2 })) });
     if (this.cfg.gracefulRestart) {
       // RFC 4724 §3: a helper-only speaker advertises the capability with no AFI/SAFI
       caps.push({ kind: "graceful-restart", restarting: false, notification: false, restartTime: this.cfg.gracefulRestart.restartTime, families: [] });
@@ -495,9 +502,12 @@ export class Session {
         this.fire({ type: "UpdateMsg" });
         return false;
       }
-      const r = decodeMessageAt(b, off, len, { asn4: this.negotiated?.asn4 ?? false, ibgp: this.negotiated?.ibgp ?? false, attrCache: this.attrCache });
+      const r = decodeMessageAt(b, off, len, { asn4: this.negotiated?.asn4 ?? false, ibgp: this.negotiated?.ibgp ?? false, attrCache: this.attrCache, extendedNextHop: this.cfg.extendedNextHop });
       if (!r.ok && r.error.action === "session-reset") {
+        // the NOTIFICATION names the error class; the last error keeps what exactly was wrong
+        this.errorDetail = r.error.reason;
         this.fire({ type: "UpdateMsgErr", notification: { code: r.error.code, subcode: r.error.subcode, data: r.error.data } });
+        this.errorDetail = null;
         return false;
       }
       this.fire({ type: "UpdateMsg" });

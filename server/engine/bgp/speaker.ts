@@ -44,6 +44,13 @@ export interface SpeakerConfig {
   maxConnectRetryTime?: number;
   /** RFC 4724 receiving-speaker ("helper") support; false to turn off. Default { restartTime: 120 } */
   gracefulRestart?: { restartTime: number } | false;
+  /** RFC 4456 §7: our CLUSTER_ID, checked against received CLUSTER_LISTs (§8). Default the router ID */
+  clusterId?: string;
+  /**
+   * RFC 8950: families for which we advertise the Extended Next Hop capability and so accept
+   * IPv6 next hops. Default none: such routes are treated as withdrawn (RFC 7606).
+   */
+  extendedNextHop?: Family[];
   clock?: Clock;
   connect?: Connector;
 }
@@ -72,6 +79,35 @@ export interface PeerConfig {
   adminDown?: boolean;
   maxPrefixes?: number | MaxPrefixes;
   description?: string;
+}
+
+export interface Rfc7606Counters {
+  treatAsWithdraw: number;
+  attributeDiscard: number;
+  sessionReset: number;
+  last: string | null;
+  lastAt: number | null;
+}
+
+export interface IgnoredCounters {
+  current: number;
+  asLoop: number;
+  ownOriginatorId: number;
+  ownClusterId: number;
+  last: string | null;
+}
+
+/** A received route the speaker ignores, with the rule that set it aside. */
+export interface RejectedPath {
+  path: Path;
+  reason: string;
+}
+
+/** Speaker-wide counters (not tied to a configured peer). */
+export interface SpeakerStats {
+  /** connections from addresses that are not configured peers, refused with Cease / Connection Rejected */
+  rejectedConnections: number;
+  lastRejected: { address: string; at: number } | null;
 }
 
 export interface FamilyCounts {
@@ -112,8 +148,16 @@ export interface PeerStatus {
     remotePort: number;
   } | null;
   prefixes: FamilyCounts & { byFamily: Partial<Record<Family, FamilyCounts>>; stale: number };
-  /** RFC 7606 outcomes so far: treat-as-withdraw UPDATEs and discarded attributes */
-  malformed: { treatAsWithdraw: number; attributeDiscard: number; last: string | null };
+  /**
+   * RFC 7606 outcomes so far (since the peer was added): UPDATEs treated as withdraw, attributes
+   * discarded, sessions reset by a malformed UPDATE (we sent UPDATE Message Error); `last` in words
+   */
+  malformed: Rfc7606Counters;
+  /**
+   * Routes received but not usable (RFC 4271 §9.1.2 AS loop, RFC 4456 §8 own ORIGINATOR_ID or
+   * CLUSTER_ID): `current` are held now (see rejectedRoutes()), the rest count since the peer was added
+   */
+  ignored: IgnoredCounters;
   endOfRibReceived: Family[];
   messages: SessionCounters;
 }
@@ -168,7 +212,10 @@ interface PeerState {
   flushing: boolean;
   batch: Map<Family, PathsEvent>;
   eorReceived: Set<Family>;
-  malformed: { treatAsWithdraw: number; attributeDiscard: number; last: string | null };
+  malformed: Rfc7606Counters;
+  /** received routes set aside (loop / own originator / own cluster), by family and key */
+  rejected: Map<Family, Map<string, RejectedPath>>;
+  ignored: IgnoredCounters;
   maxPrefixHit: boolean;
 }
 
@@ -207,6 +254,9 @@ export class BgpSpeaker extends TypedEmitter<SpeakerEvents> {
   private exports = new ExportTable();
   private families: Family[];
   private stopped = false;
+  readonly clusterId: string;
+  private rejectedConnections = 0;
+  private lastRejected: { address: string; at: number } | null = null;
 
   constructor(cfg: SpeakerConfig) {
     super();
@@ -215,6 +265,9 @@ export class BgpSpeaker extends TypedEmitter<SpeakerEvents> {
     this.cfg = cfg;
     this.asn = cfg.asn;
     this.routerId = cfg.routerId;
+    if (cfg.clusterId !== undefined && parseIpv4(cfg.clusterId) < 0) throw new TypeError(`cluster ID "${cfg.clusterId}" is not a dotted quad`);
+    // RFC 4456 §7: a reflector without a configured CLUSTER_ID uses its router ID
+    this.clusterId = cfg.clusterId ?? cfg.routerId;
     this.clock = cfg.clock ?? systemClock;
     this.families = cfg.families ?? [...FAMILIES];
   }
@@ -278,6 +331,7 @@ export class BgpSpeaker extends TypedEmitter<SpeakerEvents> {
       passive: c.passive ?? false,
       families: (c.families ?? this.families).filter((f) => this.families.includes(f)),
       gracefulRestart: this.cfg.gracefulRestart === false ? null : (this.cfg.gracefulRestart ?? { restartTime: 120 }),
+      extendedNextHop: this.cfg.extendedNextHop,
     };
   }
 
@@ -301,7 +355,9 @@ export class BgpSpeaker extends TypedEmitter<SpeakerEvents> {
       flushing: false,
       batch: new Map(),
       eorReceived: new Set(),
-      malformed: { treatAsWithdraw: 0, attributeDiscard: 0, last: null },
+      malformed: { treatAsWithdraw: 0, attributeDiscard: 0, sessionReset: 0, last: null, lastAt: null },
+      rejected: new Map(),
+      ignored: { current: 0, asLoop: 0, ownOriginatorId: 0, ownClusterId: 0, last: null },
       maxPrefixHit: false,
     };
     p.session = this.newSession(p);
@@ -519,7 +575,7 @@ export class BgpSpeaker extends TypedEmitter<SpeakerEvents> {
           return;
         }
         if (s !== p.session) return;
-        this.emit("peer-state", { peer: p.cfg.address, from, to, at: this.clock.now(), lastError: s.lastError, stateReason: s.downReason });
+        this.emit("peer-state", { peer: p.cfg.address, from, to, at: this.clock.now(), lastError: s.lastError, stateReason: p.cfg.adminDown ? "admin down" : (s.downReason ?? this.impliedReason(p, s)) });
       },
       onOpen: (s, open) => this.resolveCollision(p, s, open),
       onEstablished: (s) => {
@@ -544,6 +600,14 @@ export class BgpSpeaker extends TypedEmitter<SpeakerEvents> {
       },
       onDown: (s, info) => {
         if (s !== p.session) return;
+        const err = info.error;
+        if (err && err.direction === "sent" && err.code === ErrorCode.UPDATE_MESSAGE) {
+          // RFC 7606 §2 "session reset": the UPDATE could not be handled any other way
+          p.malformed.sessionReset++;
+          p.malformed.last = `session reset: ${err.text}`;
+          p.malformed.lastAt = this.clock.now();
+        }
+        this.clearRejected(p);
         this.flushBatch(p);
         p.out.clear();
         this.dropRibIn(p, info.graceful);
@@ -581,7 +645,12 @@ export class BgpSpeaker extends TypedEmitter<SpeakerEvents> {
     const p = this.peersByAddr.get(remote);
     sock.on("error", () => {});
     if (!p || this.stopped) {
-      sock.destroy(); // RFC 4271 §8.2.1.4: connections from unconfigured peers are refused
+      // RFC 4271 §8.2.1.4: connections from unconfigured peers are refused; say so with
+      // Cease / Connection Rejected (RFC 4486 §4, subcode 5) instead of a bare TCP reset
+      this.rejectedConnections++;
+      this.lastRejected = { address: remote, at: this.clock.now() };
+      sock.end(encodeNotification({ code: ErrorCode.CEASE, subcode: CeaseSubcode.CONNECTION_REJECTED }));
+      setTimeout(() => sock.destroy(), 1000).unref();
       return;
     }
     if (p.session.accept(sock)) return;
@@ -662,9 +731,13 @@ export class BgpSpeaker extends TypedEmitter<SpeakerEvents> {
       if (e.action !== "treat-as-withdraw") return;
       p.malformed.treatAsWithdraw++;
       p.malformed.last = `treat-as-withdraw: ${e.reason}`;
+      p.malformed.lastAt = this.clock.now();
       for (const w of e.withdrawn) {
         const rib = this.rib(p, w.family);
-        for (const k of w.keys) this.withdrawKey(p, w.family, rib, k);
+        for (const k of w.keys) {
+          this.unreject(p, w.family, k);
+          this.withdrawKey(p, w.family, rib, k);
+        }
       }
       return;
     }
@@ -672,6 +745,7 @@ export class BgpSpeaker extends TypedEmitter<SpeakerEvents> {
     if (u.notes.length > 0) {
       p.malformed.attributeDiscard += u.notes.length;
       p.malformed.last = u.notes[u.notes.length - 1];
+      p.malformed.lastAt = this.clock.now();
     }
     if (u.endOfRib) {
       p.eorReceived.add(u.endOfRib);
@@ -681,22 +755,73 @@ export class BgpSpeaker extends TypedEmitter<SpeakerEvents> {
     }
     for (const x of u.unreach) {
       const rib = this.rib(p, x.family);
-      for (const n of x.nlri) this.withdrawKey(p, x.family, rib, n.key);
+      for (const n of x.nlri) {
+        this.unreject(p, x.family, n.key);
+        this.withdrawKey(p, x.family, rib, n.key);
+      }
     }
     for (const x of u.reach) {
       if (!neg.families.includes(x.family)) continue; // RFC 4760 §7: not negotiated: ignore
       const rib = this.rib(p, x.family);
       const stale = p.stale.get(x.family);
-      const b = this.batchFor(p, x.family);
       const paths = x.paths;
+      // the paths of one UPDATE share their attributes: one check for all of them
+      const why = paths.length > 0 ? this.ignoreReason(paths[0].attrs) : null;
+      if (why) {
+        this.reject(p, x.family, rib, paths, why);
+        continue;
+      }
+      const b = this.batchFor(p, x.family);
+      const rejected = p.rejected.get(x.family);
       for (let i = 0; i < paths.length; i++) {
         const path = paths[i];
         rib.set(path.key, path);
         if (stale) stale.delete(path.key);
+        if (rejected && rejected.delete(path.key)) p.ignored.current--;
         b.announced.push(path);
       }
     }
     this.checkMaxPrefixes(p);
+  }
+
+  /**
+   * Why a received route must not be used, or null. RFC 4271 §9.1.2: a route whose AS_PATH holds
+   * our own AS is a loop (AS4_PATH from a 2-octet speaker is merged into the path by the codec,
+   * RFC 6793 §4.2.3, so our 4-octet AS is found there too). RFC 4456 §8: a route carrying our
+   * router ID as ORIGINATOR_ID, or our CLUSTER_ID in its CLUSTER_LIST, came back to us through
+   * reflection and is ignored.
+   */
+  private ignoreReason(a: PathAttributes): { kind: "asLoop" | "ownOriginatorId" | "ownClusterId"; text: string } | null {
+    if (a.asPath) {
+      for (const seg of a.asPath) {
+        if (seg.asns.includes(this.asn)) return { kind: "asLoop", text: `AS loop: our AS ${this.asn} is in the AS_PATH (RFC 4271 §9.1.2)` };
+      }
+    }
+    if (a.originatorId === this.routerId) return { kind: "ownOriginatorId", text: `ORIGINATOR_ID is our router ID ${this.routerId} (RFC 4456 §8)` };
+    if (a.clusterList?.includes(this.clusterId)) return { kind: "ownClusterId", text: `our CLUSTER_ID ${this.clusterId} is in the CLUSTER_LIST (RFC 4456 §8)` };
+    return null;
+  }
+
+  /** Sets received paths aside: an earlier usable path for the same key is withdrawn (implicit withdraw). */
+  private reject(p: PeerState, f: Family, rib: Map<string, Path>, paths: readonly Path[], why: { kind: "asLoop" | "ownOriginatorId" | "ownClusterId"; text: string }): void {
+    let m = p.rejected.get(f);
+    if (!m) p.rejected.set(f, (m = new Map()));
+    for (const path of paths) {
+      this.withdrawKey(p, f, rib, path.key);
+      if (!m.has(path.key)) p.ignored.current++;
+      m.set(path.key, { path, reason: why.text });
+      p.ignored[why.kind]++;
+    }
+    p.ignored.last = why.text;
+  }
+
+  private unreject(p: PeerState, f: Family, key: string): void {
+    if (p.rejected.get(f)?.delete(key)) p.ignored.current--;
+  }
+
+  private clearRejected(p: PeerState): void {
+    p.rejected.clear();
+    p.ignored.current = 0;
   }
 
   private totalIn(p: PeerState): number {
@@ -787,6 +912,43 @@ export class BgpSpeaker extends TypedEmitter<SpeakerEvents> {
 
   // ---- status ----------------------------------------------------------------------------
 
+  /**
+   * Why a session that nobody held down is not Established, in words: the last error (NOTIFICATION
+   * sent or received, TCP failure, hold timer) or what the FSM is waiting for.
+   */
+  private impliedReason(p: PeerState, s: Session): string | null {
+    const st = s.state;
+    if (st === "Established") return null;
+    const e = s.lastError;
+    if (e && st !== "OpenSent" && st !== "OpenConfirm") {
+      const who = e.direction === "sent" ? "we sent " : e.direction === "received" ? "the peer sent " : "";
+      return `${who}${e.text}`;
+    }
+    const where = `${p.cfg.address}:${p.cfg.port ?? 179}`;
+    switch (st) {
+      case "Idle":
+        return s.isEnabled ? "waiting to retry the connection" : "not started";
+      case "Connect":
+        return `connecting to ${where}`;
+      case "Active":
+        return p.cfg.passive ? `waiting for ${p.cfg.address} to connect (passive)` : `waiting for a connection with ${where}`;
+      case "OpenSent":
+        return "OPEN sent, waiting for the peer's OPEN";
+      case "OpenConfirm":
+        return "OPEN received, waiting for the peer's KEEPALIVE";
+    }
+    return null;
+  }
+
+  /** Received routes set aside (AS loop, own ORIGINATOR_ID / CLUSTER_ID), with why. */
+  rejectedRoutes(address: string, family: Family): ReadonlyMap<string, RejectedPath> {
+    return this.mustPeer(address).rejected.get(family) ?? new Map();
+  }
+
+  stats(): SpeakerStats {
+    return { rejectedConnections: this.rejectedConnections, lastRejected: this.lastRejected };
+  }
+
   private status(p: PeerState): PeerStatus {
     const s = p.session;
     const neg = s.negotiated;
@@ -812,7 +974,7 @@ export class BgpSpeaker extends TypedEmitter<SpeakerEvents> {
       type: p.cfg.remoteAsn === this.asn ? "internal" : "external",
       state: s.state,
       adminDown: p.cfg.adminDown ?? false,
-      stateReason: p.cfg.adminDown ? "admin down" : s.downReason,
+      stateReason: p.cfg.adminDown ? "admin down" : (s.downReason ?? this.impliedReason(p, s)),
       establishedAt: up ? s.establishedAt : null,
       uptimeMs: up && s.establishedAt !== null ? this.clock.now() - s.establishedAt : null,
       flapCount: s.flaps,
@@ -837,6 +999,7 @@ export class BgpSpeaker extends TypedEmitter<SpeakerEvents> {
           : null,
       prefixes: { received, accepted: received - stale, advertised, byFamily, stale },
       malformed: { ...p.malformed },
+      ignored: { ...p.ignored },
       endOfRibReceived: [...p.eorReceived],
       messages: { ...s.counters },
     };

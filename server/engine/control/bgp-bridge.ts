@@ -2,7 +2,11 @@
 // settings, keeps its peers in line with the compiled peering config, exports every agent path
 // as an l3vpn-ipv4 route (RD <compute node>:<instance id>, the instance's export route targets,
 // next hop = the compute node, the agent's MPLS label, the encapsulation community Contrail
-// attaches) and imports what peers send into every routing instance whose import RTs match.
+// attaches) and imports what peers send: l3vpn-ipv4 routes into every routing instance whose
+// import RTs match; plain ipv4-unicast routes only into the fabric's own table (ip-fabric, the
+// inet.0 of Contrail's control node) whatever communities they carry — RFC 4364 §4.3.5 / §5:
+// only VPN-IPv4 routes are imported into VRFs by route target, so an Internet-side peer cannot
+// inject routes into a tenant.
 import { BgpSpeaker, type Family, type PeerConfig, type PeerStatus, type Path as BgpPath, type Route as BgpRoute, isRouteTarget, normalizeExtendedCommunity } from "../bgp";
 import type { BgpLocal, BgpPeer, CompiledBgp } from "../compiler/types";
 import type { NextHop } from "../protocol";
@@ -22,6 +26,8 @@ export interface BridgeHost {
   rib: Rib;
   /** routing instance name → instance id (the VN's network id), for route distinguishers */
   instanceId(vrf: string): number | undefined;
+  /** the fabric's routing instance, where plain ipv4-unicast routes from peers go */
+  fabricInstance: string;
 }
 
 export class BgpBridge {
@@ -187,11 +193,15 @@ export class BgpBridge {
     const rib = this.host.rib;
     const source = `bgp:${peer}`;
     for (const key of withdrawn) rib.remove(`${source}|${family}|${key}`);
+    const vpn = family === VPN;
     for (const p of announced) {
       const ext = (p.attrs.extendedCommunities ?? []).map(normalizeExtendedCommunity).filter((c): c is string => !!c);
       const rts = ext.filter(isRouteTarget);
       const key = `${source}|${family}|${p.key}`;
-      if (rts.length === 0 || !p.attrs.nextHop) {
+      // the speaker treats IPv6 next hops as withdrawn unless RFC 8950 was negotiated (we never
+      // offer it): agents tunnel over IPv4 only, so such a path must never reach them
+      const nextHop = p.attrs.nextHop;
+      if (!nextHop || nextHop.includes(":") || (vpn && rts.length === 0)) {
         rib.remove(key); // nothing to import it by (or replaced by one without RTs)
         continue;
       }
@@ -200,22 +210,27 @@ export class BgpBridge {
         .map((c) => ENCAP_NAME[c.slice("encapsulation:".length)])
         .filter(Boolean);
       const nh: NextHop = {
-        address: p.attrs.nextHop,
+        address: nextHop,
         label: p.labels?.[0] ?? 0,
         vni: 0,
         encapsulations: encaps.length ? encaps : ["MPLSoGRE"],
         node: source,
         data_port: 0,
       };
+      const from = `BGP peer ${this.peersByAddress.get(peer)?.fqName ?? peer} (${peer})`;
       rib.add({
         key,
         prefix: p.prefix,
-        origin: "",
+        // RFC 4364: a unicast route has no RD and is not a VPN route: it belongs to the fabric's
+        // table only, and its route targets (if any) import it nowhere
+        origin: vpn ? "" : this.host.fabricInstance,
         source,
         nextHop: nh,
-        rts,
+        rts: vpn ? rts : [],
         localPref: p.attrs.localPref ?? 100,
-        why: [`BGP peer ${this.peersByAddress.get(peer)?.fqName ?? peer} (${peer})${p.rd ? ` rd ${p.rd}` : ""}, ${rts.join(" ")}`],
+        why: vpn
+          ? [`${from}${p.rd ? ` rd ${p.rd}` : ""}, ${rts.join(" ")}`]
+          : [`${from}, ipv4-unicast: fabric table only${rts.length ? ` (route targets ${rts.join(" ")} not used: only VPN routes are imported by route target, RFC 4364)` : ""}`],
       });
     }
     rib.commit();

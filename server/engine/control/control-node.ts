@@ -29,6 +29,13 @@ import { WeftError } from "../model/errors";
 import { contains, parseAddress, parseCidr } from "../model/net";
 import { AgentSession } from "./agent-session";
 import { BgpBridge } from "./bgp-bridge";
+
+/**
+ * The routing instance of the fabric network default-domain:default-project:ip-fabric (the
+ * engine creates that VN with the control node's bgp-router): Contrail's inet.0 equivalent,
+ * where plain ipv4-unicast routes from BGP peers live.
+ */
+export const FABRIC_VRF = "default-domain:default-project:ip-fabric:ip-fabric";
 import { type BestRoute, Rib, type RouteChange } from "./rib";
 
 /** Longest-prefix match over one instance's table (test traffic "from outside"; IPv4 and IPv6). */
@@ -154,7 +161,7 @@ export class ControlNode {
   ) {
     this.holdTime = opts.holdTimeSeconds ?? DEFAULT_HOLD_TIME_SECONDS;
     this.rib = new Rib((changes) => this.onRouteChanges(changes));
-    this.bgp = new BgpBridge({ rib: this.rib, instanceId: (vrf) => this.compiler.instanceByName(vrf)?.networkId }, opts.bgp ?? false);
+    this.bgp = new BgpBridge({ rib: this.rib, instanceId: (vrf) => this.compiler.instanceByName(vrf)?.networkId, fabricInstance: FABRIC_VRF }, opts.bgp ?? false);
   }
 
   get name() {

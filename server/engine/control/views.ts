@@ -243,7 +243,15 @@ export function bgpRouters(e: Engine) {
       isLocal,
       peeredWithLocal: !!peer,
       session: isLocal
-        ? { state: e.control.bgp.speaker ? "Listening" : "Disabled", listen: e.control.bgp.speaker?.address() ?? null, lastError: e.control.bgp.lastError, exported: e.control.bgp.exportedCount() }
+        ? {
+            state: e.control.bgp.speaker ? "Listening" : "Disabled",
+            listen: e.control.bgp.speaker?.address() ?? null,
+            lastError: e.control.bgp.lastError,
+            exported: e.control.bgp.exportedCount(),
+            // connections from addresses that are no configured peer: Cease / Connection Rejected (RFC 4486)
+            rejectedConnections: e.control.bgp.speaker?.stats().rejectedConnections ?? 0,
+            lastRejected: e.control.bgp.speaker?.stats().lastRejected?.address ?? null,
+          }
         : s
           ? {
               state: s.state,
@@ -258,6 +266,10 @@ export function bgpRouters(e: Engine) {
               holdTime: s.negotiated?.holdTime ?? null,
               remoteRouterId: s.remoteRouterId,
               type: s.type,
+              // RFC 7606 outcomes of the peer's UPDATEs, and routes set aside (AS loop, own
+              // ORIGINATOR_ID / CLUSTER_ID): what the speaker did with what the peer sent
+              rfc7606: { ...s.malformed, lastAt: s.malformed.lastAt ? new Date(s.malformed.lastAt).toISOString() : null },
+              ignored: s.ignored,
             }
           : peer
             ? { state: "Idle", stateReason: e.control.bgp.speaker ? "not started yet" : "the control node's BGP speaker is not running" }

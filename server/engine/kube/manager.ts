@@ -77,7 +77,8 @@ export interface ApplyResult {
   kind: string;
   namespace: string;
   name: string;
-  action: "created" | "configured" | "unchanged" | "deleted" | "not found" | "invalid" | "not applied" | "valid";
+  /** ignored: a kind without network meaning (Secret, ConfigMap, …), accepted with a warning */
+  action: "created" | "configured" | "unchanged" | "deleted" | "not found" | "invalid" | "not applied" | "valid" | "ignored";
   errors: Issue[];
   warnings: Issue[];
   /** after waiting: the reconcile state and the Weft objects produced */
@@ -146,7 +147,13 @@ export class KubeManager {
       new NetworkPolicyReconciler(this.ctx),
     ])
       for (const k of r.kinds) this.reconcilers.set(k, r);
+    // a DaemonSet runs one pod per compute node: a virtual-router added or removed re-expands them
+    this.unsubscribe = config.subscribe((ev) => {
+      if (ev.type === "virtual-router" && ev.op !== "update") for (const [k] of this.store.ofKind("DaemonSet")) this.queue.add(k);
+    });
   }
+
+  private readonly unsubscribe: () => void;
 
   // ------------------------------------------------------------------ names
 
@@ -178,6 +185,7 @@ export class KubeManager {
   }
 
   async stop() {
+    this.unsubscribe();
     this.queue.stop();
     if (this.saveTimer) {
       clearTimeout(this.saveTimer);
@@ -274,7 +282,7 @@ export class KubeManager {
         kind: o?.kind ?? d.ref.kind,
         namespace: ns ?? d.ref.namespace,
         name: o?.metadata.name ?? d.ref.name,
-        action: errors.length ? "invalid" : "unchanged",
+        action: errors.length ? "invalid" : d.ignored ? "ignored" : "unchanged",
         errors,
         warnings: d.warnings,
       };
@@ -282,18 +290,22 @@ export class KubeManager {
     const ok = results.every((r) => !r.errors.length);
     if (!ok || opts.dryRun) {
       // all or nothing: a valid document of an invalid manifest is not applied either
-      for (const r of results) if (!r.errors.length) r.action = ok ? "valid" : "not applied";
+      for (const r of results) if (!r.errors.length && r.action !== "ignored") r.action = ok ? "valid" : "not applied";
       return { ok, results };
     }
     // namespaces first, then networks, then the rest, as kubectl would need them
     const order = (k: string) => ["Namespace", "NetworkAttachmentDefinition"].indexOf(k) + 1 || 9;
-    const sorted = docs.map((d, i) => ({ d, i })).sort((a, b) => order(a.d.object!.kind) - order(b.d.object!.kind));
+    const sorted = docs
+      .map((d, i) => ({ d, i }))
+      .filter(({ d }) => d.object)
+      .sort((a, b) => order(a.d.object!.kind) - order(b.d.object!.kind));
     for (const { d, i } of sorted) {
       if (d.object!.kind !== "Namespace" && !this.store.has(keyOf("Namespace", undefined, "default"))) this.ensureDefaultNamespace(actor);
       results[i].action = this.upsert(d.object!, "manifest", actor);
     }
-    if (opts.wait !== false) await this.waitFor(results.map((r) => keyOf(r.kind as Kind, r.namespace || undefined, r.name)), opts.timeoutMs ?? 30_000);
-    for (const r of results) {
+    const applied = results.filter((r) => r.action !== "ignored");
+    if (opts.wait !== false) await this.waitFor(applied.map((r) => keyOf(r.kind as Kind, r.namespace || undefined, r.name)), opts.timeoutMs ?? 30_000);
+    for (const r of applied) {
       const e = this.store.get(keyOf(r.kind as Kind, r.namespace || undefined, r.name));
       if (e) {
         r.status = e.status;
@@ -306,20 +318,27 @@ export class KubeManager {
   /** Deletes what a manifest names (kubectl delete -f). */
   async deleteManifest(text: string, actor: Actor, opts: { wait?: boolean; timeoutMs?: number; namespace?: string } = {}): Promise<{ ok: boolean; results: ApplyResult[] }> {
     const docs = parseManifest(text, opts.namespace ?? "default");
-    const results: ApplyResult[] = docs.map((d) => {
-      const o = d.object;
-      return { index: d.index, line: d.line, kind: o?.kind ?? d.ref.kind, namespace: o?.metadata.namespace ?? d.ref.namespace, name: o?.metadata.name ?? d.ref.name, action: "invalid", errors: d.issues, warnings: [] };
+    // kubectl delete -f needs only kind, namespace and name: a document whose spec would not apply
+    // (a workload without its template) still names what to delete
+    const targets = docs.map((d) => {
+      if (d.object) return { kind: d.object.kind, namespace: d.object.metadata.namespace, name: d.object.metadata.name };
+      const onlySpec = d.issues.length > 0 && d.issues.every((x) => x.field.startsWith("spec"));
+      if (onlySpec && (KINDS as readonly string[]).includes(d.ref.kind) && d.ref.name) return { kind: d.ref.kind as Kind, namespace: d.ref.kind === "Namespace" ? undefined : d.ref.namespace, name: d.ref.name };
+      return null;
+    });
+    const results: ApplyResult[] = docs.map((d, i) => {
+      const t = targets[i];
+      return { index: d.index, line: d.line, kind: t?.kind ?? d.ref.kind, namespace: t?.namespace ?? d.ref.namespace, name: t?.name ?? d.ref.name, action: d.ignored ? "ignored" : "invalid", errors: t ? [] : d.issues, warnings: d.warnings };
     });
     const keys: string[] = [];
     // the reverse of apply's order: what is inside a namespace first, so that a namespace's own
     // teardown (which removes what it holds) does not turn the manifest's other documents into "not found"
     const order = (k: string) => ["NetworkAttachmentDefinition", "Namespace"].indexOf(k) + 1;
-    const sorted = docs.map((d, i) => ({ d, i })).sort((a, b) => order(a.d.object?.kind ?? "") - order(b.d.object?.kind ?? ""));
-    for (const { d, i } of sorted) {
-      const o = d.object;
-      if (!o) continue;
-      results[i].action = this.remove(o.kind, o.metadata.namespace, o.metadata.name) ? "deleted" : "not found";
-      keys.push(objectKey(o));
+    const sorted = targets.map((t, i) => ({ t, i })).sort((a, b) => order(a.t?.kind ?? "") - order(b.t?.kind ?? ""));
+    for (const { t, i } of sorted) {
+      if (!t) continue;
+      results[i].action = this.remove(t.kind, t.namespace, t.name) ? "deleted" : "not found";
+      keys.push(keyOf(t.kind, t.namespace, t.name));
     }
     void actor;
     if (opts.wait !== false) await this.waitFor(keys, opts.timeoutMs ?? 30_000);

@@ -10,6 +10,9 @@ export const KINDS = [
   "Deployment",
   "ReplicaSet",
   "ReplicationController",
+  "StatefulSet",
+  "DaemonSet",
+  "Job",
   "Service",
   "Ingress",
   "NetworkPolicy",
@@ -19,7 +22,38 @@ export type Kind = (typeof KINDS)[number];
 /** Kinds that live in a namespace (everything but Namespace). */
 export const namespaced = (k: Kind) => k !== "Namespace";
 /** Workload controllers: the manager expands them into pods itself (no kube-controller-manager here). */
-export const WORKLOAD_KINDS: Kind[] = ["Deployment", "ReplicaSet", "ReplicationController"];
+export const WORKLOAD_KINDS: Kind[] = ["Deployment", "ReplicaSet", "ReplicationController", "StatefulSet", "DaemonSet", "Job"];
+
+/**
+ * Kinds real application manifests carry that have no network meaning for Weft (storage, secrets,
+ * RBAC, autoscaling, …): accepted with a warning and not applied, so they never block the rest of
+ * the manifest (issue 15: kubectl applies a whole application's files; Weft takes its network part).
+ */
+export const NON_NETWORK_KINDS = [
+  "Secret",
+  "ConfigMap",
+  "PersistentVolume",
+  "PersistentVolumeClaim",
+  "StorageClass",
+  "ServiceAccount",
+  "Role",
+  "RoleBinding",
+  "ClusterRole",
+  "ClusterRoleBinding",
+  "HorizontalPodAutoscaler",
+  "PodDisruptionBudget",
+  "LimitRange",
+  "ResourceQuota",
+  "PriorityClass",
+  "CustomResourceDefinition",
+  "CronJob",
+  "Endpoints",
+  "EndpointSlice",
+  "IngressClass",
+  "MutatingWebhookConfiguration",
+  "ValidatingWebhookConfiguration",
+  "APIService",
+];
 
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const nameSchema = z
@@ -40,8 +74,11 @@ export const MetadataSchema = z.object({
   ownerReferences: z.array(z.object({ kind: z.string(), name: z.string(), uid: z.string().optional() }).passthrough()).optional(),
 }).passthrough();
 
+// Kubernetes decodes `matchLabels: null` / `matchExpressions: null` (a YAML key with no value) as
+// empty — the "deny traffic from other namespaces" recipe writes `podSelector: {matchLabels: }` —
+// and an empty selector selects everything (metav1.LabelSelectorAsSelector).
 const LabelSelectorSchema = z.object({
-  matchLabels: stringMap.optional(),
+  matchLabels: stringMap.nullish(),
   matchExpressions: z
     .array(
       z.object({
@@ -50,7 +87,7 @@ const LabelSelectorSchema = z.object({
         values: z.array(z.string()).optional(),
       }),
     )
-    .optional(),
+    .nullish(),
 });
 export type LabelSelector = z.infer<typeof LabelSelectorSchema>;
 
@@ -68,6 +105,7 @@ const ContainerSchema = z
 const PodSpecSchema = z
   .object({
     nodeName: z.string().optional(),
+    hostNetwork: z.boolean({ error: "hostNetwork is true or false" }).optional(),
     containers: z.array(ContainerSchema).optional(),
   })
   .passthrough();
@@ -83,13 +121,19 @@ const ServicePortSchema = z
     protocol: protocolSchema,
     port: portNumber,
     targetPort: z.union([portNumber, z.string()]).optional(),
-    nodePort: z.number().int().min(30000, "nodePort must be in 30000–32767").max(32767, "nodePort must be in 30000–32767").optional(),
+    // Kubernetes: 0 (or absent) means "allocate one" for NodePort/LoadBalancer services
+    nodePort: z
+      .number()
+      .int()
+      .refine((n) => n === 0 || (n >= 30000 && n <= 32767), "nodePort must be 0 (allocate one) or in 30000–32767")
+      .optional(),
   })
   .passthrough();
 
+// a peer's null selector is an unset pointer in Kubernetes (not "everything"): null = absent
 const PeerSchema = z.object({
-  podSelector: LabelSelectorSchema.optional(),
-  namespaceSelector: LabelSelectorSchema.optional(),
+  podSelector: LabelSelectorSchema.nullish(),
+  namespaceSelector: LabelSelectorSchema.nullish(),
   ipBlock: z.object({ cidr: z.string(), except: z.array(z.string()).optional() }).optional(),
 });
 const PolicyPortSchema = z.object({
@@ -114,6 +158,15 @@ export const SPEC_SCHEMAS: Record<Kind, z.ZodType> = {
   ReplicaSet: z.object({ replicas: z.number().int().min(0).max(1000).optional(), selector: LabelSelectorSchema.optional(), template: PodTemplateSchema }).passthrough(),
   ReplicationController: z
     .object({ replicas: z.number().int().min(0).max(1000).optional(), selector: stringMap.optional(), template: PodTemplateSchema })
+    .passthrough(),
+  StatefulSet: z.object({ replicas: z.number().int().min(0).max(1000).optional(), selector: LabelSelectorSchema.optional(), serviceName: z.string().optional(), template: PodTemplateSchema }).passthrough(),
+  DaemonSet: z.object({ selector: LabelSelectorSchema.optional(), template: PodTemplateSchema }).passthrough(),
+  Job: z
+    .object({
+      parallelism: z.number().int().min(0).max(1000).optional(),
+      completions: z.number().int().min(0).nullish(),
+      template: PodTemplateSchema,
+    })
     .passthrough(),
   Service: z
     .object({
@@ -144,7 +197,8 @@ export const SPEC_SCHEMAS: Record<Kind, z.ZodType> = {
     .optional(),
   NetworkPolicy: z
     .object({
-      podSelector: LabelSelectorSchema,
+      // podSelector is a struct, not a pointer, in networking/v1: null decodes to {} (every pod)
+      podSelector: LabelSelectorSchema.nullable(),
       policyTypes: z.array(z.enum(["Ingress", "Egress"], { error: "policyTypes are Ingress and Egress" })).optional(),
       ingress: z.array(z.object({ from: z.array(PeerSchema).optional(), ports: z.array(PolicyPortSchema).optional() })).optional(),
       egress: z.array(z.object({ to: z.array(PeerSchema).optional(), ports: z.array(PolicyPortSchema).optional() })).optional(),
@@ -180,6 +234,8 @@ export interface Issue {
 }
 
 export interface ParsedDocument {
+  /** a kind without network meaning: accepted with a warning, not applied */
+  ignored?: boolean;
   index: number;
   /** 1-based first line of the document in the manifest */
   line: number;
@@ -191,14 +247,31 @@ export interface ParsedDocument {
 }
 
 /** Validates one object (from a manifest or a watch): issues name the field and what is allowed. */
-export function validateObject(raw: unknown, defaultNamespace = "default"): { object: KubeObject | null; issues: Issue[]; warnings: Issue[] } {
+export function validateObject(raw: unknown, defaultNamespace = "default"): { object: KubeObject | null; issues: Issue[]; warnings: Issue[]; ignored?: boolean } {
   if (!raw || typeof raw !== "object" || Array.isArray(raw)) return { object: null, issues: [{ field: "", message: "a Kubernetes object (a mapping with apiVersion, kind, metadata) is expected" }], warnings: [] };
   const r = raw as Record<string, unknown>;
   const issues: Issue[] = [];
   if (typeof r.apiVersion !== "string" || !r.apiVersion) issues.push({ field: "apiVersion", message: "apiVersion is required (v1, apps/v1, networking.k8s.io/v1, k8s.cni.cncf.io/v1)" });
-  if (typeof r.kind !== "string" || !(KINDS as readonly string[]).includes(r.kind)) {
-    issues.push({ field: "kind", message: `${typeof r.kind === "string" ? `kind ${r.kind} is not handled` : "kind is required"}: the kube manager maps ${KINDS.join(", ")}` });
+  if (typeof r.kind !== "string" || !r.kind) {
+    issues.push({ field: "kind", message: `kind is required: the kube manager maps ${KINDS.join(", ")}` });
     return { object: null, issues, warnings: [] };
+  }
+  if (!(KINDS as readonly string[]).includes(r.kind)) {
+    const near = KINDS.find((k) => k.toLowerCase() === (r.kind as string).toLowerCase());
+    // a mapped kind mis-cased is a typo (the API server would refuse it too), not something to skip
+    if (near) issues.push({ field: "kind", message: `kind ${r.kind} is not a Kubernetes kind: did you mean ${near}?` });
+    const meta = MetadataSchema.safeParse(r.metadata ?? {});
+    if (!meta.success) for (const i of meta.error.issues) issues.push({ field: ["metadata", ...i.path].join("."), message: i.message });
+    // a custom resource: its group is a domain that is not Kubernetes' own (cert-manager.io/v1)
+    const group = typeof r.apiVersion === "string" && r.apiVersion.includes("/") ? r.apiVersion.split("/")[0] : "";
+    const custom = group.includes(".") && !group.endsWith(".k8s.io");
+    const known = (NON_NETWORK_KINDS as readonly string[]).includes(r.kind);
+    // an unknown kind in a built-in group (v1, apps/v1, …) is refused, as the API server does
+    // ("no matches for kind … in version …"): it is a mistake, not something to skip
+    if (!known && !custom) issues.push({ field: "kind", message: `kind ${r.kind} is not handled: not a Kubernetes kind of ${r.apiVersion ?? "its apiVersion"}; the kube manager maps ${KINDS.join(", ")} and accepts (without applying) ${NON_NETWORK_KINDS.join(", ")} and custom resources` });
+    if (issues.length) return { object: null, issues, warnings: [] };
+    const why = known ? "it has no network meaning" : `it is a custom resource (${group}), not a kind Weft maps`;
+    return { object: null, issues: [], warnings: [{ field: "kind", message: `${r.kind} accepted and not applied: ${why}; the kube manager maps ${KINDS.join(", ")}` }], ignored: true };
   }
   const kind = r.kind as Kind;
   const meta = MetadataSchema.safeParse(r.metadata ?? {});
@@ -278,7 +351,7 @@ export function parseManifest(text: string, defaultNamespace = "default"): Parse
     if (js === null || js === undefined) continue; // an empty document (--- at the end)
     const items = js && typeof js === "object" && (js as { kind?: string }).kind === "List" ? ((js as { items?: unknown[] }).items ?? []) : [js];
     for (const item of items) {
-      const { object, issues, warnings } = validateObject(item, defaultNamespace);
+      const { object, issues, warnings, ignored } = validateObject(item, defaultNamespace);
       for (const i of [...issues, ...warnings]) {
         const path = i.field ? i.field.split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : p)) : [];
         i.line = lineOf(doc, lc, path) ?? line;
@@ -289,7 +362,7 @@ export function parseManifest(text: string, defaultNamespace = "default"): Parse
         namespace: object?.metadata.namespace ?? (typeof r.metadata?.namespace === "string" ? r.metadata.namespace : r.kind === "Namespace" ? "" : defaultNamespace),
         name: typeof r.metadata?.name === "string" ? r.metadata.name : "",
       };
-      out.push({ index: index++, line, object, ref, issues, warnings });
+      out.push({ index: index++, line, object, ref, issues, warnings, ...(ignored ? { ignored } : {}) });
     }
   }
   return out;
@@ -307,7 +380,7 @@ function lineOf(doc: { getIn(p: unknown[], keep: boolean): unknown }, lc: LineCo
 }
 
 /** Kubernetes label selector semantics (an empty selector selects everything). */
-export function selects(sel: LabelSelector | undefined, labels: Record<string, string> | undefined): boolean {
+export function selects(sel: LabelSelector | null | undefined, labels: Record<string, string> | undefined): boolean {
   const l = labels ?? {};
   if (!sel) return true;
   for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (l[k] !== v) return false;

@@ -44,6 +44,11 @@ export interface UpdateContext extends AttrContext {
    * does) then costs one attribute object for all of them, and the attributes are decoded once.
    */
   attrCache?: Map<string, PathAttributes>;
+  /**
+   * Families for which we advertised the Extended Next Hop capability (RFC 8950 §3): only for
+   * these is an IPv6 next hop for IPv4 NLRI acceptable. Default: none.
+   */
+  extendedNextHop?: readonly Family[];
 }
 
 /** Entries kept in an attribute cache before it is emptied (bounds memory on churn). */
@@ -223,6 +228,14 @@ export function decodeUpdate(b: Uint8Array, s: number, e: number, ctx: UpdateCon
         if (nlriStart > p) return reset(ErrorCode.UPDATE_MESSAGE, UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR, "MP_REACH_NLRI next hop overruns the attribute");
         const nextHop = nextHopOf(family, b, vs + 4, nhLen);
         if (nextHop === null) return reset(ErrorCode.UPDATE_MESSAGE, UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR, `MP_REACH_NLRI next hop of length ${nhLen} for ${family}`);
+        if (nhLen !== 4 && nhLen !== 12 && !ctx.extendedNextHop?.includes(family)) {
+          // RFC 8950 §4: an IPv6 next hop for IPv4 NLRI may only be sent to a speaker that
+          // advertised the Extended Next Hop capability; we did not. The length is one RFC 8950
+          // defines, so the NLRI that follows is located reliably and RFC 7606 §2 / §5 let us
+          // treat-as-withdraw instead of resetting the session (the routes are unusable here:
+          // nothing behind us can reach an IPv6 next hop).
+          taw ??= { reason: `IPv6 next hop ${nextHop} for ${family} without the Extended Next Hop capability (RFC 8950)`, subcode: UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR };
+        }
         const paths: MutablePath[] = [];
         const e2 = decodeNlri(family, b, nlriStart, p, false, paths);
         if (e2) return reset(ErrorCode.UPDATE_MESSAGE, UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR, `MP_REACH_NLRI: ${e2}`);
@@ -256,7 +269,7 @@ export function decodeUpdate(b: Uint8Array, s: number, e: number, ctx: UpdateCon
     return { ok: true, value: { reach: [], unreach: [], attrs: null, endOfRib: mpUnreach.family, notes } };
   }
 
-  if (hit) {
+  if (hit && !taw) {
     // rare: IPv4 NLRI field and MP_REACH_NLRI routes in one UPDATE need two attribute objects
     if (nlriV4.length > 0 && mpReach && mpReach.paths.length > 0) return decodeUpdate(b, s, e, { ...ctx, attrCache: undefined });
     const list = nlriV4.length > 0 || !mpReach ? nlriV4 : mpReach.paths;

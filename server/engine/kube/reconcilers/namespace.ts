@@ -82,15 +82,28 @@ export class NamespaceReconciler implements Reconciler {
     await deleteProduced(config, e, actor);
   }
 
-  /** a namespace's pods, services and policies follow its isolation and pool */
+  /**
+   * A namespace's pods, services and policies follow its isolation and pool; and every
+   * NetworkPolicy, in any namespace, with a namespaceSelector peer: a namespace created, deleted or
+   * relabelled may now match it or no longer (Kubernetes re-evaluates namespaceSelector against the
+   * namespace's current labels — adding a label grants, removing it revokes; issue 15).
+   */
   dependents(o: KubeObject): string[] {
-    return this.ctx.store
+    const out = this.ctx.store
       .all()
       .filter(([, e]) => e.object.metadata.namespace === o.metadata.name)
       .map(([k]) => k);
+    for (const [k, e] of this.ctx.store.ofKind("NetworkPolicy")) if (e.object.metadata.namespace !== o.metadata.name && selectsNamespaces(e.object)) out.push(k);
+    return out;
   }
 
   ready(e: Entry) {
     return e.details.isolated ? "isolated" : "non-isolated";
   }
+}
+
+/** Whether a NetworkPolicy has a peer chosen by namespace labels. */
+function selectsNamespaces(p: KubeObject): boolean {
+  const peers = [...(p.spec?.ingress ?? []).flatMap((r: { from?: unknown[] }) => r.from ?? []), ...(p.spec?.egress ?? []).flatMap((r: { to?: unknown[] }) => r.to ?? [])] as { namespaceSelector?: unknown }[];
+  return peers.some((x) => x?.namespaceSelector != null);
 }

@@ -40,7 +40,8 @@ export class NetworkPolicyReconciler implements Reconciler {
           continue;
         }
         for (const pod of store.values()) {
-          if (pod.object.kind !== "Pod" || !pod.details.podIP) continue;
+          // a hostNetwork pod's address is its node's: not a pod-network peer (no overlay port)
+          if (pod.object.kind !== "Pod" || !pod.details.podIP || pod.details.hostNetwork) continue;
           const pns = pod.object.metadata.namespace!;
           if (p.namespaceSelector) {
             const nsLabels = { "kubernetes.io/metadata.name": pns, ...(store.namespace(pns)?.object.metadata.labels ?? {}) };

@@ -16,7 +16,7 @@ export class PodReconciler implements Reconciler {
   private rr = 0;
   constructor(private readonly ctx: KubeContext) {}
 
-  async reconcile(_key: string, e: Entry, actor: Actor) {
+  async reconcile(key: string, e: Entry, actor: Actor, warnings: string[]) {
     const { config, names, networks, store } = this.ctx;
     const o = e.object;
     const ns = o.metadata.namespace!;
@@ -24,6 +24,7 @@ export class PodReconciler implements Reconciler {
     const project = await networks.waitProject(ns);
     await networks.ensureCluster(actor);
     const nsEntry = store.namespace(ns);
+    if (o.spec?.hostNetwork === true) return this.hostNetwork(key, e, actor, warnings);
     const chosen = o.metadata.annotations?.[NETWORK] ?? nsEntry?.object.metadata.annotations?.[NETWORK];
     const vn = chosen ? this.networkByAnnotation(chosen, ns) : config.getByFqName("virtual-network", networks.podNetworkOf(ns));
     if (!vn) throw new WeftError("conflict", `the pod network of namespace ${ns} does not exist yet`);
@@ -95,6 +96,39 @@ export class PodReconciler implements Reconciler {
     }
   }
 
+  /**
+   * Kubernetes: a hostNetwork pod "uses the host's network namespace" and its podIP is the node's
+   * address — it has no interface on the pod network, so Weft gives it no overlay port (nor address,
+   * VIP membership or security group). What an earlier overlay version of the pod had is removed.
+   */
+  private async hostNetwork(_key: string, e: Entry, actor: Actor, warnings: string[]) {
+    const { config } = this.ctx;
+    const o = e.object;
+    const ns = o.metadata.namespace!;
+    const nodes = computeNodes(config);
+    let host = (e.details.hostNetwork ? (e.details.node as string) : "") || o.spec?.nodeName || "";
+    if (o.spec?.nodeName && !nodes.includes(o.spec.nodeName)) throw new WeftError("bad_request", `spec.nodeName ${o.spec.nodeName} is not a compute node (known: ${nodes.join(", ") || "none"})`, [{ field: "spec.nodeName", message: `not a compute node (known: ${nodes.join(", ") || "none"})` }]);
+    if (!host || !nodes.includes(host)) {
+      if (!nodes.length) throw new WeftError("conflict", "no compute node to schedule the pod on (no virtual-router)");
+      host = nodes[this.rr++ % nodes.length];
+    }
+    const overlay = podObjects(this.ctx, ns, o.metadata.name);
+    if (overlay.length) {
+      e.produced = [...overlay, ...e.produced.filter((p) => !overlay.some((b) => b.uuid === p.uuid))];
+      await detachFromVips(config, e);
+      await deleteProduced(config, e, actor);
+    }
+    const vr = config.list("virtual-router").find((v) => v.name === host);
+    e.produced = [];
+    e.details = { hostNetwork: true, node: host, podIP: (vr?.virtual_router_ip_address as string | undefined) ?? null, network: null, securityGroups: [] };
+    warnings.push("hostNetwork: true — the pod uses its node's network (podIP is the node's address): no overlay port, so services, network policies and floating IPs do not apply to it");
+    const sig = stable({ hostNetwork: true, labels: o.metadata.labels ?? {}, node: host });
+    if (sig !== e.signature) {
+      e.signature = sig;
+      requeuePeers(this.ctx, ns);
+    }
+  }
+
   async teardown(_key: string, e: Entry, actor: Actor) {
     const ns = e.object.metadata.namespace!;
     // by name too: a reconcile that failed half-way (or was cut short by the delete) recorded nothing
@@ -107,6 +141,7 @@ export class PodReconciler implements Reconciler {
   }
 
   ready(e: Entry) {
+    if (e.details.hostNetwork) return `host network on ${e.details.node}`;
     return `${e.details.podIP} on ${e.details.node}`;
   }
 

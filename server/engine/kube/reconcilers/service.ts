@@ -43,7 +43,7 @@ export class ServiceReconciler implements Reconciler {
       old.delete(vip.uuid);
     }
     if (type === "NodePort" || type === "LoadBalancer") {
-      details.nodePorts = (o.spec?.ports ?? []).map((p: { port: number; nodePort?: number }) => ({ port: p.port, nodePort: p.nodePort ?? 30000 + (hash(`${ns}/${name}/${p.port}`) % 2768) }));
+      details.nodePorts = this.nodePorts(e, warnings);
       if (type === "NodePort") warnings.push("NodePort: the node ports are allocated and shown; the simulated compute nodes do not forward node-address traffic (use the cluster IP or a LoadBalancer)");
     }
     if (type === "LoadBalancer") {
@@ -65,6 +65,38 @@ export class ServiceReconciler implements Reconciler {
     if (!ports.length && o.spec?.selector) warnings.push("no pod matches the selector yet");
     e.produced = produced;
     e.details = details;
+  }
+
+  /**
+   * Node ports, as the API server's allocator: a given nodePort is kept (a warning when another
+   * service holds it — Kubernetes refuses "provided port is already allocated"); 0 or absent means
+   * "allocate one" from 30000–32767, kept across reconciles and unique among the services.
+   */
+  private nodePorts(e: Entry, warnings: string[]): { port: number; nodePort: number }[] {
+    const o = e.object;
+    const used = new Map<number, string>();
+    for (const [k, x] of this.ctx.store.ofKind("Service")) {
+      if (x === e) continue;
+      for (const p of (x.details.nodePorts as { nodePort: number }[] | undefined) ?? []) used.set(p.nodePort, k);
+      for (const p of (x.object.spec?.ports ?? []) as { nodePort?: number }[]) if (p.nodePort) used.set(p.nodePort, k);
+    }
+    const before = (e.details.nodePorts as { port: number; nodePort: number }[] | undefined) ?? [];
+    const out: { port: number; nodePort: number }[] = [];
+    (o.spec?.ports ?? []).forEach((p: { port: number; nodePort?: number }, i: number) => {
+      if (p.nodePort) {
+        if (used.has(p.nodePort)) warnings.push(`spec.ports.${i}.nodePort: ${p.nodePort} is already allocated to ${used.get(p.nodePort)}`);
+        out.push({ port: p.port, nodePort: p.nodePort });
+        used.set(p.nodePort, "this");
+        return;
+      }
+      const had = before.find((b) => b.port === p.port)?.nodePort;
+      let n = had && !used.has(had) ? had : 30000 + (hash(`${o.metadata.namespace}/${o.metadata.name}/${p.port}`) % 2768);
+      for (let tries = 0; used.has(n) && tries < 2768; tries++) n = n >= 32767 ? 30000 : n + 1;
+      if (used.has(n)) throw new WeftError("conflict", "no free node port left in 30000–32767");
+      used.set(n, "this");
+      out.push({ port: p.port, nodePort: n });
+    });
+    return out;
   }
 
   teardown(_key: string, e: Entry, actor: Actor) {
