@@ -43,7 +43,7 @@ async function setTraffic(page: Page, on: boolean) {
 
 const shot = async (page: Page, n: string) => { if (process.env.FLOWS_SHOTS) await page.screenshot({ path: `.reports/flows-${n}.png`, fullPage: true }); };
 
-test.describe.configure({ timeout: 90_000 });
+test.describe.configure({ timeout: 150_000 });
 
 // the generator must not outlive this test (later specs share the lab)
 test.afterEach(async ({ page }) => {
@@ -253,6 +253,8 @@ spec: { nodeName: compute-2 }
     await expect(page.getByTestId("explorer-chart")).toHaveAttribute("data-series", new RegExp(`app=web,run=${ns}`), { timeout: 30_000 });
     // one label key as the group: the source pods' app
     await page.getByTestId("group-src_labels").click();
+    // the URL carries the group-by: let the removal land before adding the key (both edit it)
+    await expect(page.getByTestId("group-src_labels")).toHaveAttribute("aria-pressed", "false");
     await page.getByTestId("group-label-key").selectOption("src_labels.app");
     await expect(page.getByTestId("group-src_labels.app")).toHaveAttribute("aria-pressed", "true");
     await expect(page).toHaveURL(/group=src_labels\.app/);
