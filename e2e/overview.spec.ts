@@ -135,3 +135,35 @@ test("writes say so: a toast with a link after create and delete; a refused Dele
     }
   }
 });
+
+test("polish: a Weft 404 and favicon, Escape closes the user menu, a collapsible sidebar and a list that fits 1,024 px", async ({ page, request }, testInfo) => {
+  const icon = await request.get("/favicon.svg");
+  expect(icon.status()).toBe(200);
+  expect(icon.headers()["content-type"]).toContain("svg");
+  await login(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+  const missing = await page.goto("/no/such/page");
+  expect(missing?.status()).toBe(404);
+  await expect(page.getByTestId("not-found")).toContainText("This page does not exist");
+  await page.getByTestId("not-found").getByRole("link", { name: "Overview" }).click();
+  await expect(page).toHaveURL(/\/monitor\/overview/);
+
+  // Escape closes the user menu
+  await page.getByTestId("user-menu").click();
+  await expect(page.getByTestId("sign-out")).toBeVisible();
+  await page.keyboard.press("Escape");
+  await expect(page.getByTestId("sign-out")).toBeHidden();
+
+  // 1,024 px: the sidebar starts collapsed to its icons, the list fits without a page-wide scroll
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await page.evaluate(() => localStorage.removeItem("weft.nav"));
+  await page.goto("/overlay/virtual-networks?project=all");
+  await expect(page.getByTestId("side-nav")).toHaveAttribute("data-collapsed", "true");
+  await expect(page.getByTestId("row-count")).toBeVisible();
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1024);
+  await testInfo.attach("list-1024px-collapsed", { body: await page.screenshot(), contentType: "image/png" });
+  await page.getByTestId("nav-toggle").click();
+  await expect(page.getByTestId("side-nav")).toHaveAttribute("data-collapsed", "false");
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1024);
+  await page.getByTestId("nav-toggle").click();
+  await expect(page.getByTestId("side-nav")).toHaveAttribute("data-collapsed", "true");
+});
