@@ -7,7 +7,7 @@ import type { ColumnDef } from "@tanstack/react-table";
 import { Download, Pause, Play, RefreshCw } from "lucide-react";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { useCallback, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import { type Dim, type Field, type FlowRow, LABEL_KEY_DIM } from "../../server/engine/analytics/schema";
 import { errorMessage } from "../../lib/errors";
 import { ConfirmDialog } from "../ui/confirm-dialog";
@@ -395,6 +395,8 @@ function Records({ last, filter, interval }: { last: string; filter: string; int
   // one page of 2,000 records, newest first; "Older" follows the store's cursor (a page is not the total)
   const [pages, setPages] = useState<string[]>([]);
   const cursor = pages[pages.length - 1] ?? null;
+  // a new filter or range starts again from the newest page
+  useEffect(() => setPages([]), [filter, last]);
   const recs = useQuery({ ...trpc.flows.records.queryOptions({ last, filter, limit: PAGE, cursor }), refetchInterval: cursor ? false : interval, placeholderData: keepPreviousData, retry: false });
   const selected = get("flow", "");
   const row = recs.data?.rows.find((r) => String(r.id) === selected) ?? null;
@@ -417,14 +419,7 @@ function Records({ last, filter, interval }: { last: string; filter: string; int
   return (
     <div className="flex min-h-0 flex-1 flex-col" data-testid="flows-records">
       <div className="flex border-b border-line bg-surface px-4 py-2">
-        <FilterBar
-          value={filter}
-          onChange={(f) => {
-            setPages([]);
-            set({ filter: f });
-          }}
-          problem={filterProblem(recs.error)}
-        />
+        <FilterBar value={filter} onChange={(f) => set({ filter: f })} problem={filterProblem(recs.error)} />
       </div>
       <div className="flex items-center gap-2 border-b border-line bg-surface px-4 py-1.5 text-xs text-muted" data-testid="records-page">
         <span>
