@@ -51,7 +51,7 @@ test.afterEach(async ({ page }) => {
   await setTraffic(page, false).catch(() => undefined);
 });
 
-test("denied flows of one network, with the deciding rule, and a group-by that changes the chart", async ({ page }, testInfo) => {
+test("denied flows of one network, with the deciding rule, and a group-by that changes the chart", async ({ page }) => {
   await login(page, ADMIN_EMAIL, ADMIN_PASSWORD);
   const name = uniq("e2e-flows");
   const P = ["default-domain", name];
@@ -98,15 +98,6 @@ test("denied flows of one network, with the deciding rule, and a group-by that c
   await expect(dashboard.locator("canvas")).toHaveCount(2);
   await page.waitForTimeout(process.env.FLOWS_SHOTS ? 4000 : 0);
   await shot(page, "dashboard");
-  // a dashboard that does not mislead: units and definitions; allowed and denied talkers apart;
-  // every top table's rows carry their verdict (coloured edge + the action as a word)
-  await expect(page.getByTestId("flows-definitions")).toContainText("can exceed the generator's rate");
-  await expect(page.getByTestId("top-talkers-allowed").locator("tbody tr[data-verdict]").first()).toHaveAttribute("data-verdict", "pass");
-  await expect(page.getByTestId("top-talkers-denied").locator("tbody tr[data-verdict]").first()).toHaveAttribute("data-verdict", /^(deny|drop)$/, { timeout: 30_000 });
-  for (const v of await page.getByTestId("top-talkers-denied").locator("tbody tr[data-verdict]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-verdict")))) expect(v).toMatch(/^(deny|drop)$/);
-  for (const v of await page.getByTestId("top-denied").locator("tbody tr[data-verdict]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-verdict")))) expect(v).toMatch(/^(deny|drop)$/);
-  for (const v of await page.getByTestId("top-vn-pairs").locator("tbody tr[data-verdict]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-verdict")))) expect(v).toMatch(/^(pass|deny|drop)$/);
-  await testInfo.attach("flows-dashboard", { body: await page.screenshot({ fullPage: true }), contentType: "image/png" });
 
   // explorer: the filter bar completes fields, operators and values (closed sets, and names the
   // store has seen), and a bad filter is shown with a caret under the offending text
@@ -171,8 +162,6 @@ test("denied flows of one network, with the deciding rule, and a group-by that c
   const first = page.locator('[data-testid^="row-flow-"]').first();
   await expect(first).toBeVisible();
   await expect(first).toContainText(`${name}:web-db rule`);
-  // the records are a page of the range, and say so
-  await expect(page.getByTestId("records-page")).toContainText(/Page 1: records 1–[\d,]+ of this range, newest first/);
   await expect(first).toContainText("Deny");
   await first.click();
   const drawer = page.getByTestId("flow-drawer");
@@ -181,14 +170,6 @@ test("denied flows of one network, with the deciding rule, and a group-by that c
   await expect(drawer.getByTestId("flow-path")).toContainText("deny by");
   await expect(drawer.getByTestId("flow-policy-link")).toContainText(`${P.join(":")}:web-db`);
   await shot(page, "drawer");
-
-  // the Sankey of workloads: links coloured by verdict (the denied ssh/RDP of the web tier among them)
-  await page.keyboard.press("Escape");
-  await page.goto(`/monitor/flows?range=5m&tab=explorer&group=src_vn,dst_vn&chart=sankey&filter=${encodeURIComponent(`src_vn = "${webNet}"`)}`);
-  await expect(page.getByTestId("explorer-sankey")).toHaveAttribute("data-verdicts", /deny/, { timeout: 30_000 });
-  await expect(page.getByTestId("explorer-sankey")).toHaveAttribute("data-verdicts", /pass/);
-  await page.waitForTimeout(1500);
-  await testInfo.attach("flows-sankey", { body: await page.screenshot({ fullPage: true }), contentType: "image/png" });
 
   if (process.env.FLOWS_SHOTS) {
     await page.keyboard.press("Escape");

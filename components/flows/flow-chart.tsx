@@ -10,7 +10,7 @@ export interface ChartSeries {
 
 export type ChartKind = "area" | "lines" | "sankey";
 
-export function FlowChart({ buckets, series, kind = "area", unit, height = 260, links, testId }: { buckets: number[]; series: ChartSeries[]; kind?: ChartKind; unit: string; height?: number; links?: { source: string; target: string; value: number; verdict?: string }[]; testId?: string }) {
+export function FlowChart({ buckets, series, kind = "area", unit, height = 260, links, testId }: { buckets: number[]; series: ChartSeries[]; kind?: ChartKind; unit: string; height?: number; links?: { source: string; target: string; value: number }[]; testId?: string }) {
   const el = useRef<HTMLDivElement>(null);
   const theme = useThemeName();
   useEffect(() => {
@@ -28,40 +28,14 @@ export function FlowChart({ buckets, series, kind = "area", unit, height = 260, 
       const tone = (v: string, d: string) => css.getPropertyValue(v).trim() || d;
       const ACTION: Record<string, string> = { pass: tone("--ok", "#18794e"), deny: tone("--danger", "#b42318"), drop: tone("--warn", "#9a5b00"), other: dark ? "#64748b" : "#94a3b8" };
       if (kind === "sankey") {
-        // src → dst: the same name on both sides would be a cycle; suffix the targets. One link
-        // per (source, target, verdict), in the verdict's colour; labels cut to fit the chart's
-        // margins, the full name in the tooltip
+        // src → dst: the same name on both sides would be a cycle; suffix the targets
         const nodes = new Set<string>();
         const data = (links ?? []).map((l) => {
           nodes.add(short(l.source));
           nodes.add(`${short(l.target)} `);
-          return { source: short(l.source), target: `${short(l.target)} `, value: l.value, verdict: l.verdict, lineStyle: { color: ACTION[l.verdict ?? ""] ?? "source", opacity: 0.45 } };
+          return { source: short(l.source), target: `${short(l.target)} `, value: l.value };
         });
-        const width = el.current.clientWidth || 800;
-        const maxChars = Math.max(12, Math.floor(width / 4 / 7));
-        const cut = (n: string) => (n.length > maxChars ? `${n.slice(0, maxChars - 1)}…` : n);
-        chart.setOption(
-          {
-            backgroundColor: "transparent",
-            tooltip: {
-              trigger: "item",
-              formatter: (p: { dataType?: string; name?: string; data?: { source?: string; target?: string; value?: number; verdict?: string } }) =>
-                p.dataType === "edge" && p.data ? `${p.data.source} → ${p.data.target}${p.data.verdict ? ` (${p.data.verdict})` : ""}: ${fmt(p.data.value ?? 0)} ${unit}` : (p.name ?? ""),
-            },
-            series: [
-              {
-                type: "sankey",
-                left: "18%",
-                right: "18%",
-                data: [...nodes].map((name) => ({ name })),
-                links: data,
-                label: { color: text, formatter: (p: { name: string }) => cut(p.name.trim()) },
-                emphasis: { focus: "adjacency" },
-              },
-            ],
-          },
-          true,
-        );
+        chart.setOption({ backgroundColor: "transparent", tooltip: { trigger: "item" }, series: [{ type: "sankey", data: [...nodes].map((name) => ({ name })), links: data, label: { color: text }, emphasis: { focus: "adjacency" } }] }, true);
       } else {
         chart.setOption(
           {

@@ -7,12 +7,12 @@ import type { ColumnDef } from "@tanstack/react-table";
 import { Download, Pause, Play, RefreshCw } from "lucide-react";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useMemo, useState } from "react";
 import { type Dim, type Field, type FlowRow, LABEL_KEY_DIM } from "../../server/engine/analytics/schema";
 import { errorMessage } from "../../lib/errors";
+import { useTRPC } from "../../lib/trpc";
 import { ConfirmDialog } from "../ui/confirm-dialog";
 import { useToast } from "../ui/toast";
-import { useTRPC } from "../../lib/trpc";
 import { formatClock, formatTime } from "../objects/cells";
 import { DataTable } from "../data-table/DataTable";
 import { PageHeader } from "../objects/page-header";
@@ -134,71 +134,53 @@ function TrafficControl() {
 function Dashboard({ last, interval }: { last: string; interval: number | false }) {
   const trpc = useTRPC();
   const q = { refetchInterval: interval, placeholderData: keepPreviousData } as const;
-  // every top table is split by verdict (the action column, coloured); allowed and denied talkers apart
-  const flows = useQuery({ ...trpc.flows.series.queryOptions({ last, metric: "flows", groupBy: ["action"], rate: true }), ...q });
+  const flows = useQuery({ ...trpc.flows.series.queryOptions({ last, metric: "flows", rate: true }), ...q });
   const bytes = useQuery({ ...trpc.flows.series.queryOptions({ last, metric: "bytes", groupBy: ["action"], rate: true }), ...q });
-  const talkers = useQuery({ ...trpc.flows.aggregate.queryOptions({ last, metric: "bytes", groupBy: ["src_workload", "dst_workload"], limit: 10, filter: "reverse = false AND action = pass" }), ...q });
-  const deniedTalkers = useQuery({ ...trpc.flows.aggregate.queryOptions({ last, metric: "flows", groupBy: ["src_workload", "dst_workload", "action"], limit: 10, filter: "reverse = false AND action != pass" }), ...q });
-  const vns = useQuery({ ...trpc.flows.aggregate.queryOptions({ last, metric: "bytes", groupBy: ["src_vn", "dst_vn", "action"], limit: 10 }), ...q });
-  const denied = useQuery({ ...trpc.flows.aggregate.queryOptions({ last, metric: "packets", filter: "action != pass", groupBy: ["src_vn", "dst_vn", "dst_port", "action", "rule", "reason"], limit: 10 }), ...q });
+  const talkers = useQuery({ ...trpc.flows.aggregate.queryOptions({ last, metric: "bytes", groupBy: ["src_workload", "dst_workload"], limit: 10, filter: "reverse = false" }), ...q });
+  const vns = useQuery({ ...trpc.flows.aggregate.queryOptions({ last, metric: "bytes", groupBy: ["src_vn", "dst_vn"], limit: 10 }), ...q });
+  const denied = useQuery({ ...trpc.flows.aggregate.queryOptions({ last, metric: "packets", filter: "action != pass", groupBy: ["src_vn", "dst_vn", "dst_port", "rule", "reason"], limit: 10 }), ...q });
   const nodes = useQuery({ ...trpc.flows.aggregate.queryOptions({ last, metric: "bytes", groupBy: ["node", "action"], limit: 40 }), ...q });
-  const projects = useQuery({ ...trpc.flows.aggregate.queryOptions({ last, metric: "bytes", groupBy: ["src_project", "dst_project", "action"], limit: 10, filter: "reverse = false" }), ...q });
+  const projects = useQuery({ ...trpc.flows.aggregate.queryOptions({ last, metric: "bytes", groupBy: ["src_project", "dst_project"], limit: 10, filter: "reverse = false" }), ...q });
   const services = useQuery({ ...trpc.flows.aggregate.queryOptions({ last, metric: "flows", groupBy: ["protocol", "dst_port"], limit: 10, filter: "reverse = false AND action = pass" }), ...q });
   const pods = useQuery({
-    ...trpc.flows.aggregate.queryOptions({ last, metric: "bytes", groupBy: ["src_namespace", "src_labels", "dst_namespace", "dst_labels", "action"], limit: 10, filter: 'reverse = false AND (src_namespace != "" OR dst_namespace != "")' }),
+    ...trpc.flows.aggregate.queryOptions({ last, metric: "bytes", groupBy: ["src_namespace", "src_labels", "dst_namespace", "dst_labels"], limit: 10, filter: 'reverse = false AND (src_namespace != "" OR dst_namespace != "")' }),
     ...q,
   });
   const status = useQuery({ ...trpc.flows.status.queryOptions(), refetchInterval: interval });
   const exportDrops = status.data?.collector.nodes.reduce((a, n) => a + n.agentDroppedBatches, 0) ?? 0;
   return (
     <div className="grid grid-cols-1 gap-3 lg:grid-cols-[minmax(0,1fr)_minmax(0,1fr)]" data-testid="flows-dashboard">
-      <p className="text-xs text-muted lg:col-span-2" data-testid="flows-definitions">
-        <b className="font-medium">Units and definitions.</b> A <i>flow</i> is one direction of a conversation on one compute node (5-tuple + VRF); a conversation
-        between two nodes is seen by both, in both directions, so one generated request can count as up to four new flows — which is why new flows/s can
-        exceed the generator&apos;s rate. <i>New flows/s</i> counts flows whose first record arrived in the interval; bytes and packets are per second, summed over
-        every record in it. Verdicts: <ActionBadge action="pass" /> allowed, <ActionBadge action="deny" /> refused by a policy or security-group rule,{" "}
-        <ActionBadge action="drop" /> dropped by the data plane (no route, no port).
-      </p>
-      <Card title="New flows / s by verdict">{flows.data ? <FlowChart buckets={flows.data.buckets} series={flows.data.series} unit="flows/s" kind="area" height={200} /> : <Empty q={flows} />}</Card>
-      <Card title="Bytes / s by verdict">{bytes.data ? <FlowChart buckets={bytes.data.buckets} series={bytes.data.series} unit="B/s" height={200} /> : <Empty q={bytes} />}</Card>
-      <Card title="Top talkers — allowed (workloads, bytes)">
-        <div data-testid="top-talkers-allowed">
-          <Top rows={talkers.data?.rows} other={talkers.data?.other?.bytes} cols={["src_workload", "dst_workload"]} metric="bytes" verdict="pass" />
-        </div>
+      <Card title="New flows / s">{flows.data ? <FlowChart buckets={flows.data.buckets} series={flows.data.series} unit="flows/s" kind="lines" height={200} /> : <Empty q={flows} />}</Card>
+      <Card title="Bytes / s by action">{bytes.data ? <FlowChart buckets={bytes.data.buckets} series={bytes.data.series} unit="B/s" height={200} /> : <Empty q={bytes} />}</Card>
+      <Card title="Top talkers (workloads, bytes)">
+        <Top rows={talkers.data?.rows} other={talkers.data?.other?.bytes} cols={["src_workload", "dst_workload"]} metric="bytes" />
       </Card>
-      <Card title="Top talkers — denied or dropped (workloads, new flows)">
-        <div data-testid="top-talkers-denied">
-          <Top rows={deniedTalkers.data?.rows} other={deniedTalkers.data?.other?.flows} cols={["src_workload", "dst_workload", "action"]} metric="flows" />
-        </div>
+      <Card title="Top VN pairs (bytes)">
+        <Top rows={vns.data?.rows} other={vns.data?.other?.bytes} cols={["src_vn", "dst_vn"]} metric="bytes" />
       </Card>
-      <Card title="Top VN pairs by verdict (bytes)">
-        <div data-testid="top-vn-pairs">
-          <Top rows={vns.data?.rows} other={vns.data?.other?.bytes} cols={["src_vn", "dst_vn", "action"]} metric="bytes" />
-        </div>
-      </Card>
-      <Card title="Top project pairs by verdict (bytes)">
-        <Top rows={projects.data?.rows} other={projects.data?.other?.bytes} cols={["src_project", "dst_project", "action"]} metric="bytes" />
+      <Card title="Top project pairs (bytes)">
+        <Top rows={projects.data?.rows} other={projects.data?.other?.bytes} cols={["src_project", "dst_project"]} metric="bytes" />
       </Card>
       <Card title="Top destination ports (new flows allowed)">
         <div data-testid="top-ports">
-          <Top rows={services.data?.rows} other={services.data?.other?.flows} cols={["protocol", "dst_port"]} metric="flows" verdict="pass" />
+          <Top rows={services.data?.rows} other={services.data?.other?.flows} cols={["protocol", "dst_port"]} metric="flows" />
         </div>
       </Card>
-      <Card title="By compute node and verdict">
-        <Top rows={nodes.data?.rows} cols={["node", "action"]} metric="bytes" />
-        <p className="px-3 pb-2 text-xs text-muted">
-          Store: {status.data?.store.kind} · {fmt(status.data?.store.records ?? 0)} records · collector dropped {status.data?.collector.dropped ?? 0} · agents dropped {exportDrops} export batches
-        </p>
-      </Card>
-      <Card title="Top Kubernetes talkers by verdict (namespace and pod labels, bytes)" className="lg:col-span-2">
+      <Card title="Top Kubernetes talkers (namespace and pod labels, bytes)" className="lg:col-span-2">
         <div data-testid="top-pods">
-          <Top rows={pods.data?.rows} other={pods.data?.other?.bytes} cols={["src_namespace", "src_labels", "dst_namespace", "dst_labels", "action"]} metric="bytes" />
+          <Top rows={pods.data?.rows} other={pods.data?.other?.bytes} cols={["src_namespace", "src_labels", "dst_namespace", "dst_labels"]} metric="bytes" />
         </div>
       </Card>
       <Card title="Top denied and dropped flows, with the rule" className="lg:col-span-2">
         <div data-testid="top-denied">
-          <Top rows={denied.data?.rows} other={denied.data?.other?.packets} cols={["src_vn", "dst_vn", "dst_port", "action", "rule", "reason"]} metric="packets" />
+          <Top rows={denied.data?.rows} other={denied.data?.other?.packets} cols={["src_vn", "dst_vn", "dst_port", "rule", "reason"]} metric="packets" />
         </div>
+      </Card>
+      <Card title="By compute node" className="lg:col-span-2">
+        <Top rows={nodes.data?.rows} cols={["node", "action"]} metric="bytes" />
+        <p className="px-3 pb-2 text-xs text-muted">
+          Store: {status.data?.store.kind} · {fmt(status.data?.store.records ?? 0)} records · collector dropped {status.data?.collector.dropped ?? 0} · agents dropped {exportDrops} export batches
+        </p>
       </Card>
     </div>
   );
@@ -210,10 +192,7 @@ function Empty({ q }: { q: { error: unknown; isLoading: boolean } }) {
 
 const NARROW = new Set(["action", "dst_port", "protocol", "node", "direction"]);
 
-/** the left edge of a row in the verdict's colour (the action column says it in words) */
-const VERDICT_EDGE: Record<string, string> = { pass: "border-l-ok", deny: "border-l-danger", drop: "border-l-warn" };
-
-function Top({ rows, other, cols, metric, verdict }: { rows?: { key: Record<string, unknown>; bytes: number; packets: number; flows: number }[]; other?: number; cols: string[]; metric: "bytes" | "packets" | "flows"; verdict?: "pass" }) {
+function Top({ rows, other, cols, metric }: { rows?: { key: Record<string, unknown>; bytes: number; packets: number; flows: number }[]; other?: number; cols: string[]; metric: "bytes" | "packets" | "flows" }) {
   // the second figure: new flows, or bytes when the table is ranked by flows
   const second = metric === "flows" ? "bytes" : "flows";
   if (!rows) return <div className="p-4 text-sm text-muted">Loading…</div>;
@@ -233,7 +212,7 @@ function Top({ rows, other, cols, metric, verdict }: { rows?: { key: Record<stri
       </thead>
       <tbody>
         {rows.map((r, i) => (
-          <tr key={i} className={`border-t border-l-4 border-line ${VERDICT_EDGE[String(r.key.action ?? verdict ?? "")] ?? "border-l-transparent"}`} data-verdict={String(r.key.action ?? verdict ?? "")}>
+          <tr key={i} className="border-t border-line">
             {cols.map((c) => (
               <td key={c} className="truncate px-2 py-1 font-mono text-xs" title={String(r.key[c])}>
                 {c === "action" ? <ActionBadge action={String(r.key[c])} /> : c === "protocol" ? protoName(Number(r.key[c])) : short(String(r.key[c] ?? "")) || "—"}
@@ -269,14 +248,12 @@ function Explorer({ last, filter, interval }: { last: string; filter: string; in
   const metric = get("metric", "bytes") as Metric;
   const kind = get("chart", "area") as ChartKind | "table";
   const series = useQuery({ ...trpc.flows.series.queryOptions({ last, filter, metric, groupBy, top: 8, rate: true }), refetchInterval: interval, placeholderData: keepPreviousData, retry: false });
-  // the Sankey's links are coloured by verdict: the action joins the two sides' group-by
-  const sankeyDims: Dim[] = groupBy.length >= 2 ? [groupBy[0], groupBy[1], ...(groupBy.slice(0, 2).includes("action") ? [] : (["action"] as Dim[]))] : groupBy.length ? groupBy : ["src_vn"];
-  const agg = useQuery({ ...trpc.flows.aggregate.queryOptions({ last, filter, metric, groupBy: sankeyDims, limit: 40 }), refetchInterval: interval, placeholderData: keepPreviousData, retry: false, enabled: kind === "sankey" });
+  const agg = useQuery({ ...trpc.flows.aggregate.queryOptions({ last, filter, metric, groupBy: groupBy.length ? groupBy : ["src_vn"], limit: 30 }), refetchInterval: interval, placeholderData: keepPreviousData, retry: false, enabled: kind === "sankey" });
   const problem = filterProblem(series.error);
   const toggle = (f: Dim) => set({ group: (groupBy.includes(f) ? groupBy.filter((g) => g !== f) : [...groupBy, f]).join(",") || "-" });
   const links = useMemo(() => {
     if (!agg.data || groupBy.length < 2) return undefined;
-    return agg.data.rows.map((r) => ({ source: String(r.key[groupBy[0]]) || "—", target: String(r.key[groupBy[1]]) || "—", value: r[metric], verdict: String(r.key.action ?? "") }));
+    return agg.data.rows.map((r) => ({ source: String(r.key[groupBy[0]]) || "—", target: String(r.key[groupBy[1]]) || "—", value: r[metric] }));
   }, [agg.data, groupBy, metric]);
   const unit = metric === "bytes" ? "B/s" : `${metric}/s`;
   const csv = () => {
@@ -335,14 +312,7 @@ function Explorer({ last, filter, interval }: { last: string; filter: string; in
         ) : kind === "table" ? (
           <StatsTable series={series.data.series} unit={unit} />
         ) : kind === "sankey" ? (
-          links ? (
-            <div data-testid="explorer-sankey" data-verdicts={[...new Set(links.map((l) => l.verdict))].sort().join("|")}>
-              <FlowChart buckets={[]} series={[]} kind="sankey" links={links} unit={unit} height={360} />
-              <p className="px-1 text-[11px] text-muted">
-                Links in the verdict&apos;s colour: <ActionBadge action="pass" /> <ActionBadge action="deny" /> <ActionBadge action="drop" />; hover a link or a node for its full name and value.
-              </p>
-            </div>
-          ) : <div className="p-4 text-sm text-muted">Pick two group-by fields (source, then destination) for the sankey.</div>
+          links ? <FlowChart buckets={[]} series={[]} kind="sankey" links={links} unit={unit} height={360} /> : <div className="p-4 text-sm text-muted">Pick two group-by fields (source, then destination) for the sankey.</div>
         ) : (
           <div data-testid="explorer-chart" data-series={series.data.series.map((s) => s.label).join("|")}>
             <FlowChart buckets={series.data.buckets} series={series.data.series} kind={kind} unit={unit} height={320} />
@@ -387,17 +357,10 @@ function StatsTable({ series, unit }: { series: { label: string; points: number[
   );
 }
 
-const PAGE = 2000;
-
 function Records({ last, filter, interval }: { last: string; filter: string; interval: number | false }) {
   const trpc = useTRPC();
   const { get, set } = useUrlState();
-  // one page of 2,000 records, newest first; "Older" follows the store's cursor (a page is not the total)
-  const [pages, setPages] = useState<string[]>([]);
-  const cursor = pages[pages.length - 1] ?? null;
-  // a new filter or range starts again from the newest page
-  useEffect(() => setPages([]), [filter, last]);
-  const recs = useQuery({ ...trpc.flows.records.queryOptions({ last, filter, limit: PAGE, cursor }), refetchInterval: cursor ? false : interval, placeholderData: keepPreviousData, retry: false });
+  const recs = useQuery({ ...trpc.flows.records.queryOptions({ last, filter, limit: 2000 }), refetchInterval: interval, placeholderData: keepPreviousData, retry: false });
   const selected = get("flow", "");
   const row = recs.data?.rows.find((r) => String(r.id) === selected) ?? null;
   const columns = useMemo<ColumnDef<FlowRow>[]>(
@@ -421,21 +384,6 @@ function Records({ last, filter, interval }: { last: string; filter: string; int
       <div className="flex border-b border-line bg-surface px-4 py-2">
         <FilterBar value={filter} onChange={(f) => set({ filter: f })} problem={filterProblem(recs.error)} />
       </div>
-      <div className="flex items-center gap-2 border-b border-line bg-surface px-4 py-1.5 text-xs text-muted" data-testid="records-page">
-        <span>
-          {recs.data
-            ? `Page ${pages.length + 1}: records ${(pages.length * PAGE + 1).toLocaleString()}–${(pages.length * PAGE + recs.data.rows.length).toLocaleString()} of this range, newest first${recs.data.nextCursor ? " — older records on the next page" : " — the last page"}${cursor ? " (paused: live updates show on the first page)" : ""}.`
-            : "Loading records…"}
-        </span>
-        <span className="ml-auto flex gap-1">
-          <Button size="sm" variant="ghost" disabled={!pages.length} onClick={() => setPages([])} data-testid="records-newest">
-            Newest
-          </Button>
-          <Button size="sm" disabled={!recs.data?.nextCursor} onClick={() => recs.data?.nextCursor && setPages([...pages, recs.data.nextCursor])} data-testid="records-older">
-            Older {PAGE.toLocaleString()}
-          </Button>
-        </span>
-      </div>
       <DataTable
         data={recs.data?.rows ?? []}
         columns={columns}
@@ -445,7 +393,7 @@ function Records({ last, filter, interval }: { last: string; filter: string; int
         isLoading={recs.isLoading}
         error={filterProblem(recs.error) ? null : recs.error}
         empty="No flow records in this range: start the lab traffic (button above) or widen the time range."
-        noun="flow records on this page"
+        noun="flow records"
         initialSorting={[{ id: "end_ms", desc: true }]}
       />
       <Drawer open={!!row} onOpenChange={(o) => !o && set({ flow: null })} title={row ? `${protoName(row.protocol)} ${row.src_ip}:${row.src_port} → ${row.dst_ip}:${row.dst_port}` : ""} testId="flow-drawer">
