@@ -60,6 +60,10 @@ for (const f of files.sort()) {
     rows.push(["", "engine RSS after convergence", num(x.engineRssGiB, " GiB"), "", ""]);
     rows.push(["", "pod churn, creates + deletes", num(x.churnOpsPerSecond, " ops/s"), "", ""]);
     rows.push(["", "leaked addresses / routes after churn", `${x.leakedAddresses} / ${x.leakedRoutes}`, "0 / 0", ""]);
+  } else if (r.bench === "dataplane") {
+    rows.push(["dataplane", "iperf3 across two nodes: Weft's kernel data plane / by hand", num(r.throughput_ratio), "≥ 0.95", at]);
+    rows.push(["", "CNI ADD → reachable p50 (port created → reachable p50)", `${num(r.cni_add_to_reachable_p50_ms, " ms")} (${num(r.port_create_to_reachable_ms?.p50, " ms")})`, "< 200 ms", ""]);
+    rows.push(["", "packets lost over an agent restart", num(r.agent_restart_packets_lost), "0", ""]);
   } else if (r.bench === "agent-forwarding") {
     const x = r.figures ?? {};
     rows.push(["agent-forwarding", "local delivery, first packet / established", `${num(x.localFirstPacketPps)} / ${num(x.localEstablishedPps)} pkt/s`, "", at]);

@@ -349,6 +349,44 @@ function printKube(results: KubeResult[], format: Format) {
   }
 }
 
+
+interface ReachAnswer {
+  verdict: string;
+  reason: string;
+  steps: { node: string; step: string; detail: string }[];
+  deciding: { stage: string; node: string; origin: string; acl: string } | null;
+  suggestion: { summary: string; verified: boolean; changes: unknown[] } | null;
+}
+
+program
+  .command("reachability")
+  .alias("why")
+  .description("can a port reach an address? answered from the compiled state (no packet sent), with the change that would make it pass")
+  .argument("<port>", "source port or workload (uuid or fq_name)")
+  .argument("<destination>", "destination address")
+  .option("--protocol <p>", "tcp, udp or icmp", "tcp")
+  .option("--port <n>", "destination port")
+  .option("--apply", "apply the suggested change (operators and admins)")
+  .action(
+    run(async (port: string, destination: string, opts: { protocol: string; port?: string; apply?: boolean }, cmd: Command) => {
+      const { client, format } = context(cmd);
+      const body = { port, destination, protocol: opts.protocol, ...(opts.port ? { dst_port: Number(opts.port) } : {}) };
+      const a = await client.request<ReachAnswer>("POST", "/reachability", body);
+      if (format !== "table") out(serialize(a, format));
+      else {
+        out(`${a.verdict.toUpperCase()}: ${a.reason}`);
+        if (a.deciding) out(`decided by ${a.deciding.stage} on ${a.deciding.node}: ${a.deciding.origin || a.deciding.acl}`);
+        out(table(["#", "NODE", "STEP", "DETAIL"], a.steps.map((h, i) => [String(i + 1), h.node, h.step, h.detail])));
+        if (a.suggestion) out(`suggestion${a.suggestion.verified ? " (checked)" : ""}: ${a.suggestion.summary}`);
+      }
+      if (opts.apply && a.suggestion?.changes.length) {
+        const r = await client.request<{ applied: { type: string; fq_name: string[] }[] }>("POST", "/reachability/apply", { changes: a.suggestion.changes });
+        for (const o of r.applied) err(`applied: ${o.type} ${o.fq_name.join(":")}`);
+      }
+      if (a.verdict !== "allowed" && !opts.apply) process.exitCode = 3;
+    }),
+  );
+
 const kube = program.command("kube").description("Kubernetes manifests for the kube manager (like kubectl apply/delete -f)");
 for (const [name, method, help] of [
   ["apply", "POST", "create or update the objects of a manifest (YAML, several documents)"],

@@ -11,7 +11,7 @@ ensure_node_modules
 ensure_prisma_client
 set +e
 
-ALL=(config-ports console-vn-list control-scale agent-forwarding bgp-export bgp-receive bgp-fuzz flows topology kube-scale)
+ALL=(config-ports console-vn-list control-scale agent-forwarding bgp-export bgp-receive bgp-fuzz flows topology kube-scale dataplane hostile)
 if [ $# -gt 0 ]; then BENCHES=("$@"); else BENCHES=("${ALL[@]}"); fi
 status=0
 ran=()
@@ -26,10 +26,16 @@ for b in "${BENCHES[@]}"; do
         log "next build failed: skipping $b"; status=1; continue
       fi
       ;;
-    config-ports|control-scale|agent-forwarding|bgp-fuzz|flows|kube-scale) ;;
+    config-ports|control-scale|agent-forwarding|bgp-fuzz|flows|kube-scale|hostile) ;;
     bgp-export|bgp-receive)
       if ! bash scripts/ensure-bgp-daemons.sh; then
         log "gobgpd could not be installed: skipping $b"; status=1; continue
+      fi
+      ;;
+    dataplane)
+      # root: network namespaces, VXLAN, nftables; iperf3 for the throughput figure
+      if ! ensure_debian_packages iperf3:iperf3 nft:nftables conntrack:conntrack; then
+        log "iperf3/nftables missing and could not be installed: skipping $b"; status=1; continue
       fi
       ;;
     *) log "unknown benchmark: $b (known: ${ALL[*]})"; status=1; continue ;;

@@ -8,7 +8,12 @@ import { handleVnc } from "./rest/vnc";
 import { handleKube } from "./rest/kube";
 import { handleAnalytics } from "./rest/analytics";
 import { handleEvents } from "./http/events";
-import { handleHealthz, handleMetrics } from "./http/ops";
+import { handleHealthz, handleMetrics, metricsAuth } from "./http/ops";
+import { stampClientIp } from "./http/guard";
+import { logger } from "./engine/log";
+
+// logs are structured (engine/log, on stderr); the banner below stays plain text on stdout: scripts read it
+const log = logger("main");
 
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? "0.0.0.0";
@@ -23,8 +28,12 @@ async function main() {
   await app.prepare();
   const handle = app.getRequestHandler();
 
+  metricsAuth(); // a bad WEFT_METRICS_AUTH stops the start, not the first scrape
   const route = async (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const url = new URL(req.url ?? "/", `http://${req.headers.host ?? `localhost:${port}`}`);
+    // the client's address for tRPC, better-auth and the Basic limits (X-Forwarded-For only from WEFT_TRUSTED_PROXIES)
+    stampClientIp(req);
+    // the path only: links are built from WEFT_BASE_URL, never from the Host header
+    const url = new URL(req.url ?? "/", services.baseURL);
     const p = url.pathname;
     if (p === "/vnc" || p.startsWith("/vnc/")) {
       await handleVnc(services, req, res, url);
@@ -34,7 +43,7 @@ async function main() {
     if (p === "/analytics" || p.startsWith("/analytics/")) return handleAnalytics(services, req, res, url);
     if (p === "/healthz") return handleHealthz(services, res);
     if (p === "/events") return handleEvents(services, req, res, url);
-    if (p === "/metrics") return handleMetrics(services, res);
+    if (p === "/metrics") return handleMetrics(services, res, req);
     const started = process.hrtime.bigint();
     res.on("finish", () => {
       const surface = p.startsWith("/api/trpc") ? "trpc" : p.startsWith("/api/auth") ? "auth" : "console";
@@ -52,7 +61,7 @@ async function main() {
   });
 
   const shutdown = async (sig: string) => {
-    console.log(`${sig}: stopping`);
+    log.info(`${sig}: stopping`);
     server.close();
     await stopServices();
     process.exit(0);
@@ -92,6 +101,6 @@ async function printBanner(services: Awaited<ReturnType<typeof startServices>>, 
 }
 
 main().catch((e) => {
-  console.error(e);
+  log.fatal({ err: e }, `cannot start: ${(e as Error).message}`);
   process.exit(1);
 });

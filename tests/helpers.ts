@@ -11,6 +11,23 @@ import type { Actor } from "../server/engine/config/api";
 import { type Services, startServices, stopServices } from "../server/services";
 import { handleVnc } from "../server/rest/vnc";
 import { handleHealthz, handleMetrics } from "../server/http/ops";
+import { handleEvents } from "../server/http/events";
+import { handleTrpc } from "../server/api/handler";
+import { stampClientIp } from "../server/http/guard";
+
+/** A node request handed to a fetch handler (as Next.js hands /api/trpc to its route), and its answer piped back. */
+async function viaFetch(req: http.IncomingMessage, res: http.ServerResponse, base: string, handler: (r: Request) => Promise<Response>) {
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const body = req.method === "GET" || req.method === "HEAD" ? undefined : Buffer.concat(chunks);
+  const r = await handler(new Request(new URL(req.url ?? "/", base), { method: req.method, headers, body }));
+  const out: Record<string, string> = {};
+  r.headers.forEach((v, k) => (out[k] = v));
+  res.writeHead(r.status, out);
+  res.end(Buffer.from(await r.arrayBuffer()));
+}
 
 export const ADMIN: Actor = { userId: null, email: "admin@test", role: "admin", source: "api" };
 
@@ -36,19 +53,25 @@ export interface TestServer {
 }
 
 /** Services + the /vnc REST API on a loopback port (no Next.js needed). */
-export async function startServer(): Promise<TestServer> {
+export async function startServer(opts: { host?: string } = {}): Promise<TestServer> {
   const dir = tempDir();
   process.env.WEFT_ADMIN_EMAIL = "admin@test.weft";
   process.env.WEFT_ADMIN_PASSWORD = "admin-password-1";
+  const host = opts.host ?? "127.0.0.1";
   const server = http.createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  await new Promise<void>((r) => server.listen(0, host, r));
   const port = (server.address() as AddressInfo).port;
-  const services = await startServices({ port, dataDir: dir, agentPort: 0, labNodes: 0, bgp: false });
+  const base = `http://${host}:${port}`;
+  const services = await startServices({ port, dataDir: dir, agentPort: 0, labNodes: 0, bgp: false, baseURL: base });
   await services.accounts.ensureAdmin(dir);
   const route = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const url = new URL(req.url ?? "/", `http://127.0.0.1:${port}`);
+    stampClientIp(req);
+    const url = new URL(req.url ?? "/", base);
     if (url.pathname === "/healthz") void handleHealthz(services, res);
-    else if (url.pathname === "/metrics") void handleMetrics(services, res);
+    else if (url.pathname === "/metrics") void handleMetrics(services, res, req);
+    else if (url.pathname.startsWith("/api/trpc/")) void viaFetch(req, res, base, handleTrpc);
+    else if (url.pathname === "/events") void handleEvents(services, req, res, url);
+    else if (url.pathname.startsWith("/api/auth/")) void viaFetch(req, res, base, (r) => services.auth.handler(r));
     else if (url.pathname.startsWith("/api/v1/kube/")) void handleKube(services, req, res, url);
     else if (url.pathname.startsWith("/analytics/")) void handleAnalytics(services, req, res, url);
     else void handleVnc(services, req, res, url);
@@ -60,7 +83,7 @@ export async function startServer(): Promise<TestServer> {
   const operator = { email: "operator@test.weft", password: "operator-password-1" };
   await services.accounts.createUser({ ...viewer, name: "Viewer", role: "viewer" }, null);
   await services.accounts.createUser({ ...operator, name: "Operator", role: "operator" }, null);
-  const url = `http://127.0.0.1:${port}`;
+  const url = base;
   return {
     services,
     url,

@@ -261,38 +261,43 @@ function TraceView({ result, ports }: { result: TraceResult; ports: PortChoice[]
             )}
           </p>
         )}
-        {result.hops.length === 0 ? (
-          <p className="text-xs text-faint">No hop was reported.</p>
-        ) : (
-          <ol className="relative flex flex-col" data-testid="traffic-hops">
-            {result.hops.map((h, i) => (
-              <li key={i} className="flex gap-3" data-testid="traffic-hop" data-node={h.node}>
-                <div className="flex flex-col items-center">
-                  <span className="grid h-6 w-6 shrink-0 place-items-center rounded-full border border-line-strong bg-surface-2 text-[11px] tabular-nums">{i + 1}</span>
-                  {i < result.hops.length - 1 && (
-                    <span className="flex w-px flex-1 flex-col items-center bg-line">
-                      <ArrowDown className="mt-auto h-3 w-3 -translate-x-px text-faint" />
-                    </span>
-                  )}
-                </div>
-                <div className="min-w-0 pb-4">
-                  <div className="flex flex-wrap items-center gap-2">
-                    {h.node ? (
-                      <Link href={withProject(computeNodeHref(h.node))} className="text-[13px] font-medium text-accent hover:underline" data-testid="traffic-hop-node">
-                        {h.node}
-                      </Link>
-                    ) : (
-                      <span className="text-[13px] font-medium">—</span>
-                    )}
-                    <Badge>{h.step}</Badge>
-                  </div>
-                  <p className="mt-0.5 font-mono text-xs break-words text-muted">{h.detail}</p>
-                </div>
-              </li>
-            ))}
-          </ol>
-        )}
+        <HopList hops={result.hops} />
       </div>
     </Card>
+  );
+}
+
+/** The path a packet took, hop by hop (test traffic and the reachability analysis show the same steps). */
+export function HopList({ hops }: { hops: { node: string; step: string; detail: string }[] }) {
+  const { withProject } = useProject();
+  if (hops.length === 0) return <p className="text-xs text-faint">No hop was reported.</p>;
+  return (
+    <ol className="relative flex flex-col" data-testid="traffic-hops">
+      {hops.map((h, i) => (
+        <li key={i} className="flex gap-3" data-testid="traffic-hop" data-node={h.node} data-step={h.step}>
+          <div className="flex flex-col items-center">
+            <span className="grid h-6 w-6 shrink-0 place-items-center rounded-full border border-line-strong bg-surface-2 text-[11px] tabular-nums">{i + 1}</span>
+            {i < hops.length - 1 && (
+              <span className="flex w-px flex-1 flex-col items-center bg-line">
+                <ArrowDown className="mt-auto h-3 w-3 -translate-x-px text-faint" />
+              </span>
+            )}
+          </div>
+          <div className="min-w-0 pb-4">
+            <div className="flex flex-wrap items-center gap-2">
+              {h.node ? (
+                <Link href={withProject(computeNodeHref(h.node))} className="text-[13px] font-medium text-accent hover:underline" data-testid="traffic-hop-node">
+                  {h.node}
+                </Link>
+              ) : (
+                <span className="text-[13px] font-medium">—</span>
+              )}
+              <Badge>{h.step}</Badge>
+            </div>
+            <p className="mt-0.5 font-mono text-xs break-words text-muted">{h.detail}</p>
+          </div>
+        </li>
+      ))}
+    </ol>
   );
 }

@@ -13,6 +13,7 @@ import {
   FileClock,
   Route,
   Server,
+  Search,
   Settings2,
   FolderKanban,
   Globe,
@@ -88,6 +89,7 @@ export const NAV: NavArea[] = [
       { href: "/monitor/topology", label: "Topology", icon: Share2 },
       { href: "/monitor/flows", label: "Flows", icon: ChartArea },
       { href: "/monitor/test-traffic", label: "Test traffic", icon: Activity },
+      { href: "/monitor/reachability", label: "Reachability", icon: Search },
     ],
   },
   {

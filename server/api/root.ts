@@ -12,6 +12,7 @@ import { bgpRouter } from "./routers/bgp";
 import { topologyRouter } from "./routers/topology";
 import { kubeRouter } from "./routers/kube";
 import { alarmsRouter } from "./routers/alarms";
+import { reachabilityRouter } from "./routers/reachability";
 
 export const appRouter = router({
   me: meRouter,
@@ -27,6 +28,7 @@ export const appRouter = router({
   topology: topologyRouter,
   kube: kubeRouter,
   alarms: alarmsRouter,
+  reachability: reachabilityRouter,
 });
 
 export type AppRouter = typeof appRouter;

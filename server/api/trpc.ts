@@ -5,16 +5,32 @@ import { isWeftError } from "../engine/model/errors";
 import type { Actor } from "../engine/config/api";
 import type { Services } from "../services";
 import { getServices } from "../registry";
+import { checkWriteOrigin } from "../http/guard";
 
 export interface Context {
   services: Services;
   actor: Actor | null;
+  /** a refused sign-in (Basic past its failure limit), reported by procedures that need a caller */
+  authError?: unknown;
+  /** a cross-site write: the reason mutations are refused */
+  originError?: unknown;
 }
 
 export async function createContext({ req }: { req: Request }): Promise<Context> {
   const services = getServices();
-  const actor = await services.accounts.actorFromHeaders(req.headers, "console");
-  return { services, actor };
+  let originError: unknown;
+  try {
+    // tRPC mutations are POSTs: a cookie-authenticated one must come from the console's origin
+    checkWriteOrigin({ method: req.method, header: (n) => req.headers.get(n) ?? undefined }, services.baseURL);
+  } catch (e) {
+    originError = e;
+  }
+  try {
+    const actor = await services.accounts.actorFromHeaders(req.headers, "console");
+    return { services, actor, originError };
+  } catch (e) {
+    return { services, actor: null, authError: e, originError };
+  }
 }
 
 const CODES = {
@@ -24,6 +40,8 @@ const CODES = {
   not_found: "NOT_FOUND",
   method_not_allowed: "METHOD_NOT_SUPPORTED",
   conflict: "CONFLICT",
+  too_many_requests: "TOO_MANY_REQUESTS",
+  timeout: "TIMEOUT",
   internal: "INTERNAL_SERVER_ERROR",
 } as const;
 
@@ -52,9 +70,19 @@ const engineErrors = t.middleware(async ({ next }) => {
   return r;
 });
 
-export const publicProcedure = t.procedure.use(engineErrors);
+/** Mutations refuse cross-site requests (Origin / CSRF) before anything else runs. */
+const sameOriginWrites = t.middleware(({ ctx, type, next }) => {
+  if (type === "mutation" && ctx.originError) {
+    const e = ctx.originError;
+    throw new TRPCError({ code: "FORBIDDEN", message: (e as Error).message, cause: e as Error });
+  }
+  return next();
+});
+
+export const publicProcedure = t.procedure.use(engineErrors).use(sameOriginWrites);
 
 export const viewerProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.actor && isWeftError(ctx.authError)) throw ctx.authError;
   if (!ctx.actor) throw new TRPCError({ code: "UNAUTHORIZED", message: "sign in first" });
   return next({ ctx: { ...ctx, actor: ctx.actor } });
 });

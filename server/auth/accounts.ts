@@ -1,5 +1,6 @@
 // Users, roles, project grants and API tokens, and turning a request's credentials (session
 // cookie, HTTP Basic, Bearer token) into the Actor the config service checks.
+import { EventEmitter } from "node:events";
 import fs from "node:fs";
 import path from "node:path";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
@@ -35,6 +36,27 @@ export interface TokenView {
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
+/** Field limits of user administration (RFC 5321 for the address; a password is hashed with scrypt: bounded). */
+export const LIMITS = { email: 254, name: 200, passwordMin: 8, passwordMax: 1024, tokenName: 100 } as const;
+
+/** A credential that stopped being valid: live streams authenticated by it end. */
+export interface Revocation {
+  /** every credential of this user (password changed, banned, deleted) */
+  userId?: string;
+  /** one API token */
+  tokenId?: string;
+}
+
+/**
+ * HTTP Basic brute-force limits: failures per account (email) and per client address within a
+ * window; past either, Basic sign-in answers 429 until the window has passed.
+ */
+export interface BasicLimits {
+  perAccount: number;
+  perClient: number;
+  windowMs: number;
+}
+
 function asRole(r: string | null | undefined): Role {
   return (ROLES as string[]).includes(r ?? "") ? (r as Role) : "viewer";
 }
@@ -42,11 +64,36 @@ function asRole(r: string | null | undefined): Role {
 export class Accounts {
   /** sha256(email:password) → user id, so HTTP Basic does not pay scrypt on every request */
   private basicCache = new Map<string, { userId: string; until: number }>();
+  /** Basic failures: "a:<email>" / "c:<client address>" → count and when the window ends */
+  private failures = new Map<string, { n: number; until: number }>();
+  basicLimits: BasicLimits = {
+    perAccount: Number(process.env.WEFT_BASIC_MAX_FAILURES ?? 10),
+    perClient: Number(process.env.WEFT_BASIC_MAX_CLIENT_FAILURES ?? 50),
+    windowMs: 15 * 60_000,
+  };
+  /** a real scrypt hash verified for unknown users, so they take as long as known ones */
+  private dummyHash: Promise<string> = hashPassword(randomBytes(16).toString("hex"));
+  private readonly revocations = new EventEmitter();
+  /** scrypt verifications run (Basic): an unknown user costs one, like a known one */
+  hashChecks = 0;
 
   constructor(
     private readonly db: Db,
     private readonly auth: Auth,
-  ) {}
+  ) {
+    this.revocations.setMaxListeners(0);
+  }
+
+  /** Calls `f` whenever a credential is revoked (password change, ban, user deleted, token revoked); returns the unsubscribe. */
+  onRevoke(f: (r: Revocation) => void): () => void {
+    this.revocations.on("revoke", f);
+    return () => this.revocations.off("revoke", f);
+  }
+
+  private revoke(r: Revocation) {
+    this.basicCache.clear();
+    this.revocations.emit("revoke", r);
+  }
 
   /**
    * First start: creates the admin from WEFT_ADMIN_EMAIL / WEFT_ADMIN_PASSWORD, or with a
@@ -71,24 +118,37 @@ export class Accounts {
 
   // ------------------------------------------------------------ who is calling
 
+  /**
+   * The caller of a request, or null. `headers` may carry x-weft-client-ip (set by the server from
+   * the socket): Basic failures are limited per account and per that address (429 past the limit).
+   */
   async actorFromHeaders(headers: Headers, source: Source): Promise<Actor | null> {
     const authz = headers.get("authorization") ?? "";
     let userId: string | null = null;
+    let via: Actor["via"];
+    let credentialId: string | undefined;
     if (/^bearer /i.test(authz)) {
-      userId = await this.userIdFromToken(authz.slice(7).trim());
-      if (!userId) return null;
+      const t = await this.tokenFor(authz.slice(7).trim());
+      if (!t) return null;
+      userId = t.userId;
+      via = "token";
+      credentialId = t.id;
     } else if (/^basic /i.test(authz)) {
       const decoded = Buffer.from(authz.slice(6).trim(), "base64").toString("utf8");
       const i = decoded.indexOf(":");
       if (i < 0) return null;
-      userId = await this.verifyPassword(decoded.slice(0, i), decoded.slice(i + 1));
+      userId = await this.verifyBasic(decoded.slice(0, i), decoded.slice(i + 1), headers.get("x-weft-client-ip") ?? "");
       if (!userId) return null;
+      via = "basic";
     } else {
       const s = await this.auth.api.getSession({ headers });
       userId = s?.user.id ?? null;
+      via = "session";
+      credentialId = s?.session.id;
     }
     if (!userId) return null;
-    return this.actorFor(userId, source);
+    const actor = await this.actorFor(userId, source);
+    return actor ? { ...actor, via, credentialId } : null;
   }
 
   async actorFor(userId: string, source: Source): Promise<Actor | null> {
@@ -97,25 +157,62 @@ export class Accounts {
     return { userId: u.id, email: u.email, role: asRole(u.role), source, projectUuids: u.projectGrants.map((g) => g.projectUuid) };
   }
 
+  /** HTTP Basic with the brute-force limits: a user id, null (wrong), or a too_many_requests error. */
+  async verifyBasic(email: string, password: string, client: string): Promise<string | null> {
+    const now = Date.now();
+    const keys = [`a:${email.toLowerCase().slice(0, 320)}`, `c:${client}`];
+    const limits = [this.basicLimits.perAccount, this.basicLimits.perClient];
+    for (let k = 0; k < 2; k++) {
+      const f = this.failures.get(keys[k]);
+      if (f && f.until > now && f.n >= limits[k]) {
+        const wait = Math.ceil((f.until - now) / 1000);
+        throw new WeftError("too_many_requests", `too many failed sign-ins for this ${k === 0 ? "account" : "client"}: try again in ${wait} s`, [], { retryAfterSeconds: wait });
+      }
+    }
+    const id = await this.verifyPassword(email, password);
+    if (id) {
+      this.failures.delete(keys[0]);
+      return id;
+    }
+    for (const key of keys) {
+      const f = this.failures.get(key);
+      if (!f || f.until <= now) this.failures.set(key, { n: 1, until: now + this.basicLimits.windowMs });
+      else f.n++;
+    }
+    // the map is bounded: expired windows go once it grows
+    if (this.failures.size > 100_000) for (const [k, f] of this.failures) if (f.until <= now) this.failures.delete(k);
+    return null;
+  }
+
   async verifyPassword(email: string, password: string): Promise<string | null> {
+    if (email.length > LIMITS.email || password.length > LIMITS.passwordMax) {
+      // still one scrypt: a long input takes as long as any other failure
+      this.hashChecks++;
+      await verifyPassword({ hash: await this.dummyHash, password: "" }).catch(() => false);
+      return null;
+    }
     const key = sha256(`${email.toLowerCase()}:${password}`);
     const hit = this.basicCache.get(key);
     if (hit && hit.until > Date.now()) return hit.userId;
     const u = await this.db.user.findUnique({ where: { email: email.toLowerCase() }, include: { accounts: true } });
     const acct = u?.accounts.find((a) => a.providerId === "credential" && a.password);
-    if (!u || !acct || !(await verifyPassword({ hash: acct.password!, password }))) return null;
+    // unknown users are checked against a dummy hash: the answer takes as long as for a known one
+    this.hashChecks++;
+    const ok = await verifyPassword({ hash: acct?.password ?? (await this.dummyHash), password }).catch(() => false);
+    if (!u || !acct || !ok || u.banned) return null;
     this.basicCache.set(key, { userId: u.id, until: Date.now() + 60_000 });
     return u.id;
   }
 
-  private async userIdFromToken(token: string): Promise<string | null> {
+  private async tokenFor(token: string): Promise<{ id: string; userId: string } | null> {
+    if (token.length > 200) return null;
     const t = await this.db.apiToken.findUnique({ where: { tokenHash: sha256(token) } });
     if (!t || t.revokedAt || (t.expiresAt && t.expiresAt < new Date())) return null;
     // last-used is informative: at most one write a minute per token
     if (!t.lastUsedAt || Date.now() - t.lastUsedAt.getTime() > 60_000) {
       await this.db.apiToken.update({ where: { id: t.id }, data: { lastUsedAt: new Date() } });
     }
-    return t.userId;
+    return { id: t.id, userId: t.userId };
   }
 
   // ------------------------------------------------------------ users
@@ -140,10 +237,13 @@ export class Accounts {
     }));
   }
 
-  private checkUserInput(input: { email?: string; password?: string; role?: string }) {
+  private checkUserInput(input: { email?: string; password?: string; role?: string; name?: string }) {
     const issues: FieldIssue[] = [];
-    if (input.email !== undefined && !EMAIL.test(input.email)) issues.push({ field: "email", message: `"${input.email}" is not an email address` });
-    if (input.password !== undefined && input.password.length < 8) issues.push({ field: "password", message: "must be at least 8 characters" });
+    if (input.email !== undefined && input.email.length > LIMITS.email) issues.push({ field: "email", message: `at most ${LIMITS.email} characters` });
+    else if (input.email !== undefined && !EMAIL.test(input.email)) issues.push({ field: "email", message: `"${input.email}" is not an email address` });
+    if (input.name !== undefined && input.name.length > LIMITS.name) issues.push({ field: "name", message: `at most ${LIMITS.name} characters` });
+    if (input.password !== undefined && input.password.length < LIMITS.passwordMin) issues.push({ field: "password", message: `must be at least ${LIMITS.passwordMin} characters` });
+    if (input.password !== undefined && input.password.length > LIMITS.passwordMax) issues.push({ field: "password", message: `at most ${LIMITS.passwordMax} characters` });
     if (input.role !== undefined && !(ROLES as string[]).includes(input.role)) issues.push({ field: "role", message: `must be one of ${ROLES.join(", ")}` });
     if (issues.length) throw new WeftError("bad_request", issues.map((i) => `${i.field}: ${i.message}`).join("; "), issues);
   }
@@ -201,9 +301,11 @@ export class Accounts {
       ops.push(this.db.projectGrant.deleteMany({ where: { userId: u.id } }) as never);
       for (const p of input.projectUuids) ops.push(this.db.projectGrant.create({ data: { userId: u.id, projectUuid: p } }) as never);
     }
-    if (input.banned) ops.push(this.db.session.deleteMany({ where: { userId: u.id } }) as never);
+    // a new password or a ban ends every session of the user (and the live streams they hold)
+    if (input.banned || input.password) ops.push(this.db.session.deleteMany({ where: { userId: u.id } }) as never);
     if (diff.length) ops.push(this.auditRow(by, "update", u.id, u.email, diff) as never);
     await this.db.$transaction(ops);
+    if (input.banned || input.password || (input.role && input.role !== u.role)) this.revoke({ userId: u.id });
     return (await this.listUsers()).find((x) => x.id === u.id)!;
   }
 
@@ -213,7 +315,7 @@ export class Accounts {
     if (id === by.userId) throw conflict("you cannot delete yourself");
     if (u.role === "admin" && (await this.db.user.count({ where: { role: "admin" } })) === 1) throw conflict(`${u.email} is the last admin`);
     await this.db.$transaction([this.db.user.delete({ where: { id } }), this.auditRow(by, "delete", id, u.email, [{ path: "email", before: u.email }])]);
-    this.basicCache.clear();
+    this.revoke({ userId: id });
   }
 
   private auditRow(by: Actor | null, action: string, uuid: string, email: string, diff: unknown[]) {
@@ -257,6 +359,8 @@ export class Accounts {
   async createToken(actor: Actor, name: string, expiresInDays?: number): Promise<{ id: string; token: string }> {
     if (!actor.userId) throw new WeftError("bad_request", "tokens belong to users");
     if (!name.trim()) throw new WeftError("bad_request", "name: must not be empty", [{ field: "name", message: "must not be empty" }]);
+    if (name.length > LIMITS.tokenName) throw new WeftError("bad_request", `name: at most ${LIMITS.tokenName} characters`, [{ field: "name", message: `at most ${LIMITS.tokenName} characters` }]);
+    if (expiresInDays !== undefined && (!Number.isInteger(expiresInDays) || expiresInDays < 1 || expiresInDays > 3650)) throw new WeftError("bad_request", "expiresInDays: 1–3650", [{ field: "expiresInDays", message: "1–3650 days" }]);
     const token = `weft_${randomBytes(24).toString("base64url")}`;
     const id = randomUUID();
     await this.db.$transaction([
@@ -283,5 +387,6 @@ export class Accounts {
       this.db.apiToken.update({ where: { id }, data: { revokedAt: new Date() } }),
       this.auditRow(actor, "delete", id, `token ${t.name}`, [{ path: "revokedAt", after: new Date().toISOString() }]) as never,
     ]);
+    this.revoke({ tokenId: id });
   }
 }

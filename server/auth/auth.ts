@@ -35,7 +35,9 @@ export function createAuth(db: Db, opts: { baseURL: string; secret: string; port
       max: 300,
       customRules: { "/sign-in/email": { window: 10, max: 30 } },
     },
-    advanced: { useSecureCookies: opts.baseURL.startsWith("https:") },
+    // the sign-in limit keys on the address server/main.ts derived from the socket (X-Forwarded-For
+    // only from WEFT_TRUSTED_PROXIES), never on a header a client may set
+    advanced: { useSecureCookies: opts.baseURL.startsWith("https:"), ipAddress: { ipAddressHeaders: ["x-weft-client-ip"] } },
     plugins: [admin({ defaultRole: "viewer", adminRoles: ["admin"] })],
     telemetry: { enabled: false },
   });

@@ -14,6 +14,8 @@ import { portLabels } from "./model/types";
 import { seedLabDemo } from "./lab/demo";
 import { ensureLocalBgpRouter } from "./control/local-router";
 import { AlarmEngine, alarmInputs } from "./alarms";
+import { Reachability } from "./reachability";
+import { lineSink } from "./log";
 
 export interface EngineOptions {
   dataDir?: string;
@@ -52,6 +54,8 @@ export class Engine {
   analytics!: Analytics;
   /** alarms computed from the live state (contrail-alarm-gen's role) */
   alarms!: AlarmEngine;
+  /** reachability questions over the compiled state (no packets sent) */
+  reachability!: Reachability;
 
   private constructor(
     readonly db: Db,
@@ -82,6 +86,7 @@ export class Engine {
     });
     await control.start();
     const engine = new Engine(db, config, compiler, control, dir, new Date());
+    engine.reachability = new Reachability({ compiler, control, config });
     engine.analytics = await Analytics.open({
       dataDir: dir,
       storeUrl: opts.flowStore ?? process.env.WEFT_FLOW_STORE ?? "",
@@ -93,7 +98,7 @@ export class Engine {
         s.send({ msg: "traffic", traffic: { id: "", items } });
         return true;
       },
-      log: (l) => console.error(`analytics: ${l}`),
+      log: lineSink("analytics"),
     });
     control.onFlowRecords = (node, batch) => engine.analytics.ingest(node, batch);
     compiler.onDelta((d) => {
@@ -115,16 +120,17 @@ export class Engine {
       publicFipPool: parsePoolRef(poolText),
       podSubnet: process.env.WEFT_KUBE_POD_SUBNET,
       serviceSubnet: process.env.WEFT_KUBE_SERVICE_SUBNET,
-      stateFile: path.join(dir, "kube", "objects.json"),
-      log: (l) => console.error(l),
+      db,
+      legacyStateFile: path.join(dir, "kube", "objects.json"),
+      log: lineSink("kube"),
     });
     await engine.kube.start();
     const kubeconfig = opts.kubeconfig ?? process.env.WEFT_KUBECONFIG;
     if (kubeconfig) {
-      engine.kubeWatch = new KubeWatchSource(engine.kube, kubeconfig, (l) => console.error(l));
+      engine.kubeWatch = new KubeWatchSource(engine.kube, kubeconfig, lineSink("kube"));
       await engine.kubeWatch.start();
     }
-    if (engine.lab && opts.labDemo) await seedLabDemo(config, engine.kube, engine.lab.nodes.map((n) => n.name), (l) => console.log(l), path.join(dir, "lab-demo-created"));
+    if (engine.lab && opts.labDemo) await seedLabDemo(config, engine.kube, engine.lab.nodes.map((n) => n.name), lineSink("lab"), path.join(dir, "lab-demo-created"));
     if (engine.lab && opts.labTraffic && opts.labTraffic > 0) engine.analytics.startTraffic({ rate: opts.labTraffic, bursts: true });
     return engine;
   }
@@ -134,6 +140,7 @@ export class Engine {
     await this.kubeWatch?.stop();
     await this.kube?.stop();
     await this.lab?.stop();
+    await this.reachability?.close();
     await this.control.stop();
     await this.analytics?.stop();
     this.compiler.stop();

@@ -9,6 +9,10 @@ import { TOPOLOGY_VIEWS, type TopologyView } from "../engine/topology/model";
 import { topologyFeed } from "../engine/topology/feed";
 import type { Services } from "../services";
 import { actorOf } from "../rest/vnc";
+import { flowProjects } from "../auth/scope";
+
+/** how often a live stream checks that its credential is still valid */
+const RECHECK_MS = 15_000;
 
 export async function handleEvents(s: Services, req: IncomingMessage, res: ServerResponse, url?: URL) {
   const actor = await actorOf(s, req, "console");
@@ -19,6 +23,31 @@ export async function handleEvents(s: Services, req: IncomingMessage, res: Serve
   }
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache, no-transform", connection: "keep-alive", "x-accel-buffering": "no" });
   res.write(": weft live channel\n\n");
+
+  // The stream lives as long as its credential: a password change, ban, deletion or role change of
+  // the user, or the revocation of the token it was opened with, ends it at once; a session that
+  // ended otherwise (sign-out, expiry) is noticed within RECHECK_MS.
+  let ended = false;
+  const end = (why: string) => {
+    if (ended) return;
+    ended = true;
+    res.write(`event: signed-out\ndata: ${JSON.stringify({ reason: why })}\n\n`);
+    res.end();
+  };
+  const offRevoke = s.accounts.onRevoke((r) => {
+    if ((r.userId && r.userId === actor.userId) || (r.tokenId && r.tokenId === actor.credentialId)) end("credentials revoked");
+  });
+  const recheck = setInterval(() => {
+    void actorOf(s, req, "console")
+      .catch(() => null)
+      .then((a) => {
+        if (!a || a.userId !== actor.userId || a.role !== actor.role) end("signed out");
+      });
+  }, RECHECK_MS);
+  req.on("close", () => {
+    offRevoke();
+    clearInterval(recheck);
+  });
 
   const topology = url?.searchParams.get("topology");
   if (topology) {
@@ -35,6 +64,7 @@ export async function handleEvents(s: Services, req: IncomingMessage, res: Serve
     return;
   }
 
+  const projects = flowProjects(s, actor);
   const configTypes = new Set<string>();
   const vrfs = new Set<string>();
   let agents = "";
@@ -54,7 +84,8 @@ export async function handleEvents(s: Services, req: IncomingMessage, res: Serve
     soon();
   });
   const offRoutes = s.engine.control.onRoutes((changes) => {
-    for (const c of changes) vrfs.add(c.vrf);
+    // routing instances are named after their project: a scoped caller hears only its own
+    for (const c of changes) if (!projects || projects.some((p) => c.vrf.startsWith(`${p}:`))) vrfs.add(c.vrf);
     soon();
   });
   // agent sessions change rarely and carry counters: compare a fingerprint every 2 s

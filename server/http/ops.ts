@@ -1,7 +1,8 @@
 // /healthz (liveness: the process answers and the config database is reachable) and /metrics
 // (Prometheus text format).
-import type { ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Services } from "../services";
+import { actorOf } from "../rest/vnc";
 
 export async function handleHealthz(s: Services, res: ServerResponse) {
   try {
@@ -22,7 +23,22 @@ export async function handleHealthz(s: Services, res: ServerResponse) {
   }
 }
 
-export async function handleMetrics(s: Services, res: ServerResponse) {
+/** WEFT_METRICS_AUTH: "none" (default: Prometheus scrapes without credentials) or "token" (an API token or Basic credentials of any user). */
+export function metricsAuth(): "none" | "token" {
+  const v = (process.env.WEFT_METRICS_AUTH ?? "none").toLowerCase();
+  if (v === "none" || v === "token") return v;
+  throw new Error(`WEFT_METRICS_AUTH: "${v}" is not none or token`);
+}
+
+export async function handleMetrics(s: Services, res: ServerResponse, req?: IncomingMessage) {
+  if (metricsAuth() === "token") {
+    const actor = req && (req.headers.authorization ?? "") ? await actorOf(s, req, "api").catch(() => null) : null;
+    if (!actor) {
+      res.writeHead(401, { "content-type": "text/plain", "www-authenticate": 'Bearer realm="weft-metrics"' });
+      res.end("metrics need credentials (WEFT_METRICS_AUTH=token): Authorization: Bearer <API token>\n");
+      return;
+    }
+  }
   res.writeHead(200, { "content-type": s.metrics.registry.contentType });
   res.end(await s.metrics.registry.metrics());
 }

@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { CONTRAIL_TABLES, contrailSchema } from "../engine/analytics";
 import { WeftError } from "../engine/model/errors";
 import type { Services } from "../services";
+import { flowProjects } from "../auth/scope";
 import { readJson, requireActor, send, sendError } from "./vnc";
 import { acknowledgeAlarm } from "../engine/alarms";
 
@@ -16,26 +17,43 @@ function badParam(name: string, value: string): never {
   throw new WeftError("bad_request", `${name}=${value}: use true or false`, [{ field: name, message: "true or false" }]);
 }
 
+/**
+ * `{"value": [...]}` written a few hundred rows at a time, one row per line (as
+ * contrail-analytics-api streams it), yielding to the event loop between slices and waiting when the
+ * client reads slowly: 100,000 rows never stall the process while they are serialised.
+ */
+async function sendRows(res: ServerResponse, rows: Record<string, unknown>[]) {
+  res.writeHead(200, { "content-type": "application/json" });
+  res.write(`{"value": [\n`);
+  for (let i = 0; i < rows.length; i += 500) {
+    const part = rows.slice(i, i + 500).map((r, j) => (i + j ? ", " : "") + JSON.stringify(r)).join("\n") + "\n";
+    if (!res.write(part)) await new Promise<void>((r) => res.once("drain", () => r()));
+    await new Promise<void>((r) => setImmediate(r));
+    if (res.destroyed) return;
+  }
+  res.end("]}");
+}
+
 export async function handleAnalytics(s: Services, req: IncomingMessage, res: ServerResponse, url: URL) {
   const started = process.hrtime.bigint();
   try {
     const actor = await requireActor(s, req);
+    const projects = flowProjects(s, actor);
+    const owner = actor.userId ?? actor.email;
     const method = req.method ?? "GET";
     const parts = url.pathname.replace(/^\/analytics\/?/, "").split("/").filter(Boolean);
-    const base = `http://${req.headers.host ?? "localhost"}/analytics`;
+    const base = `${s.baseURL.replace(/\/+$/, "")}/analytics`;
     const a = s.engine.analytics;
     if (parts.length === 1 && parts[0] === "query" && method === "POST") {
       const body = await readJson(req);
       // contrail-analytics-api's asynchronous mode: 202 and the status entity's href
-      if (/202-accepted/i.test(String(req.headers.expect ?? ""))) return send(res, 202, { href: `/analytics/query/${await a.startContrailQuery(body)}` });
-      return send(res, 200, await a.contrailQuery(body));
+      if (/202-accepted/i.test(String(req.headers.expect ?? ""))) return send(res, 202, { href: `/analytics/query/${await a.startContrailQuery(body, { projects, owner })}` });
+      return sendRows(res, (await a.contrailQuery(body, { projects })).value);
     }
-    if (parts.length === 2 && parts[0] === "query" && method === "GET") return send(res, 200, a.contrailQueries.status(parts[1]));
+    if (parts.length === 2 && parts[0] === "query" && method === "GET") return send(res, 200, a.contrailQueries.status(parts[1], Date.now(), owner));
     if (parts.length === 4 && parts[0] === "query" && parts[2] === "chunk-final" && method === "GET") {
-      const rows = a.contrailQueries.chunk(parts[1], /^\d+$/.test(parts[3]) ? Number(parts[3]) : -1);
       // one row per line, as contrail-analytics-api streams a chunk (its clients read it line by line)
-      res.writeHead(200, { "content-type": "application/json" });
-      return res.end(`{"value": [\n${rows.map((r, i) => (i ? ", " : "") + JSON.stringify(r)).join("\n")}${rows.length ? "\n" : ""}]}`);
+      return sendRows(res, a.contrailQueries.chunk(parts[1], /^\d+$/.test(parts[3]) ? Number(parts[3]) : -1, Date.now(), owner));
     }
     // contrail-analytics-api's alarms: the list (ackFilt=true|false as Contrail; cleared=true adds
     // the recent history, a Weft extension) and the acknowledgement with the listed token

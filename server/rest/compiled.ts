@@ -16,14 +16,23 @@ function instances(s: Services, base: string) {
   const configured = s.engine.config.list("routing-instance").map((o) => renderObject(s.engine.config, o, { base }) as ReturnType<typeof vncRoutingInstance>);
   return [...configured, ...[...s.engine.compiler.state.instances.values()].map((ri) => vncRoutingInstance(s.engine, ri, base))];
 }
+/** Route targets in use (compiled) and those an admin made as config objects (grants, issue 14). */
 function targets(s: Services, base: string) {
-  return routeTargetNames(s.engine).map((rt) => vncRouteTarget(s.engine, rt, base));
+  const configured = s.engine.config.list("route-target");
+  const names = new Set(configured.map((o) => o.name));
+  return [
+    ...configured.map((o) => renderObject(s.engine.config, o, { base }) as ReturnType<typeof vncRouteTarget>),
+    ...routeTargetNames(s.engine).filter((rt) => !names.has(rt)).map((rt) => vncRouteTarget(s.engine, rt, base)),
+  ];
 }
 
 /** Handles /vnc requests about compiled objects; returns false when the request is not one. */
 export function routeCompiled(s: Services, parts: string[], method: string, url: URL, base: string, res: ServerResponse, send: Send): boolean {
   const type = parts[0]?.replace(/s$/, "");
   if (!(COMPILED_TYPES as readonly string[]).includes(type ?? "")) return false;
+  // a route-target is also a config type (an admin's grant): writes, and reads of one by its
+  // config uuid, are the generic config API's
+  if (type === "route-target" && (method !== "GET" || (parts.length === 2 && s.engine.config.find(parts[1])?.type === "route-target"))) return false;
   if (method !== "GET") {
     throw new WeftError("method_not_allowed", `${type} objects are compiled from virtual networks (read-only): change the virtual network instead`);
   }
@@ -50,6 +59,7 @@ export function routeCompiled(s: Services, parts: string[], method: string, url:
 /** fqname-to-id for compiled types; null when the type is not compiled. */
 export function compiledFqNameToId(s: Services, type: string, fq: string[]): string | null | undefined {
   if (!(COMPILED_TYPES as readonly string[]).includes(type)) return undefined;
+  if (type === "route-target" && s.engine.config.getByFqName("route-target", fq)) return undefined;
   const all = type === "routing-instance" ? instances(s, "") : targets(s, "");
   return all.find((o) => o.fq_name.join(":") === fq.join(":"))?.uuid ?? null;
 }

@@ -6,7 +6,8 @@ import { WeftError } from "../engine/model/errors";
 import { KINDS, type Kind } from "../engine/kube/resources";
 import { parsePoolRef } from "../engine/kube/manager";
 import type { Services } from "../services";
-import { readBody, requireActor, requireWriter, send, sendError } from "./vnc";
+import { readBody, readJson, requireActor, requireWriter, send, sendError } from "./vnc";
+import { requireManifestType } from "../http/guard";
 
 const MAX_BODY = 20 * 1024 * 1024;
 
@@ -27,6 +28,7 @@ export async function handleKube(s: Services, req: IncomingMessage, res: ServerR
 
     if (sub === "apply" && (method === "POST" || method === "DELETE")) {
       requireWriter(actor);
+      requireManifestType(req.headers["content-type"]);
       const text = await readText(req);
       if (!text.trim()) throw new WeftError("bad_request", "the body is the manifest: one or more YAML documents (apiVersion, kind, metadata …)");
       const opts = { wait: flag(q, "wait", true), namespace: q.get("namespace") ?? undefined, timeoutMs: Number(q.get("timeout_ms") ?? 30_000) };
@@ -43,7 +45,10 @@ export async function handleKube(s: Services, req: IncomingMessage, res: ServerR
     }
     if (sub === "settings" && method === "PUT") {
       if (actor.role !== "admin") throw new WeftError("forbidden", `${actor.email} is ${actor.role}: only admins change the global floating IP pool`);
-      const body = JSON.parse((await readText(req)) || "{}") as { public_fip_pool?: string | null };
+      const raw = await readJson(req);
+      if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw new WeftError("bad_request", "body must be a JSON object {public_fip_pool}");
+      const body = raw as { public_fip_pool?: string | null };
+      if (body.public_fip_pool !== undefined && body.public_fip_pool !== null && typeof body.public_fip_pool !== "string") throw new WeftError("bad_request", "public_fip_pool: a string <domain>:<project>:<network>:<pool>, or null", [{ field: "public_fip_pool", message: "must be a string or null" }]);
       let ref = null;
       try {
         ref = body.public_fip_pool ? parsePoolRef(body.public_fip_pool) : null;

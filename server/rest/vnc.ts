@@ -9,8 +9,11 @@ import type { Actor } from "../engine/config/api";
 import { renderObject } from "../engine/config/view";
 import type { Services } from "../services";
 import { openApiDocument } from "./openapi";
+import { applySuggestion, reachability, reachabilityMatrix } from "./reachability";
 import { COMPILED_TYPES, compiledFqNameToId, routeCompiled, routingInstanceChildren, testTraffic } from "./compiled";
 import { trafficGenerator } from "./traffic";
+import { CLIENT_IP_HEADER, checkWriteOrigin, clientIp, parseJsonBody, requireJsonType } from "../http/guard";
+import { logger } from "../engine/log";
 
 const MAX_BODY = 10 * 1024 * 1024;
 const COLLECTIONS = new Map<string, ObjectType>(OBJECT_TYPES.map((t) => [`${t}s`, t]));
@@ -24,9 +27,13 @@ export function send(res: ServerResponse, status: number, body: unknown, headers
 export function sendError(res: ServerResponse, e: unknown) {
   if (isWeftError(e)) {
     const headers: Record<string, string> = e.code === "unauthorized" ? { "www-authenticate": 'Basic realm="weft", charset="UTF-8"' } : {};
+    const retry = (e.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
+    if (e.code === "too_many_requests" && retry) headers["retry-after"] = String(retry);
     return send(res, e.status, { code: e.code, message: e.message, issues: e.issues, ...(e.details ? { details: e.details } : {}) }, headers);
   }
-  console.error("vnc: unexpected error", e);
+  // a stack overflow is always the input's depth (a manifest or body nested past what any parser walks)
+  if (e instanceof RangeError && /call stack/i.test(e.message)) return send(res, 400, { code: "bad_request", message: "the input is nested too deeply", issues: [{ field: "body", message: "nested too deeply" }] });
+  logger("http").error({ err: e }, "vnc: unexpected error");
   send(res, 500, { code: "internal", message: `internal error: ${(e as Error).message}` });
 }
 
@@ -42,14 +49,12 @@ export async function readBody(req: IncomingMessage, max = MAX_BODY, what = "bod
   return Buffer.concat(chunks).toString("utf8");
 }
 
+/** A JSON body: Content-Type application/json, at most 64 levels deep, strings at most 64 KiB. */
 export async function readJson(req: IncomingMessage): Promise<unknown> {
+  requireJsonType(req.headers["content-type"]);
   const text = await readBody(req);
   if (!text.trim()) throw new WeftError("bad_request", "the request needs a JSON body");
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new WeftError("bad_request", `body is not valid JSON: ${(e as Error).message}`);
-  }
+  return parseJsonBody(text);
 }
 
 /** A JSON object body (the helper endpoints read fields off it). */
@@ -107,11 +112,17 @@ function listFilters(q: URLSearchParams): Record<string, unknown> | undefined {
 export async function actorOf(s: Services, req: IncomingMessage, source: Actor["source"] = req.headers["x-weft-client"] === "weftctl" ? "cli" : "api"): Promise<Actor | null> {
   const headers = new Headers();
   for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
+  // the client's address as the server sees it (X-Forwarded-For only from WEFT_TRUSTED_PROXIES)
+  headers.set(CLIENT_IP_HEADER, clientIp(req));
   return s.accounts.actorFromHeaders(headers, source);
 }
 
-/** actorOf, or 401. */
+/**
+ * actorOf, or 401. A write (any method but GET/HEAD/OPTIONS) from a browser must come from the
+ * console's origin: checked first, so a forged request learns nothing and writes nothing.
+ */
 export async function requireActor(s: Services, req: IncomingMessage): Promise<Actor> {
+  checkWriteOrigin({ method: req.method ?? "GET", header: (n) => (typeof req.headers[n] === "string" ? (req.headers[n] as string) : undefined) }, s.baseURL);
   const actor = await actorOf(s, req);
   if (!actor) throw new WeftError("unauthorized", "authentication required: HTTP Basic (email:password) or Authorization: Bearer <API token>");
   return actor;
@@ -139,7 +150,8 @@ async function route(s: Services, req: IncomingMessage, res: ServerResponse, url
   const svc = s.engine.config;
   const method = req.method ?? "GET";
   const parts = url.pathname.replace(/^\/vnc\/?/, "").split("/").filter(Boolean);
-  const base = `${url.protocol}//${url.host}/vnc`;
+  // links name the configured address (WEFT_BASE_URL), never the request's Host header
+  const base = `${s.baseURL.replace(/\/+$/, "")}/vnc`;
 
   if (parts[0] === "openapi.json" && method === "GET") return send(res, 200, openApiDocument(base));
 
@@ -153,6 +165,13 @@ async function route(s: Services, req: IncomingMessage, res: ServerResponse, url
   }
 
   if (routeCompiled(s, parts, method, url, base, res, send)) return;
+
+  if (parts[0] === "reachability" && method === "POST" && parts.length <= 2) {
+    const body = (await readObject(req)) as Record<string, unknown>;
+    if (parts.length === 1) return send(res, 200, await reachability(s, actor, body));
+    if (parts[1] === "apply") return send(res, 200, await applySuggestion(s, actor, body));
+    if (parts[1] === "matrix") return send(res, 200, await reachabilityMatrix(s, actor, body));
+  }
 
   if (parts.length === 1 && parts[0] === "test-traffic" && method === "POST") {
     return send(res, 200, await testTraffic(s, actor, (await readObject(req)) as Record<string, unknown>));

@@ -64,13 +64,22 @@ describe("agent processes", () => {
     const tsxExit = new Promise<number | null>((resolve) => viaTsx.child.once("exit", (code) => resolve(code)));
     viaTsx.child.kill("SIGTERM");
     expect(await tsxExit).toBe(0);
-    expect(viaTsx.log.at(-1)).toBe("[agent p2] stopped");
+    // the agent logs structured lines on stderr (server/engine/log): one JSON object per line
+    expect(event(viaTsx.log.at(-1))).toMatchObject({ component: "agent", node: "p2", msg: "stopped" });
 
     process.kill(-viaNpx.child.pid!, "SIGTERM");
-    await waitFor(() => viaNpx.log.includes("[agent p1] stopped"), 10_000, "p1 stopped");
+    await waitFor(() => viaNpx.log.some((l) => event(l)?.node === "p1" && event(l)?.msg === "stopped"), 10_000, "p1 stopped");
     await waitFor(() => !groupAlive(viaNpx.child.pid!), 10_000, "p1 process group gone");
   });
 });
+
+function event(line: string | undefined): Record<string, unknown> | undefined {
+  try {
+    return line ? (JSON.parse(line) as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function groupAlive(pgid: number): boolean {
   try {

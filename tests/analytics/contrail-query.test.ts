@@ -2,6 +2,7 @@
 // and per time bucket, FlowRecordTable rows with Contrail's column names, where as an OR of ANDs
 // (EQUAL, NOT_EQUAL, IN_RANGE, LEQ/GEQ, PREFIX on addresses and names), dir, filter on the result
 // (REGEX_MATCH), sort and limit — checked against the stored rows; bad queries are 400 with the field.
+// Queried as the admin (who sees every project; tests/analytics/flow-hardening.test.ts has the scoping).
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FlowRow, labelValue } from "../../server/engine/analytics/schema";
@@ -23,7 +24,7 @@ afterAll(async () => {
   await s?.stop();
 });
 
-async function query(q: J, status = 200, user = s?.viewer): Promise<J> {
+async function query(q: J, status = 200, user = s?.admin): Promise<J> {
   const r = await s.as(user, "/analytics/query", { method: "POST", json: q });
   const text = await r.text();
   if (r.status !== status) throw new Error(`expected ${status}, got ${r.status}: ${text}`);
@@ -168,7 +169,7 @@ it("is in the OpenAPI document", async () => {
 /** A request as contrail-analytics-api's clients send it (fetch refuses an Expect header). */
 function raw(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
   const u = new URL(s.url + path);
-  const auth = `Basic ${Buffer.from(`${s.viewer.email}:${s.viewer.password}`).toString("base64")}`;
+  const auth = `Basic ${Buffer.from(`${s.admin.email}:${s.admin.password}`).toString("base64")}`;
   return new Promise((resolve, reject) => {
     const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method, headers: { authorization: auth, "content-type": "application/json", ...headers } }, (res) => {
       let text = "";

@@ -1,7 +1,7 @@
 // The query suite every flow store must pass (DuckDB and ClickHouse run the same one).
 import { describe, expect, it } from "vitest";
 import { type FlowRow, labelValue, labelsHave, labelsText } from "../../server/engine/analytics/schema";
-import type { FlowStore } from "../../server/engine/analytics/store";
+import { type FlowStore, MAX_SERIES_BUCKETS, MAX_SERIES_POINTS } from "../../server/engine/analytics/store";
 import { FilterError } from "../../server/engine/analytics/filter";
 
 export const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
@@ -272,6 +272,60 @@ export function storeSuite(name: string, make: () => Promise<FlowStore | null>) 
         pages++;
       } while (cursor && pages < 200);
       expect(got.map((r) => r.id)).toEqual(want.map((r) => r.id));
+    });
+
+    it("project scope: a caller sees only records whose source or destination project is theirs (none: nothing)", async (ctx) => {
+      if (!store) return ctx.skip();
+      const mine = (ps: string[]) => inRecent.filter((r) => ps.includes(r.src_project) || ps.includes(r.dst_project));
+      for (const ps of [["default-domain:p"], ["default-domain:k8s-shop"], []]) {
+        const a = await store.aggregate({ ...recent, projects: ps, groupBy: ["src_project", "dst_project"], metric: "records", limit: 100 });
+        expect(a.total.records, ps.join()).toBe(mine(ps).length);
+        for (const row of a.rows) expect(ps.includes(String(row.key.src_project)) || ps.includes(String(row.key.dst_project))).toBe(true);
+        const r = await store.records({ ...recent, projects: ps, limit: 5000 });
+        expect(r.rows.length).toBe(mine(ps).length);
+        const se = await store.series({ ...recent, projects: ps, metric: "records", rate: false });
+        expect(se.series[0].total).toBe(mine(ps).length);
+        // a filter cannot widen the scope (it is ANDed as a tree, not spliced as text)
+        const wide = await store.records({ ...recent, projects: ps, filter: "src_project = \"default-domain:p\" OR src_project != \"default-domain:p\"", limit: 5000 });
+        expect(wide.rows.length).toBe(mine(ps).length);
+        const vals = await store.values("src_vn", "", { ...recent, projects: ps });
+        for (const v of vals) expect(mine(ps).some((x) => x.src_vn === v)).toBe(true);
+      }
+    });
+
+    it("time series stay bounded: a fine granularity over a long range is coarsened; out-of-range times are refused", async (ctx) => {
+      if (!store) return ctx.skip();
+      // 1 s buckets over 20 years would be 631 M points
+      const long = { from: NOW - 20 * 365 * 86_400_000, to: NOW + 1 };
+      const se = await store.series({ ...long, metric: "bytes", granularityMs: 1000 });
+      expect(se.buckets.length).toBeLessThanOrEqual(MAX_SERIES_BUCKETS);
+      expect(se.requestedGranularityMs).toBe(1000);
+      expect(se.series[0].total).toBe(sum(rows, (r) => r.bytes));
+      const grouped = await store.series({ ...long, metric: "bytes", granularityMs: 1000, groupBy: ["src_vn"], top: 1000 });
+      expect(grouped.buckets.length * grouped.series.length).toBeLessThanOrEqual(MAX_SERIES_POINTS);
+      await expect(store.series({ from: -1e15, to: NOW, metric: "bytes" })).rejects.toMatchObject({ code: "bad_request" });
+      await expect(store.records({ from: 0, to: 1e300 })).rejects.toMatchObject({ code: "bad_request" });
+    });
+
+    it("regular expressions run in the database's RE2: catastrophic patterns answer at once, backreferences are refused", async (ctx) => {
+      if (!store) return ctx.skip();
+      const values = ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!", "default-domain:p:web", "10.1.0.1"];
+      // (a+)+$ backtracks exponentially in a JavaScript RegExp on the first value; RE2 is linear
+      expect([...(await store.regexMatches("(a+)+$", values))]).toEqual([]);
+      expect([...(await store.regexMatches("^10\\.1\\.", values))]).toEqual(["10.1.0.1"]);
+      expect([...(await store.regexMatches(":p:", values))]).toEqual(["default-domain:p:web"]);
+      await expect(store.regexMatches("(a)\\1", values)).rejects.toMatchObject({ code: "bad_request" });
+      await expect(store.checkRegex("(?<=a)b")).rejects.toMatchObject({ code: "bad_request" });
+      await expect(store.checkRegex("x".repeat(5000))).rejects.toMatchObject({ code: "bad_request" });
+    });
+
+    it("a query past its deadline is cancelled in the database and reported as a timeout; the store answers the next one", async (ctx) => {
+      if (!store) return ctx.skip();
+      const heavy = store.kind === "duckdb" ? "SELECT count(*) AS n FROM range(100000000000) t" : "SELECT count() AS n FROM numbers(100000000000000)";
+      const select = (store as unknown as { select(sql: string, deadline?: number): Promise<unknown[]> }).select.bind(store);
+      await expect(select(heavy, Date.now() + 300)).rejects.toMatchObject({ code: "timeout" });
+      await expect(store.records({ ...recent, limit: 1, deadline: Date.now() - 1 })).rejects.toMatchObject({ code: "timeout" });
+      expect((await store.aggregate({ ...recent, groupBy: [], metric: "records" })).total.records).toBe(inRecent.length);
     });
 
     it("bad filters fail with a position", async (ctx) => {

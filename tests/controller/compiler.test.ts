@@ -57,7 +57,7 @@ describe("compiler", () => {
     expect(r.exportTargets).not.toContain("target:65000:1");
   });
 
-  it("a pass <> policy between two VNs leaks routes both ways; a deny rule only makes ACL entries", async () => {
+  it("a pass <> policy on both VNs leaks routes both ways; on one side only it leaks nothing; a deny rule only makes ACL entries", async () => {
     const red = cfg().getByFqName("virtual-network", [...P, "red"])!;
     const blue = await cfg().create("virtual-network", vnBody(P, "blue", "10.2.0.0/24"), ADMIN);
     const rule = (action: string, direction = "<>") => ({
@@ -70,6 +70,11 @@ describe("compiler", () => {
     const pol = await cfg().create("network-policy", { fq_name: [...P, "red-blue"], network_policy_entries: { policy_rule: [rule("pass")] } }, ADMIN);
     await cfg().update("virtual-network", red.uuid, { network_policy_refs: [{ uuid: pol.uuid, attr: { sequence: { major: 0, minor: 0 } } }] }, ADMIN);
     await settle();
+    // Contrail (issue 14): attached on red's side only, the policy connects nothing
+    expect(ri(red).importTargets).not.toContain(ri(blue).routeTarget);
+    expect(ri(blue).importTargets).not.toContain(ri(red).routeTarget);
+    await cfg().update("virtual-network", blue.uuid, { network_policy_refs: [{ uuid: pol.uuid, attr: { sequence: { major: 0, minor: 0 } } }] }, ADMIN);
+    await settle();
     expect(ri(red).importTargets).toContain(ri(blue).routeTarget);
     expect(ri(blue).importTargets).toContain(ri(red).routeTarget);
     expect(ri(red).imports.find((i) => i.rt === ri(blue).routeTarget)?.why).toMatch(/network-policy default-domain:cmp:red-blue rule 1/);
@@ -81,11 +86,14 @@ describe("compiler", () => {
       ["pass", ["10.2.0.0/24"], ["10.1.0.0/24"]],
     ]);
 
-    // one-way pass: only the source imports the destination's RT
+    // one-way pass on both sides: Contrail connects the two routing instances (routes both ways,
+    // RoutingInstanceST.add_connection is symmetric); the direction is the ACL's
     await cfg().update("network-policy", pol.uuid, { network_policy_entries: { policy_rule: [rule("pass", ">")] } }, ADMIN);
     await settle();
     expect(ri(red).importTargets).toContain(ri(blue).routeTarget);
-    expect(ri(blue).importTargets).not.toContain(ri(red).routeTarget);
+    expect(ri(blue).importTargets).toContain(ri(red).routeTarget);
+    const oneWay = engine.compiler.state.acls.get(`vn:${[...P, "blue"].join(":")}`)!;
+    expect(oneWay.entries.filter((e) => e.origin.startsWith("network-policy")).map((e) => [e.action, e.src, e.dst])).toEqual([["pass", ["10.1.0.0/24"], ["10.2.0.0/24"]]]);
 
     // deny: no leaking, a deny entry naming the rule
     await cfg().update("network-policy", pol.uuid, { network_policy_entries: { policy_rule: [rule("deny")] } }, ADMIN);
@@ -97,6 +105,35 @@ describe("compiler", () => {
       "network-policy default-domain:cmp:red-blue rule 1",
       "network-policy default-domain:cmp:red-blue rule 1 (reverse)",
     ]);
+  });
+
+  it('"any" connects a network, as Contrail\'s expand_connections, to the networks of its project and to those that name it', async () => {
+    const Q = ["default-domain", "cmp-any"];
+    const R = ["default-domain", "cmp-other"];
+    await cfg().create("project", { fq_name: Q, parent_type: "domain" }, ADMIN);
+    await cfg().create("project", { fq_name: R, parent_type: "domain" }, ADMIN);
+    const x = await cfg().create("virtual-network", vnBody(Q, "x", "10.40.1.0/24"), ADMIN);
+    const y = await cfg().create("virtual-network", vnBody(Q, "y", "10.40.2.0/24"), ADMIN);
+    const z = await cfg().create("virtual-network", vnBody(R, "z", "10.40.3.0/24"), ADMIN);
+    const anyRule = { direction: "<>", protocol: "any", src_addresses: [{ virtual_network: "any" }], dst_addresses: [{ virtual_network: "any" }], action_list: { simple_action: "pass" } };
+    const polQ = await cfg().create("network-policy", { fq_name: [...Q, "open"], network_policy_entries: { policy_rule: [anyRule] } }, ADMIN);
+    const polR = await cfg().create("network-policy", { fq_name: [...R, "open"], network_policy_entries: { policy_rule: [anyRule] } }, ADMIN);
+    for (const vn of [x, y]) await cfg().update("virtual-network", vn.uuid, { network_policy_refs: [{ uuid: polQ.uuid }] }, ADMIN);
+    await cfg().update("virtual-network", z.uuid, { network_policy_refs: [{ uuid: polR.uuid }] }, ADMIN);
+    await settle();
+    expect(ri(x).importTargets).toContain(ri(y).routeTarget);
+    expect(ri(y).importTargets).toContain(ri(x).routeTarget);
+    // "any" on both sides, but in another project: not connected
+    expect(ri(x).importTargets).not.toContain(ri(z).routeTarget);
+    expect(ri(z).importTargets).not.toContain(ri(x).routeTarget);
+    // z's project names x: x's "any" covers z, so both sides allow it
+    const toX = { ...anyRule, src_addresses: [{ virtual_network: "local" }], dst_addresses: [{ virtual_network: x.fq_name.join(":") }] };
+    await cfg().update("network-policy", polR.uuid, { network_policy_entries: { policy_rule: [toX] } }, ADMIN);
+    await settle();
+    expect(ri(x).importTargets).toContain(ri(z).routeTarget);
+    expect(ri(z).importTargets).toContain(ri(x).routeTarget);
+    expect(ri(z).importTargets).not.toContain(ri(y).routeTarget);
+    expect(ri(x).imports.find((i) => i.rt === ri(z).routeTarget)?.why).toMatch(/"any": default-domain:cmp-other:z names it/);
   });
 
   it("security groups compile to port ACLs; the default SG allows its members and all egress", async () => {

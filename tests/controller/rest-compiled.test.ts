@@ -36,6 +36,25 @@ describe("routing-instance and route-target via /vnc", () => {
     expect((await json(refused)).message).toMatch(/compiled from virtual networks/);
   });
 
+  it("an admin grants a route target with a route-target object (POST /vnc/route-targets); operators may not, and it is listed with the compiled ones", async () => {
+    const project = (await json(await s.as(s.admin, "/vnc/fqname-to-id", { method: "POST", json: { type: "project", fq_name: ["default-domain", "rc"] } }))).uuid;
+    const made = await s.as(s.admin, "/vnc/route-targets", { method: "POST", json: { "route-target": { fq_name: ["target:64512:4242"], project_refs: [{ uuid: project }] } } });
+    expect(made.status, await made.clone().text()).toBe(200);
+    const rt = (await json(made))["route-target"];
+    expect(rt.project_refs[0].uuid).toBe(project);
+    const listed = await json(await s.as(s.viewer, "/vnc/route-targets"));
+    expect(listed["route-targets"].filter((r: { fq_name: string[] }) => r.fq_name[0] === "target:64512:4242")).toHaveLength(1);
+    const id = await json(await s.as(s.viewer, "/vnc/fqname-to-id", { method: "POST", json: { type: "route-target", fq_name: ["target:64512:4242"] } }));
+    expect(id.uuid).toBe(rt.uuid);
+    expect((await json(await s.as(s.viewer, `/vnc/route-target/${rt.uuid}`)))["route-target"].project_refs[0].uuid).toBe(project);
+    const byOperator = await s.as(s.operator, "/vnc/route-targets", { method: "POST", json: { "route-target": { fq_name: ["target:64512:4243"] } } });
+    expect(byOperator.status).toBe(403);
+    const system = await s.as(s.admin, "/vnc/route-targets", { method: "POST", json: { "route-target": { fq_name: ["target:64512:8000123"] } } });
+    expect(system.status).toBe(400);
+    expect((await json(system)).message).toMatch(/allocates automatically/);
+    expect((await s.as(s.admin, `/vnc/route-target/${rt.uuid}`, { method: "DELETE" })).status).toBe(200);
+  });
+
   it("test traffic needs a bound port and refuses viewers", async () => {
     const vn = (await json(await s.as(s.admin, "/vnc/virtual-networks", { method: "POST", json: { "virtual-network": vnBody(["default-domain", "rc"], "tt", "10.6.0.0/24") } })))["virtual-network"];
     const port = (await json(await s.as(s.admin, "/vnc/virtual-machine-interfaces", { method: "POST", json: { "virtual-machine-interface": { fq_name: ["default-domain", "rc", "tp"], virtual_network_refs: [{ uuid: vn.uuid }] } } })))["virtual-machine-interface"];

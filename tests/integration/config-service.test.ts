@@ -164,6 +164,7 @@ describe("CRUD for every type", () => {
       { fq_name: [...P, "vn1", "fabric-ri", "gw1"], bgp_router_parameters: { address: "127.0.9.2", router_type: "router" } },
       ADMIN,
     );
+    made["route-target"] = await svc().create("route-target", { fq_name: ["target:64512:100"], project_refs: [{ to: P }] }, ADMIN);
     expect(made["bgp-router"].bgp_router_parameters).toMatchObject({ identifier: "127.0.9.2", port: 179, hold_time: 90, autonomous_system: 64512, address_families: { family: ["inet", "inet-vpn"] } });
     expect(Object.keys(made).sort()).toEqual([...OBJECT_TYPES].sort());
 
@@ -221,6 +222,7 @@ describe("CRUD for every type", () => {
 
     // delete in dependency order
     const order: ObjectType[] = [
+      "route-target",
       "bgp-router",
       "routing-instance",
       "floating-ip",

@@ -1,3 +1,4 @@
+import { flowProjects } from "../../auth/scope";
 import { z } from "zod";
 import { OBJECT_TYPES } from "../../engine/model/types";
 import { renderObject } from "../../engine/config/view";
@@ -60,5 +61,5 @@ export const configRouter = router({
 
   history: viewerProcedure
     .input(z.object({ uuid: z.string() }))
-    .query(({ ctx, input }) => ctx.services.engine.config.audit({ objectUuid: input.uuid, limit: 200 })),
+    .query(({ ctx, input }) => ctx.services.engine.config.audit({ objectUuid: input.uuid, limit: 200, projects: flowProjects(ctx.services, ctx.actor) })),
 });

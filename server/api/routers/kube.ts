@@ -34,9 +34,8 @@ export const kubeRouter = router({
   delete: writerProcedure
     .input(z.object({ kind, namespace: z.string().optional(), name: z.string() }))
     .mutation(async ({ ctx, input }) => {
-      const k = ctx.services.engine.kube;
-      if (!k.remove(input.kind, input.namespace || undefined, input.name)) throw new WeftError("not_found", `${input.kind} ${input.namespace ? `${input.namespace}/` : ""}${input.name} not found`);
-      await k.idle();
+      // authorised (namespace grants), written to the database and torn down as the caller
+      if (!(await ctx.services.engine.kube.deleteObject(input.kind, input.namespace || undefined, input.name, ctx.actor))) throw new WeftError("not_found", `${input.kind} ${input.namespace ? `${input.namespace}/` : ""}${input.name} not found`);
       return { deleted: true };
     }),
   /** The global floating IP pool (Contrail's KUBERNETES_PUBLIC_FIP_POOL). */

@@ -6,6 +6,7 @@ import { TOPOLOGY_VIEWS, type TopologyView, flowOverlay, shapeTopology } from ".
 import { topologyFeed } from "../../engine/topology/feed";
 import { loadLayout, saveLayout } from "../../engine/topology/layouts";
 import { encodeModel } from "../../engine/topology/wire";
+import { flowProjects } from "../../auth/scope";
 import { router, viewerProcedure } from "../trpc";
 
 const View = z.enum(TOPOLOGY_VIEWS as [TopologyView, ...TopologyView[]]);
@@ -47,11 +48,11 @@ export const topologyRouter = router({
     }),
 
   flows: viewerProcedure
-    .input(z.object({ view: View, last: z.string().regex(/^\d+[smhd]$/, 'relative ranges look like "15m", "1h", "7d"').default("15m"), level: z.enum(["group", "workload"]).default("group") }))
+    .input(z.object({ view: View, last: z.string().regex(/^\d{1,6}[smhd]$/, 'relative ranges look like "15m", "1h", "7d"').default("15m"), level: z.enum(["group", "workload"]).default("group") }))
     .query(({ ctx, input }) => {
       const m = /^(\d+)([smhd])$/.exec(input.last)!;
       const now = Date.now();
-      return flowOverlay(ctx.services.engine, input.view, { from: now - Number(m[1]) * UNIT[m[2]], to: now + 1 }, input.level);
+      return flowOverlay(ctx.services.engine, input.view, { from: now - Number(m[1]) * UNIT[m[2]], to: now + 1, projects: flowProjects(ctx.services, ctx.actor) }, input.level);
     }),
 
   /** the positions the signed-in user arranged for one view (null: none remembered on the server) */

@@ -5,6 +5,7 @@
 import crypto from "node:crypto";
 import type { ControlMessage, Route, TraceRequest, TraceResult, TrafficRequest } from "../protocol/index.ts";
 import type { DataPlane, DataPlaneStats, PacketResult } from "./dataplane/index.ts";
+import { LinuxDataPlane } from "./dataplane/linux.ts";
 import { SimDataPlane } from "./dataplane/sim.ts";
 import type { FibRoute } from "./fib.ts";
 import { FlowExporter, type FlowExportStats } from "./flow-export.ts";
@@ -12,6 +13,7 @@ import type { FlowEntry } from "./flow-table.ts";
 import { type Tuple, protocolNumber } from "./packet.ts";
 import { ControlSession, type SessionState } from "./session.ts";
 import { AgentState, ENCAPSULATIONS, sameOwnRoute } from "./state.ts";
+import { logger } from "../log/index.ts";
 
 export const AGENT_VERSION = "weft-agent 0.1.0";
 export const DEFAULT_DATA_PORT = 6635;
@@ -38,6 +40,10 @@ export interface AgentOptions {
   flowExport?: boolean;
   /** Flow export interval, ms (default 1000). */
   flowExportIntervalMs?: number;
+  /** Data plane: `sim` (default: the pipeline in process, UDP tunnels) or `linux` (the kernel: root). */
+  dataplane?: "sim" | "linux";
+  /** linux: the compute node's network namespace (lab, tests); default the agent's own */
+  netns?: string;
   /** Log sink; default: compact lines on stderr. `false` silences. */
   log?: ((line: string) => void) | false;
 }
@@ -87,7 +93,7 @@ const rkey = (vrf: string, prefix: string) => `${vrf}\u0000${prefix}`;
 
 class Agent implements AgentHandle {
   readonly state: AgentState;
-  readonly dataplane: SimDataPlane;
+  readonly dataplane: SimDataPlane | LinuxDataPlane;
   readonly bootId = crypto.randomUUID();
   private session: ControlSession | null = null;
   private announced = new Map<string, Route>(); // key → the route as last sent
@@ -102,20 +108,28 @@ class Agent implements AgentHandle {
   readonly exporter: FlowExporter | null = null;
 
   constructor(readonly opts: AgentOptions) {
-    const sink = opts.log === false ? () => {} : (opts.log ?? ((l: string) => process.stderr.write(`${l}\n`)));
-    this.log = (line) => sink(`[agent ${opts.name}] ${line}`);
+    // a caller's sink (tests, benches) gets "[agent <name>] …" lines; otherwise structured logs (log/)
+    const sink = opts.log === false ? () => {} : opts.log;
+    const own = logger("agent", { node: opts.name });
+    this.log = sink ? (line) => sink(`[agent ${opts.name}] ${line}`) : (line) => own.info(line);
     this.state = new AgentState({
       name: opts.name,
       address: opts.address,
       dataPort: opts.dataPort ?? DEFAULT_DATA_PORT,
       encapsulations: opts.encapsulations?.length ? [...opts.encapsulations] : [...ENCAPSULATIONS],
     });
-    this.dataplane = new SimDataPlane(this.state, { flowIdleMs: opts.flowIdleMs, maxFlows: opts.maxFlows, replyTimeoutMs: opts.replyTimeoutMs, log: this.log });
+    const dpOpts = { flowIdleMs: opts.flowIdleMs, maxFlows: opts.maxFlows, replyTimeoutMs: opts.replyTimeoutMs, log: this.log };
+    // the kernel's overlay is VXLAN only (no MPLS forwarding in the kernels we target): say so in the hello
+    if (opts.dataplane === "linux") this.state.self.encapsulations = ["VXLAN"];
+    const dp = opts.dataplane === "linux" ? new LinuxDataPlane(this.state, { ...dpOpts, netns: opts.netns }) : new SimDataPlane(this.state, dpOpts);
+    this.dataplane = dp;
     if (opts.control && opts.flowExport !== false) {
       const exporter = new FlowExporter({ state: this.state, intervalMs: opts.flowExportIntervalMs, send: (m) => this.session?.trySend(m) ?? "down" });
       this.exporter = exporter;
-      this.dataplane.flowTable.observer = exporter;
-      this.dataplane.onFlowlessDrop = (d) => exporter.drop(d);
+      if (dp instanceof SimDataPlane) {
+        dp.flowTable.observer = exporter;
+        dp.onFlowlessDrop = (d) => exporter.drop(d);
+      } else dp.onFlowRecords = (records) => exporter.push(records);
     }
   }
 
@@ -132,7 +146,7 @@ class Agent implements AgentHandle {
   async start() {
     const bound = await this.dataplane.start();
     this.state.self.dataPort = bound;
-    this.log(`data plane sim on ${this.address}:${bound} (${this.state.self.encapsulations.join(", ")}), boot ${this.bootId.slice(0, 8)}`);
+    this.log(`data plane ${this.dataplane.kind}${this.opts.netns ? ` in netns ${this.opts.netns}` : ""} on ${this.address}:${bound} (${this.state.self.encapsulations.join(", ")}), boot ${this.bootId.slice(0, 8)}`);
     if (!this.opts.control) return;
     this.session = new ControlSession({
       control: this.opts.control,
@@ -187,6 +201,7 @@ class Agent implements AgentHandle {
     this.syncTimer = null;
     this.synced = true;
     const n = this.reconcile();
+    if (this.dataplane instanceof LinuxDataPlane) this.dataplane.configComplete();
     this.session.send({ msg: "end_of_rib", end_of_rib: { vrf: "" } });
     this.log(`initial sync (${why}): ${n.announced} routes announced, end-of-RIB sent, subscribed to ${n.subscribed} VRFs`);
   }
@@ -217,6 +232,7 @@ class Agent implements AgentHandle {
         return; // routes from the control node change nothing we announce
       case "end_of_rib": {
         const r = this.state.endOfRib(m.end_of_rib.vrf);
+        if (this.dataplane instanceof LinuxDataPlane) this.dataplane.endOfRib(m.end_of_rib.vrf);
         if (r.routes.length || r.config) this.log(`end-of-RIB ${m.end_of_rib.vrf || "(all)"}: swept ${r.routes.length} stale routes, ${r.config} stale config items`);
         break;
       }

@@ -120,6 +120,11 @@ export class FlowExporter implements FlowTableObserver {
     });
   }
 
+  /** Records a data plane made itself (the kernel's, from conntrack): sent with the next batch. */
+  push(records: FlowRecord[]) {
+    for (const r of records) this.ended.push(r);
+  }
+
   // ------------------------------------------------------------------ export
 
   private base(vrf: string, src: string, dst: string): FlowRecord {

@@ -1,17 +1,20 @@
 // Standalone vRouter agent:
 //   npm run agent -- --control HOST:PORT --name NODE --address IP [--data-port 6635] [--encap MPLSoGRE,MPLSoUDP,VXLAN]
+//                    [--dataplane sim|linux] [--netns NAME]   (linux: root; NAME = the compute node's namespace, default the host's)
 // Also the programmatic entry for tests and benches (many agents may run in one process).
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type AgentHandle, type AgentOptions, DEFAULT_DATA_PORT, startAgent } from "./agent.ts";
+import { linuxDataPlaneProblem } from "./dataplane/linux/exec.ts";
 import { ENCAPSULATIONS } from "./state.ts";
+import { logger } from "../log/index.ts";
 
 export { startAgent, AGENT_VERSION, DEFAULT_DATA_PORT } from "./agent.ts";
 export type { AgentHandle, AgentOptions, AgentStatus } from "./agent.ts";
 export type { PacketResult, DataPlane, DataPlaneStats } from "./dataplane/index.ts";
 export type { Tuple } from "./packet.ts";
 
-const USAGE = "usage: npm run agent -- --control HOST:PORT --name NODE --address IP [--data-port 6635] [--encap MPLSoGRE,MPLSoUDP,VXLAN]";
+const USAGE = "usage: npm run agent -- --control HOST:PORT --name NODE --address IP [--data-port 6635] [--encap MPLSoGRE,MPLSoUDP,VXLAN] [--dataplane sim|linux] [--netns NAME]";
 
 export function parseArgs(argv: string[]): AgentOptions {
   const val = (flag: string): string | undefined => {
@@ -31,7 +34,11 @@ export function parseArgs(argv: string[]): AgentOptions {
   const encapText = val("--encap");
   const encapsulations = encapText ? encapText.split(",").map((s) => s.trim()).filter(Boolean) : [...ENCAPSULATIONS];
   for (const e of encapsulations) if (!(ENCAPSULATIONS as readonly string[]).includes(e)) throw new Error(`unknown encapsulation ${e} (known: ${ENCAPSULATIONS.join(", ")})`);
-  return { control, name, address, dataPort, encapsulations };
+  const dataplane = val("--dataplane") ?? "sim";
+  if (dataplane !== "sim" && dataplane !== "linux") throw new Error(`--dataplane ${dataplane}: sim or linux`);
+  const netns = val("--netns");
+  if (netns !== undefined && dataplane !== "linux") throw new Error("--netns is for --dataplane linux (the compute node's network namespace)");
+  return { control, name, address, dataPort, encapsulations, dataplane, ...(netns ? { netns } : {}) };
 }
 
 async function main() {
@@ -42,18 +49,25 @@ async function main() {
     process.stderr.write(`${(e as Error).message}\n`);
     process.exit(2);
   }
+  if (opts.dataplane === "linux") {
+    const problem = await linuxDataPlaneProblem();
+    if (problem) {
+      logger("agent", { node: opts.name }).fatal(`--dataplane linux: ${problem}`);
+      process.exit(2);
+    }
+  }
   let agent: AgentHandle;
   try {
     agent = await startAgent(opts);
   } catch (e) {
-    process.stderr.write(`[agent ${opts.name}] cannot start: ${(e as Error).message}\n`);
+    logger("agent", { node: opts.name }).fatal({ err: e }, `cannot start: ${(e as Error).message}`);
     process.exit(1);
   }
   let stopping = false;
   const shutdown = (sig: string) => {
     if (stopping) return;
     stopping = true;
-    process.stderr.write(`[agent ${opts.name}] ${sig}: stopping\n`);
+    logger("agent", { node: opts.name }).info(`${sig}: stopping`);
     agent.stop().then(
       () => process.exit(0),
       () => process.exit(1),

@@ -47,6 +47,18 @@ export class LabelAllocator {
     return label;
   }
 
+  /**
+   * Gives `owner` a known label (the reachability analysis rebuilds another agent's state and must
+   * use the labels that agent announced). A label already held by someone else is left alone.
+   */
+  assign(owner: string, label: number): boolean {
+    if (label < LabelAllocator.FIRST || label > LabelAllocator.LAST || this.owners.has(label) || this.byOwner.has(owner)) return false;
+    this.byOwner.set(owner, label);
+    this.owners.set(label, owner);
+    if (label >= this.next) this.next = label + 1;
+    return true;
+  }
+
   peek(owner: string): number | undefined {
     return this.byOwner.get(owner);
   }

@@ -6,7 +6,7 @@
 import { Readable } from "node:stream";
 import { type ClickHouseClient, createClient } from "@clickhouse/client";
 import { FIELDS, type Field, type FlowRow, ROLLUP_DIMS, ipv4Number } from "./schema";
-import { SqlFlowStore, rollupColumns } from "./store";
+import { SqlFlowStore, queryTimeout, rollupColumns } from "./store";
 
 const INSERT_COLUMNS: [string, ...string[]] = ["id", ...Object.keys(FIELDS), "src_ip4", "dst_ip4"];
 
@@ -62,6 +62,9 @@ export class ClickHouseFlowStore extends SqlFlowStore {
     contains: (col: string, s: string) => `position(lower(${col}), ${this.d.str(s.toLowerCase())}) > 0`,
     includes: (col: string, s: string) => `position(${col}, ${this.d.str(s)}) > 0`,
     startsWith: (col: string, s: string) => `substring(${col}, 1, ${Buffer.byteLength(s)}) = ${this.d.str(s)}`,
+    // re2 (ClickHouse's regex engine): linear time, no backtracking
+    regex: (col: string, pattern: string) => `match(${col}, ${pattern})`,
+    rowsOf: (literals: string[]) => `(SELECT arrayJoin([${literals.join(", ")}]) AS v)`,
     delimited: (col: string) => `concat(',', ${col}, ',')`,
     ident: (n: string) => `"${n}"`,
     num: (e: string) => `toFloat64(${e})`,
@@ -117,9 +120,32 @@ export class ClickHouseFlowStore extends SqlFlowStore {
     await this.client!.command({ query: sql });
   }
 
-  protected async select(sql: string): Promise<Record<string, unknown>[]> {
-    const rs = await this.client!.query({ query: sql, format: "JSONEachRow" });
-    return (await rs.json()) as Record<string, unknown>[];
+  protected async select(sql: string, deadline?: number): Promise<Record<string, unknown>[]> {
+    if (deadline === undefined) {
+      const rs = await this.client!.query({ query: sql, format: "JSONEachRow" });
+      return (await rs.json()) as Record<string, unknown>[];
+    }
+    // the server stops the query at max_execution_time (seconds); the request is aborted a little
+    // later in case the server does not (a query stuck reading its answer)
+    const budget = deadline - Date.now();
+    if (budget <= 0) throw queryTimeout(this.queryTimeoutMs);
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), budget + 1_000);
+    try {
+      const rs = await this.client!.query({
+        query: sql,
+        format: "JSONEachRow",
+        clickhouse_settings: { max_execution_time: Math.max(1, Math.ceil(budget / 1000)), timeout_overflow_mode: "throw" },
+        abort_signal: abort.signal,
+      });
+      return (await rs.json()) as Record<string, unknown>[];
+    } catch (e) {
+      // TIMEOUT_EXCEEDED (159) from the server, or our abort
+      if (abort.signal.aborted || /TIMEOUT_EXCEEDED|Timeout exceeded|code: 159/i.test(String((e as Error).message))) throw queryTimeout(budget);
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   protected async deleteWhere(table: string, where: string) {

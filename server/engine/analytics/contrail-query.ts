@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import { WeftError } from "../model/errors";
 import { FilterError, parseFilter } from "./filter";
 import { type Dim, FIELDS, FIELD_NAMES, type Field, type FieldDef, type FlowRow, LABEL_KEY_DIM, isField, labelKeyOf, labelValue } from "./schema";
-import type { FlowStore } from "./store";
+import { type FlowStore, MAX_SERIES_BUCKETS, MAX_SERIES_POINTS, bucketCount, checkRange } from "./store";
 
 export const CONTRAIL_TABLES = ["FlowRecordTable", "FlowSeriesTable"] as const;
 export type ContrailTable = (typeof CONTRAIL_TABLES)[number];
@@ -179,53 +179,68 @@ export function contrailWhere(q: Pick<ContrailQuery, "where" | "dir">, table: Co
 
 type Row = Record<string, unknown>;
 
-/** filter: an AND of matches on the result rows (REGEX_MATCH allowed), by the selected column names. */
-function rowFilter(filter: ContrailQuery["filter"], selected: Set<string>): (r: Row) => boolean {
-  if (filter === undefined || filter === null) return () => true;
+/** Most matches in `where` (all terms together) and in `filter`. */
+const MAX_WHERE_MATCHES = 1_000;
+const MAX_FILTER_MATCHES = 100;
+
+/**
+ * filter: an AND of matches on the result rows (REGEX_MATCH allowed), by the selected column names.
+ * Checked here (synchronously); the rows are kept by `keep`, one page at a time: a REGEX_MATCH is
+ * evaluated by the store's RE2 over the page's distinct values (linear time, off the event loop),
+ * never by a JavaScript RegExp over the user's pattern.
+ */
+function rowFilter(filter: ContrailQuery["filter"], selected: Set<string>, store: FlowStore, deadline: number): { keep: (rows: Row[]) => Promise<Row[]>; patterns: string[] } {
+  if (filter === undefined || filter === null) return { keep: async (rows) => rows, patterns: [] };
   if (!Array.isArray(filter)) return bad("filter", "a list of matches (AND), or a list of such lists (OR)");
   const terms = (filter.length && Array.isArray(filter[0]) ? filter : [filter]) as ContrailMatch[][];
-  const preds = terms.map((term, i) =>
-    term.map((m, j) => {
+  if (terms.some((t) => !Array.isArray(t))) return bad("filter", "a list of matches (AND), or a list of such lists (OR)");
+  if (terms.reduce((n, t) => n + t.length, 0) > MAX_FILTER_MATCHES) return bad("filter", `at most ${MAX_FILTER_MATCHES} matches`);
+  const patterns: string[] = [];
+  type Pred = (r: Row, sets: Map<number, Set<string>>) => boolean;
+  const regexes: { k: number; col: string; pattern: string }[] = [];
+  const preds: Pred[][] = terms.map((term, i) =>
+    term.map((m, j): Pred => {
       const at = `filter[${i}][${j}]`;
       if (!m || typeof m.name !== "string") return bad(`${at}.name`, "the column to match is required");
       if (!selected.has(m.name)) return bad(`${at}.name`, `filter applies to the result: ${m.name} is not in select_fields`);
       const op = m.op ?? MATCH_OP.EQUAL;
       const want = String(m.value ?? "");
       const num = (x: unknown) => Number(x);
-      let re: RegExp | null = null;
-      if (op === MATCH_OP.REGEX_MATCH) {
-        try {
-          re = new RegExp(want);
-        } catch (e) {
-          return bad(`${at}.value`, `not a regular expression: ${(e as Error).message}`);
+      switch (op) {
+        case MATCH_OP.EQUAL:
+          return (r) => String(r[m.name]) === want;
+        case MATCH_OP.NOT_EQUAL:
+          return (r) => String(r[m.name]) !== want;
+        case MATCH_OP.LEQ:
+          return (r) => num(r[m.name]) <= num(want);
+        case MATCH_OP.GEQ:
+          return (r) => num(r[m.name]) >= num(want);
+        case MATCH_OP.IN_RANGE:
+          return (r) => num(r[m.name]) >= num(want) && num(r[m.name]) <= num(m.value2);
+        case MATCH_OP.NOT_IN_RANGE:
+          return (r) => !(num(r[m.name]) >= num(want) && num(r[m.name]) <= num(m.value2));
+        case MATCH_OP.PREFIX:
+          return (r) => String(r[m.name]).startsWith(want);
+        case MATCH_OP.REGEX_MATCH: {
+          if (want.length > 1_000) return bad(`${at}.value`, "a regular expression is at most 1000 characters");
+          const k = regexes.length;
+          regexes.push({ k, col: m.name, pattern: want });
+          patterns.push(want);
+          return (r, sets) => sets.get(k)!.has(String(r[m.name]));
         }
+        default:
+          return bad(`${at}.op`, `op is one of 1–8, not ${JSON.stringify(op)}`);
       }
-      return (r: Row) => {
-        const got = r[m.name];
-        switch (op) {
-          case MATCH_OP.EQUAL:
-            return String(got) === want;
-          case MATCH_OP.NOT_EQUAL:
-            return String(got) !== want;
-          case MATCH_OP.LEQ:
-            return num(got) <= num(want);
-          case MATCH_OP.GEQ:
-            return num(got) >= num(want);
-          case MATCH_OP.IN_RANGE:
-            return num(got) >= num(want) && num(got) <= num(m.value2);
-          case MATCH_OP.NOT_IN_RANGE:
-            return !(num(got) >= num(want) && num(got) <= num(m.value2));
-          case MATCH_OP.PREFIX:
-            return String(got).startsWith(want);
-          case MATCH_OP.REGEX_MATCH:
-            return re!.test(String(got));
-          default:
-            return bad(`${at}.op`, `op is one of 1–8, not ${JSON.stringify(op)}`);
-        }
-      };
     }),
   );
-  return (r) => preds.some((ands) => ands.every((p) => p(r)));
+  return {
+    patterns,
+    keep: async (rows) => {
+      const sets = new Map<number, Set<string>>();
+      for (const x of regexes) sets.set(x.k, await store.regexMatches(x.pattern, rows.map((r) => String(r[x.col])), deadline));
+      return rows.filter((r) => preds.some((ands) => ands.every((p) => p(r, sets))));
+    },
+  };
 }
 
 /** A stored record as Contrail's FlowRecordTable columns (µs times, direction_ing 0/1). */
@@ -253,23 +268,35 @@ function recordColumn(r: FlowRow, col: string): unknown {
 
 const MAX_LIMIT = 100_000;
 
-/** Raw records newest first, paged through the store, mapped (null = filtered out) until `max` rows. */
-async function pageRecords(store: FlowStore, q: { from: number; to: number; filter: string }, max: number, map: (r: FlowRow) => Row | null): Promise<Row[]> {
+/** Raw records newest first, paged through the store, mapped and kept, until `max` rows. */
+async function pageRecords(store: FlowStore, q: { from: number; to: number; filter: string; projects?: string[] | null; deadline: number }, max: number, map: (r: FlowRow) => Row, keep: (rows: Row[]) => Promise<Row[]>): Promise<Row[]> {
   const rows: Row[] = [];
   let cursor: string | null = null;
   do {
     const page = await store.records({ ...q, limit: 5000, cursor });
-    for (const r of page.rows) {
-      const out = map(r);
-      if (out) rows.push(out);
-    }
+    for (const r of await keep(page.rows.map(map))) rows.push(r);
     cursor = page.nextCursor;
   } while (cursor && rows.length < max);
   return rows;
 }
 
+export interface ContrailQueryOptions {
+  /** the projects (FQ names) whose traffic the caller may see; null / absent = all (admins) */
+  projects?: string[] | null;
+  /** time limit of the whole query (default: the store's queryTimeoutMs) */
+  timeoutMs?: number;
+}
+
 /** Runs a Contrail query on the store: `{ value: rows }` as contrail-analytics-api answers. */
-export async function runContrailQuery(store: FlowStore, body: unknown, now = Date.now()): Promise<{ value: Row[] }> {
+export async function runContrailQuery(store: FlowStore, body: unknown, now = Date.now(), opts: ContrailQueryOptions = {}): Promise<{ value: Row[] }> {
+  return (await prepareContrailQuery(store, body, now, opts))();
+}
+
+/**
+ * Checks a Contrail query (every refusal is a bad_request naming the field, regular expressions
+ * included) and returns the function that runs it.
+ */
+export async function prepareContrailQuery(store: FlowStore, body: unknown, now = Date.now(), opts: ContrailQueryOptions = {}): Promise<() => Promise<{ value: Row[] }>> {
   if (!body || typeof body !== "object" || Array.isArray(body)) bad("body", "a JSON object: table, start_time, end_time, select_fields, where …");
   const q = body as ContrailQuery;
   if (!(CONTRAIL_TABLES as readonly string[]).includes(q.table)) bad("table", `one of ${CONTRAIL_TABLES.join(", ")}, not ${JSON.stringify(q.table)}`);
@@ -277,24 +304,34 @@ export async function runContrailQuery(store: FlowStore, body: unknown, now = Da
   const from = contrailTime(q.start_time, "start_time", now);
   const to = contrailTime(q.end_time, "end_time", now);
   if (to <= from) bad("end_time", "must be after start_time");
+  try {
+    checkRange({ from, to });
+  } catch {
+    bad("start_time", "start_time and end_time must lie between 1970 and 2255 (µs since the epoch)");
+  }
   if (!Array.isArray(q.select_fields) || q.select_fields.length === 0 || q.select_fields.some((f) => typeof f !== "string")) bad("select_fields", "a non-empty list of column names");
+  if (q.select_fields.length > 100) bad("select_fields", "at most 100 columns");
   const limit = q.limit === undefined ? 10_000 : Number.isInteger(q.limit) && q.limit > 0 && q.limit <= MAX_LIMIT ? q.limit : bad("limit", `1–${MAX_LIMIT}`);
   if (q.sort !== undefined && q.sort !== 1 && q.sort !== 2) bad("sort", "1 (ascending) or 2 (descending)");
   const sortFields = q.sort_fields ?? [];
+  if (!Array.isArray(sortFields)) bad("sort_fields", "a list of column names");
   const selected = new Set(q.select_fields);
   for (const s of sortFields) if (!selected.has(s)) bad("sort_fields", `${s} is not in select_fields`);
+  if (Array.isArray(q.where) && q.where.reduce((n, t) => n + (Array.isArray(t) ? t.length : 1), 0) > MAX_WHERE_MATCHES) bad("where", `at most ${MAX_WHERE_MATCHES} matches`);
   const filter = contrailWhere(q, table);
-  const keep = rowFilter(q.filter, selected);
-  const range = { from, to: to + 1 };
-  let rows: Row[];
+  const deadline = Date.now() + (opts.timeoutMs ?? (store as { queryTimeoutMs?: number }).queryTimeoutMs ?? 10_000);
+  const { keep, patterns } = rowFilter(q.filter, selected, store, deadline);
+  const range = { from, to: to + 1, projects: opts.projects, deadline };
+  const project = (r: FlowRow) => {
+    const out: Row = {};
+    for (const c of q.select_fields) out[c] = recordColumn(r, c);
+    return out;
+  };
+  let run: () => Promise<Row[]>;
 
   if (table === "FlowRecordTable") {
     for (const c of q.select_fields) if (c !== "T") fieldOf(c, table, "select_fields");
-    rows = await pageRecords(store, { ...range, filter }, sortFields.length ? MAX_LIMIT : limit, (r) => {
-      const out: Row = {};
-      for (const c of q.select_fields) out[c] = recordColumn(r, c);
-      return keep(out) ? out : null;
-    });
+    run = () => pageRecords(store, { ...range, filter }, sortFields.length ? MAX_LIMIT : limit, project, keep);
   } else {
     // FlowSeriesTable: T=<s> buckets and/or group columns with sums; plain T (no sums) = per record
     const dims: { col: string; field: Dim }[] = [];
@@ -313,66 +350,92 @@ export async function runContrailQuery(store: FlowStore, body: unknown, now = Da
     const sums = metrics.filter((m) => m !== "bytes" && m !== "packets");
     if (perRecord && !granularityMs && sums.length === 0) {
       // raw samples: one row per record
-      rows = await pageRecords(store, { ...range, filter }, sortFields.length ? MAX_LIMIT : limit, (r) => {
-        const out: Row = {};
-        for (const c of q.select_fields) out[c] = recordColumn(r, c);
-        return keep(out) ? out : null;
-      });
+      run = () => pageRecords(store, { ...range, filter }, sortFields.length ? MAX_LIMIT : limit, project, keep);
     } else {
       const groupBy = dims.map((d) => d.field);
       const first = sortFields.find((s) => (SERIES_METRICS as readonly string[]).includes(s));
       const metric = first ? kindOf(first) : "bytes";
       const dimValue = (d: { col: string; field: Dim }, v: unknown) => (d.col === "direction_ing" ? (v === "ingress" ? 1 : 0) : v);
-      rows = [];
-      if (!granularityMs) {
-        const agg = await store.aggregate({ ...range, filter, groupBy, metric, limit: Math.min(limit, 10_000) });
-        const groups = groupBy.length ? agg.rows : [{ key: {}, ...agg.total }];
-        for (const g of groups) {
-          const out: Row = {};
-          for (const d of dims) out[d.col] = dimValue(d, g.key[d.field]);
-          for (const m of metrics) out[m] = g[kindOf(m)];
-          if (keep(out)) rows.push(out);
-        }
-      } else {
-        // one series per metric, the same groups (top by the sort metric, up to the limit)
-        const kinds = [...new Set(metrics.map(kindOf))];
-        if (kinds.length === 0) kinds.push("bytes");
-        const results = await Promise.all(kinds.map((k) => store.series({ ...range, filter, metric: k, granularityMs, groupBy, top: Math.min(limit, 10_000) })));
-        // each metric's series by group (a group missing from another metric's top counts 0 there)
-        const byKey = results.map((r) => new Map(r.series.map((x) => [JSON.stringify(x.key), x])));
-        const base = results[0];
-        base.series.forEach((s) => {
-          if (s.key.other) return; // Contrail has no "other" row
-          const same = byKey.map((m) => m.get(JSON.stringify(s.key)));
-          base.buckets.forEach((b, bi) => {
-            const v = { bytes: 0, packets: 0, flows: 0 };
-            kinds.forEach((k, ki) => {
-              v[k] = same[ki]?.points[bi] ?? 0;
-            });
-            if (v.bytes === 0 && v.packets === 0 && v.flows === 0) return;
-            const out: Row = { [`T=${granularityMs / 1000}`]: b * 1000 };
-            for (const d of dims) out[d.col] = dimValue(d, d.field === "protocol" || d.field === "src_port" || d.field === "dst_port" ? Number(s.key[d.field]) : s.key[d.field]);
-            for (const m of metrics) out[m] = v[kindOf(m)];
-            if (keep(out)) rows.push(out);
-          });
-        });
+      if (granularityMs) {
+        // bounded: a series answer holds at most MAX_SERIES_BUCKETS buckets and MAX_SERIES_POINTS points
+        const buckets = bucketCount(range.from, range.to, granularityMs);
+        const span = range.to - range.from;
+        if (buckets > MAX_SERIES_BUCKETS)
+          bad("select_fields", `T=${granularityMs / 1000} over ${Math.round(span / 1000)} s is ${buckets} buckets; at most ${MAX_SERIES_BUCKETS}: use T=${Math.ceil(span / 1000 / (MAX_SERIES_BUCKETS - 1))} or more, or a shorter time range`);
+        const groups = groupBy.length ? Math.min(limit, 10_000) + 1 : 1;
+        if (buckets * groups > MAX_SERIES_POINTS)
+          bad("limit", `${buckets} buckets × ${groups} groups is more than ${MAX_SERIES_POINTS} points: lower limit to ${Math.max(1, Math.floor(MAX_SERIES_POINTS / buckets) - 1)} or use a larger T=`);
       }
+      run = async () => {
+        const rows: Row[] = [];
+        if (!granularityMs) {
+          const agg = await store.aggregate({ ...range, filter, groupBy, metric, limit: Math.min(limit, 10_000) });
+          const groups = groupBy.length ? agg.rows : [{ key: {}, ...agg.total }];
+          const out: Row[] = [];
+          for (const g of groups) {
+            const o: Row = {};
+            for (const d of dims) o[d.col] = dimValue(d, g.key[d.field]);
+            for (const m of metrics) o[m] = g[kindOf(m)];
+            out.push(o);
+          }
+          rows.push(...(await keep(out)));
+        } else {
+          // one series per metric, the same groups (top by the sort metric, up to the limit)
+          const kinds = [...new Set(metrics.map(kindOf))];
+          if (kinds.length === 0) kinds.push("bytes");
+          const results = await Promise.all(kinds.map((k) => store.series({ ...range, filter, metric: k, granularityMs, groupBy, top: Math.min(limit, 10_000) })));
+          // each metric's series by group (a group missing from another metric's top counts 0 there)
+          const byKey = results.map((r) => new Map(r.series.map((x) => [JSON.stringify(x.key), x])));
+          const base = results[0];
+          const out: Row[] = [];
+          base.series.forEach((s) => {
+            if (s.key.other) return; // Contrail has no "other" row
+            const same = byKey.map((m) => m.get(JSON.stringify(s.key)));
+            base.buckets.forEach((b, bi) => {
+              const v = { bytes: 0, packets: 0, flows: 0 };
+              kinds.forEach((k, ki) => {
+                v[k] = same[ki]?.points[bi] ?? 0;
+              });
+              if (v.bytes === 0 && v.packets === 0 && v.flows === 0) return;
+              const o: Row = { [`T=${granularityMs / 1000}`]: b * 1000 };
+              for (const d of dims) o[d.col] = dimValue(d, d.field === "protocol" || d.field === "src_port" || d.field === "dst_port" ? Number(s.key[d.field]) : s.key[d.field]);
+              for (const m of metrics) o[m] = v[kindOf(m)];
+              out.push(o);
+            });
+          });
+          rows.push(...(await keep(out)));
+        }
+        return rows;
+      };
     }
   }
-  if (sortFields.length) {
-    const dir = q.sort === 1 ? 1 : -1;
-    rows.sort((a, b) => {
-      for (const f of sortFields) {
-        const x = a[f];
-        const y = b[f];
-        if (x === y) continue;
-        const c = typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y));
-        if (c !== 0) return c * dir;
-      }
-      return 0;
-    });
+  // the patterns are checked against RE2 now, so a refused one is a 400 before the query runs
+  for (const p of patterns) {
+    try {
+      await store.checkRegex(p);
+    } catch (e) {
+      if (e instanceof WeftError && e.code === "bad_request") bad("filter", `REGEX_MATCH ${JSON.stringify(p.slice(0, 80))}: ${e.message}`);
+      throw e;
+    }
   }
-  return { value: rows.slice(0, limit) };
+  return async () => {
+    const rows = await run();
+    if (sortFields.length) {
+      const dir = q.sort === 1 ? 1 : -1;
+      // plain comparisons (no localeCompare): up to 100,000 rows are sorted on the event loop
+      rows.sort((a, b) => {
+        for (const f of sortFields) {
+          const x = a[f];
+          const y = b[f];
+          if (x === y) continue;
+          const c = typeof x === "number" && typeof y === "number" ? x - y : String(x) < String(y) ? -1 : String(x) > String(y) ? 1 : 0;
+          if (c !== 0) return c * dir;
+        }
+        return 0;
+      });
+    }
+    return { value: rows.length > limit ? rows.slice(0, limit) : rows };
+  };
 }
 
 /** GET /analytics/table/<t>/schema: the columns of a table, as contrail-analytics-api lists them. */
@@ -395,43 +458,41 @@ export function contrailSchema(table: string) {
  * and at most `max` (32) queries.
  */
 export class ContrailQueries {
-  private readonly queries = new Map<string, { startedAt: number; start_time: number; end_time: number; progress: number; rows: Row[] | null; error: string }>();
+  private readonly queries = new Map<string, { startedAt: number; owner: string; start_time: number; end_time: number; progress: number; rows: Row[] | null; error: string }>();
 
   constructor(
     private readonly ttlMs = 600_000,
     private readonly max = 32,
   ) {}
 
-  /** Starts a query; a query the API refuses (bad table, field, time…) throws here, as the synchronous API would. */
-  async start(store: FlowStore, body: unknown, now = Date.now()): Promise<string> {
+  /**
+   * Starts a query; a query the API refuses (bad table, field, time, regular expression…) throws
+   * here, as the synchronous API would. `owner` (the caller) is the only one who may read it back.
+   */
+  async start(store: FlowStore, body: unknown, now = Date.now(), opts: ContrailQueryOptions & { owner?: string } = {}): Promise<string> {
     this.expire(now);
-    const run = runContrailQuery(store, body, now).then(
-      (r) => ({ ok: true as const, rows: r.value }),
-      (e: Error) => ({ ok: false as const, e }),
-    );
-    // the checks run before the query's first await: wait a turn of the event loop for them
-    const early = await Promise.race([run, new Promise<null>((r) => setImmediate(() => r(null)))]);
-    if (early && !early.ok && ((early.e instanceof WeftError && early.e.code === "bad_request") || early.e instanceof FilterError)) throw early.e;
+    const run = await prepareContrailQuery(store, body, now, opts);
     const q = body as ContrailQuery;
     const qid = randomUUID();
-    const entry = { startedAt: now, start_time: contrailTime(q.start_time, "start_time", now), end_time: contrailTime(q.end_time, "end_time", now), progress: 0, rows: null as Row[] | null, error: "" };
+    const entry = { startedAt: now, owner: opts.owner ?? "", start_time: contrailTime(q.start_time, "start_time", now), end_time: contrailTime(q.end_time, "end_time", now), progress: 0, rows: null as Row[] | null, error: "" };
     this.queries.set(qid, entry);
-    void run.then((r) => {
-      if (r.ok) {
-        entry.rows = r.rows;
+    void run().then(
+      (r) => {
+        entry.rows = r.value;
         entry.progress = 100;
-      } else {
-        entry.error = r.e.message;
+      },
+      (e: Error) => {
+        entry.error = e.message;
         entry.progress = -1;
-      }
-    });
+      },
+    );
     while (this.queries.size > this.max) this.queries.delete(this.queries.keys().next().value!);
     return qid;
   }
 
-  /** The status entity of /analytics/query/<qid>. */
-  status(qid: string, now = Date.now()) {
-    const q = this.get(qid, now);
+  /** The status entity of /analytics/query/<qid> (only for the caller who started it). */
+  status(qid: string, now = Date.now(), owner?: string) {
+    const q = this.get(qid, now, owner);
     const us = (ms: number) => ms * 1000;
     return {
       progress: q.progress,
@@ -442,18 +503,19 @@ export class ContrailQueries {
     };
   }
 
-  /** The rows of a finished query's chunk. */
-  chunk(qid: string, n: number, now = Date.now()): Row[] {
-    const q = this.get(qid, now);
+  /** The rows of a finished query's chunk (only for the caller who started it). */
+  chunk(qid: string, n: number, now = Date.now(), owner?: string): Row[] {
+    const q = this.get(qid, now, owner);
     if (n !== 0) throw new WeftError("not_found", `query ${qid} has one chunk: /analytics/query/${qid}/chunk-final/0`);
     if (q.progress !== 100) throw new WeftError("not_found", q.progress < 0 ? `query ${qid} failed: ${q.error}` : `query ${qid} is still running (progress ${q.progress})`);
     return q.rows!;
   }
 
-  private get(qid: string, now: number) {
+  private get(qid: string, now: number, owner?: string) {
     this.expire(now);
     const q = this.queries.get(qid);
-    if (!q) throw new WeftError("not_found", `no query ${qid} (results are kept ${this.ttlMs / 60_000} minutes)`);
+    // another caller's query is not there for this one (its rows may hold projects it may not see)
+    if (!q || (owner !== undefined && q.owner !== owner)) throw new WeftError("not_found", `no query ${qid} (results are kept ${this.ttlMs / 60_000} minutes)`);
     return q;
   }
 

@@ -25,7 +25,10 @@ import { BIGINT, BOOLEAN, UBIGINT, type DuckDBConnection, DuckDBDataChunk, DuckD
 import type { CompareOp, Value } from "./filter";
 import { StringDictionary, ipv4Code, ipv4Text } from "./dictionary";
 import { FIELDS, type Field, type FieldDef, type FlowRow, ROLLUP_DIMS, isField, labelValue, labelsHave } from "./schema";
-import { type CommitResult, type RetentionPolicy, SqlFlowStore, normalise, rollupColumns } from "./store";
+import { type CommitResult, type RetentionPolicy, SqlFlowStore, normalise, queryTimeout, rollupColumns } from "./store";
+import { lineSink } from "../log";
+
+const warn = lineSink("analytics", "warn");
 
 const IP_BASE = 4_294_967_296; // 2^32: addresses at or above are 2^32 + name id
 const FLOW_NUM = /^(0|[1-9]\d{0,14})$/;
@@ -271,6 +274,9 @@ export class DuckDbFlowStore extends SqlFlowStore {
       contains: (col: string, s: string) => `strpos(lower(${col}), ${str(s.toLowerCase())}) > 0`,
       includes: (col: string, s: string) => `strpos(${col}, ${str(s)}) > 0`,
       startsWith: (col: string, s: string) => `starts_with(${col}, ${str(s)})`,
+      // RE2 (DuckDB's regex engine): linear time, no backtracking
+      regex: (col: string, pattern: string) => `regexp_matches(${col}, ${pattern})`,
+      rowsOf: (literals: string[]) => `(SELECT unnest([${literals.join(", ")}]::VARCHAR[]) AS v) AS vals`,
       delimited: (col: string) => `concat(',', ${col}, ',')`,
       ident: (n: string) => `"${n}"`,
       num: (e: string) => `CAST(${e} AS DOUBLE)`,
@@ -294,13 +300,13 @@ export class DuckDbFlowStore extends SqlFlowStore {
     // A store written before names became ids (text columns) is not readable as ids: start over.
     const old = await this.select(`SELECT data_type AS t FROM information_schema.columns WHERE table_name = 'flows' AND column_name = 'src_vn'`);
     if (old.length && String(old[0].t) === "VARCHAR") {
-      (this.opts.log ?? console.warn)(`flow store ${this.location}: records in the old text layout are dropped (names are dictionary ids now)`);
+      (this.opts.log ?? warn)(`flow store ${this.location}: records in the old text layout are dropped (names are dictionary ids now)`);
       for (const t of ["flows", "flows_1m", "flows_1h"]) await this.exec(`DROP TABLE IF EXISTS ${t}`);
     }
     // A store from before the one-byte fields were packed into `codes`: its records are converted.
     const cols = (await this.select(`SELECT column_name AS c FROM information_schema.columns WHERE table_name = 'flows' AND table_catalog = current_database()`)).map((r) => String(r.c));
     if (cols.length && !cols.includes("codes")) {
-      (this.opts.log ?? console.warn)(`flow store ${this.location}: packing protocol / direction / action / encap / status / reverse / first into one column`);
+      (this.opts.log ?? warn)(`flow store ${this.location}: packing protocol / direction / action / encap / status / reverse / first into one column`);
       await this.exec(`ALTER TABLE flows RENAME TO flows_unpacked`);
       await this.exec(`CREATE TABLE flows (${FLOWS_DDL})`);
       await this.exec(`INSERT INTO flows (${PHYSICAL}) SELECT ${COLUMNS.map((c) => (c.name === "codes" ? packedSql((f) => `"${f}"`) : `"${c.name}"`)).join(", ")} FROM flows_unpacked`);
@@ -330,7 +336,7 @@ export class DuckDbFlowStore extends SqlFlowStore {
     const have = new Set((await this.select(`SELECT column_name AS c FROM information_schema.columns WHERE table_name = '${table}' AND table_catalog = current_database()`)).map((r) => String(r.c)));
     for (const c of want) {
       if (have.has(c.name)) continue;
-      (this.opts.log ?? console.warn)(`flow store ${this.location}: adding column ${table}.${c.name} (older records have none)`);
+      (this.opts.log ?? warn)(`flow store ${this.location}: adding column ${table}.${c.name} (older records have none)`);
       await this.exec(`ALTER TABLE ${table} ADD COLUMN "${c.name}" ${c.sql} DEFAULT 0`);
     }
   }
@@ -341,6 +347,7 @@ export class DuckDbFlowStore extends SqlFlowStore {
     await this.serial;
     await this.settle().catch(() => undefined);
     while (this.running.size) await Promise.allSettled([...this.running]);
+    for (const c of this.readers.splice(0)) c.closeSync();
     this.mover?.closeSync();
     this.mover = null;
     this.writer?.closeSync();
@@ -375,10 +382,43 @@ export class DuckDbFlowStore extends SqlFlowStore {
     await this.track(this.connection().run(sql));
   }
 
-  protected async select(sql: string): Promise<Record<string, unknown>[]> {
+  protected async select(sql: string, deadline?: number): Promise<Record<string, unknown>[]> {
     await this.settle();
-    const r = await this.track(this.connection().runAndReadAll(sql));
-    return r.getRowObjectsJS() as Record<string, unknown>[];
+    if (deadline === undefined) {
+      const r = await this.track(this.connection().runAndReadAll(sql));
+      return r.getRowObjectsJS() as Record<string, unknown>[];
+    }
+    return this.track(this.selectBounded(sql, deadline));
+  }
+
+  /** idle connections for queries with a deadline (interrupting one cancels only its own statement) */
+  private readers: DuckDBConnection[] = [];
+
+  /**
+   * A query with a time limit: on a connection of its own, interrupted when the deadline passes
+   * (DuckDB stops the statement on its threads; the caller gets a "timeout" error).
+   */
+  private async selectBounded(sql: string, deadline: number): Promise<Record<string, unknown>[]> {
+    const budget = deadline - Date.now();
+    if (budget <= 0) throw queryTimeout(this.queryTimeoutMs);
+    if (!this.instance) throw new Error(`flow store ${this.location} is closed`);
+    const c = this.readers.pop() ?? (await this.instance.connect());
+    let interrupted = false;
+    const timer = setTimeout(() => {
+      interrupted = true;
+      c.interrupt();
+    }, budget);
+    try {
+      const r = await c.runAndReadAll(sql);
+      return r.getRowObjectsJS() as Record<string, unknown>[];
+    } catch (e) {
+      if (interrupted) throw queryTimeout(budget);
+      throw e;
+    } finally {
+      clearTimeout(timer);
+      if (this.instance && this.readers.length < 4) this.readers.push(c);
+      else c.closeSync();
+    }
   }
 
   protected async deleteWhere(table: string, where: string) {
@@ -553,7 +593,7 @@ export class DuckDbFlowStore extends SqlFlowStore {
       await del(0, dropped);
       await del(LABEL_DICT, droppedLabels);
       this.compactedAt = this.names.size;
-      if (dropped.length || droppedLabels.length) (this.opts.log ?? console.warn)(`flow store ${this.location}: forgot ${dropped.length} names and ${droppedLabels.length} label sets no record uses any more`);
+      if (dropped.length || droppedLabels.length) (this.opts.log ?? warn)(`flow store ${this.location}: forgot ${dropped.length} names and ${droppedLabels.length} label sets no record uses any more`);
       return { names: dropped.length, labelSets: droppedLabels.length };
     });
   }

@@ -48,6 +48,9 @@ interface Token {
   len: number;
 }
 
+/** Deepest nesting of parentheses and NOT in a filter. */
+export const MAX_FILTER_DEPTH = 64;
+
 const OPS = ["<<", "<=", ">=", "!=", "<>", "==", "!~", "^=", "=", "<", ">", "~"];
 const WORD = /[A-Za-z0-9_.:/\-*]/;
 
@@ -176,8 +179,18 @@ export function parseFilter(src: string): FilterNode | null {
     }
     return items.length === 1 ? items[0] : { kind: "and", items };
   }
+  // nesting is bounded: a filter is compiled to SQL by recursion, and the databases' parsers recurse too
+  let depth = 0;
   function parseNot(): FilterNode {
     const p = peek();
+    if (++depth > MAX_FILTER_DEPTH) throw new FilterError(`nested deeper than ${MAX_FILTER_DEPTH} levels (parentheses and NOT)`, p.pos, Math.max(1, p.len));
+    try {
+      return parseNotInner(p);
+    } finally {
+      depth--;
+    }
+  }
+  function parseNotInner(p: Token): FilterNode {
     if (kw(p, "NOT")) {
       next();
       return { kind: "not", item: parseNot() };
@@ -361,6 +374,8 @@ export function filterSql(n: FilterNode | null, d: SqlDialect): string {
       switch (n.op) {
         case "in":
         case "not in":
+          // an empty list (a caller who may see no project) matches nothing; SQL has no IN ()
+          if (n.values.length === 0) return n.op === "in" ? "1 = 0" : "1 = 1";
           return `${col} ${n.op === "in" ? "IN" : "NOT IN"} (${n.values.map(lit).join(", ")})`;
         case "<<": {
           const [lo, hi] = (n.values[0] as { cidr: [number, number] }).cidr;

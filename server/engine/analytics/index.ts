@@ -6,7 +6,7 @@ import path from "node:path";
 import type { FlowRecords, TrafficItem } from "../protocol";
 import { FlowCollector, type CollectorOptions, type CollectorStatus } from "./collector";
 import { Directory, type DirectoryPort } from "./directory";
-import { ContrailQueries, runContrailQuery } from "./contrail-query";
+import { ContrailQueries, type ContrailQueryOptions, runContrailQuery } from "./contrail-query";
 import type { Field } from "./schema";
 import type { AggregateQuery, AggregateResult, FlowStore, RecordsQuery, RecordsResult, SeriesQuery, SeriesResult, StoreStats, TimeRange } from "./store";
 import { TrafficGenerator, type TrafficEndpoint, type TrafficProfile, type TrafficStatus } from "./traffic";
@@ -14,7 +14,7 @@ import { TrafficGenerator, type TrafficEndpoint, type TrafficProfile, type Traff
 export * from "./schema";
 export * from "./store";
 export { FilterError, parseFilter, completeAt } from "./filter";
-export { CONTRAIL_TABLES, contrailSchema } from "./contrail-query";
+export { CONTRAIL_TABLES, contrailSchema, type ContrailQueryOptions } from "./contrail-query";
 export type { TrafficProfile, TrafficStatus, FlowSpec, TrafficEndpoint } from "./traffic";
 export type { CollectorStatus, NodeExportStatus } from "./collector";
 
@@ -93,18 +93,18 @@ export class Analytics {
   }
 
   /** Contrail's POST /analytics/query (FlowRecordTable, FlowSeriesTable) on this store. */
-  contrailQuery(body: unknown): Promise<{ value: Record<string, unknown>[] }> {
-    return runContrailQuery(this.store, body);
+  contrailQuery(body: unknown, opts: ContrailQueryOptions = {}): Promise<{ value: Record<string, unknown>[] }> {
+    return runContrailQuery(this.store, body, Date.now(), opts);
   }
   /** The same query, asynchronously (`Expect: 202-accepted`): its id, for contrailQueries.status / chunk. */
-  startContrailQuery(body: unknown): Promise<string> {
-    return this.contrailQueries.start(this.store, body);
+  startContrailQuery(body: unknown, opts: ContrailQueryOptions & { owner?: string } = {}): Promise<string> {
+    return this.contrailQueries.start(this.store, body, Date.now(), opts);
   }
   readonly contrailQueries = new ContrailQueries();
 
   /** Label keys seen on either side in the last day, sorted. */
-  async labelKeys(now = Date.now()): Promise<string[]> {
-    const range = { from: now - 86_400_000, to: now + 1 };
+  async labelKeys(now = Date.now(), projects?: string[] | null): Promise<string[]> {
+    const range = { from: now - 86_400_000, to: now + 1, projects };
     const terms = [...(await this.store.values("src_labels", "", range, 200)), ...(await this.store.values("dst_labels", "", range, 200))];
     return [...new Set(terms.map((t) => t.slice(0, t.indexOf("="))))].sort();
   }

@@ -5,6 +5,7 @@
 // Tables: `flows` (raw records), `flows_1m` and `flows_1h` (rollups over the ROLLUP_DIMS with
 // summed bytes / packets / flows / records). A rollup level is filled up to its watermark; a query
 // over a long range reads the rollup below the watermark and raw records above it (UNION ALL).
+import { WeftError } from "../model/errors";
 import { type FilterNode, FilterError, type SqlDialect, filterSql, parseFilter, rollupCompatible } from "./filter";
 import { type Dim, FIELDS, type Field, type FieldDef, type FlowRow, type Metric, ROLLUP_DIMS, dimField, labelKeyOf, labelTerms } from "./schema";
 
@@ -13,6 +14,70 @@ export interface TimeRange {
   from: number;
   /** ms since epoch, exclusive */
   to: number;
+  /**
+   * The projects (FQ names, "default-domain:p") whose traffic the caller may see: a record is
+   * visible when its source or its destination is in one of them. null / absent = everything (admins).
+   */
+  projects?: string[] | null;
+  /** ms since epoch after which the query is cancelled in the database (default: now + queryTimeoutMs) */
+  deadline?: number;
+}
+
+/** Most buckets a time series answers (a finer granularity asked for is coarsened). */
+export const MAX_SERIES_BUCKETS = 5_000;
+/** Most points (buckets × series) one series answer holds. */
+export const MAX_SERIES_POINTS = 250_000;
+/** Longest regular expression accepted (RE2 in the database evaluates it). */
+export const MAX_REGEX_LENGTH = 1_000;
+/** Default time limit of one flow query (WEFT_FLOW_QUERY_TIMEOUT_MS). */
+export const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
+/** Times beyond this (year 2255) are refused: no real record is there, and bucket arithmetic stays exact. */
+const MAX_TIME_MS = 9e12;
+
+/**
+ * The bucket size a series uses: the one asked for (or about 120 buckets over the range), coarsened
+ * when the range would need more than MAX_SERIES_BUCKETS buckets, or more than MAX_SERIES_POINTS
+ * points over `series` series — so no query, however hostile, builds an unbounded answer.
+ */
+export function boundedGranularity(from: number, to: number, requested: number | undefined, series = 1): number {
+  const span = Math.max(1, to - from);
+  const maxBuckets = Math.max(2, Math.min(MAX_SERIES_BUCKETS, Math.floor(MAX_SERIES_POINTS / Math.max(1, series)))) - 1;
+  const g = requested ?? autoGranularity(from, to);
+  if (span / g <= maxBuckets) return g;
+  const want = span / maxBuckets;
+  return GRANULARITIES.find((x) => x >= want && x >= g) ?? Math.ceil(want / 86_400_000) * 86_400_000;
+}
+
+/** How many buckets a series over [from, to) at granularity g has. */
+export function bucketCount(from: number, to: number, g: number): number {
+  return Math.max(0, Math.ceil((to - (from - (from % g))) / g));
+}
+
+/** A time range a query may run on: finite integers, from before to, inside year 0–2255. */
+export function checkRange(r: TimeRange): void {
+  for (const k of ["from", "to"] as const) {
+    const v = r[k];
+    if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || v > MAX_TIME_MS) throw new WeftError("bad_request", `${k}: a time in ms since the epoch (0–${MAX_TIME_MS}), not ${v}`, [{ field: k, message: `must be 0–${MAX_TIME_MS} ms since the epoch` }]);
+  }
+  if (r.to < r.from) throw new WeftError("bad_request", "to: must not be before from", [{ field: "to", message: "must not be before from" }]);
+}
+
+/** The query was cut off at its time limit (and cancelled in the database). */
+export function queryTimeout(ms: number): WeftError {
+  return new WeftError("timeout", `the flow query ran longer than ${Math.round(ms / 100) / 10} s and was cancelled: narrow the time range or the filter`);
+}
+
+/** The filter, restricted to the records whose source or destination project is one of `projects` (null = unrestricted). */
+export function scopeFilter(filter: FilterNode | null, projects: string[] | null | undefined): FilterNode | null {
+  if (projects === null || projects === undefined) return filter;
+  const visible: FilterNode = {
+    kind: "or",
+    items: [
+      { kind: "cmp", field: "src_project", op: "in", values: projects, pos: 0 },
+      { kind: "cmp", field: "dst_project", op: "in", values: projects, pos: 0 },
+    ],
+  };
+  return filter ? { kind: "and", items: [filter, visible] } : visible;
 }
 
 export interface SeriesQuery extends TimeRange {
@@ -37,6 +102,8 @@ export interface Series {
 
 export interface SeriesResult {
   granularityMs: number;
+  /** the granularity asked for, when it was coarsened to keep the answer bounded */
+  requestedGranularityMs?: number;
   buckets: number[];
   series: Series[];
   source: string;
@@ -128,6 +195,14 @@ export interface FlowStore {
   records(q: RecordsQuery): Promise<RecordsResult>;
   /** distinct values of a field seen in the range (autocomplete) */
   values(field: Field, prefix: string, range: TimeRange, limit?: number): Promise<string[]>;
+  /**
+   * Which of `values` the regular expression matches (anywhere in the value, as Contrail's
+   * REGEX_MATCH), evaluated by the database's RE2 (linear time; no backreferences or lookaround);
+   * a pattern RE2 refuses is a bad_request. Never a JavaScript RegExp over user input.
+   */
+  regexMatches(pattern: string, values: string[], deadline?: number): Promise<Set<string>>;
+  /** Checks a pattern against RE2 (bad_request when refused). */
+  checkRegex(pattern: string): Promise<void>;
   /** fills the rollups up to `now - lagMs` */
   rollup(now?: number, lagMs?: number): Promise<void>;
   retention(p?: Partial<RetentionPolicy>, now?: number): Promise<{ deleted: number }>;
@@ -174,6 +249,10 @@ export abstract class SqlFlowStore implements FlowStore {
   abstract readonly kind: string;
   abstract readonly location: string;
   abstract readonly d: SqlDialect & {
+    /** the text of `col` matches the RE2 pattern (a SQL string literal) anywhere */
+    regex(col: string, pattern: string): string;
+    /** a subquery whose column `v` holds the given SQL string literals, one row each */
+    rowsOf(literals: string[]): string;
     num(expr: string): string;
     int(expr: string): string;
     text(expr: string): string;
@@ -183,8 +262,42 @@ export abstract class SqlFlowStore implements FlowStore {
   abstract open(): Promise<void>;
   abstract close(): Promise<void>;
   abstract insert(rows: FlowRow[]): Promise<void>;
-  /** Runs a SELECT; numbers may come back as strings or bigints (normalised by callers). */
-  protected abstract select(sql: string): Promise<Record<string, unknown>[]>;
+  /**
+   * Runs a SELECT; numbers may come back as strings or bigints (normalised by callers). With a
+   * deadline the statement is cancelled in the database when it passes (WeftError "timeout").
+   */
+  protected abstract select(sql: string, deadline?: number): Promise<Record<string, unknown>[]>;
+
+  /** Time limit of a query that names no deadline (WEFT_FLOW_QUERY_TIMEOUT_MS, default 10 s). */
+  queryTimeoutMs = Number(process.env.WEFT_FLOW_QUERY_TIMEOUT_MS) > 0 ? Number(process.env.WEFT_FLOW_QUERY_TIMEOUT_MS) : DEFAULT_QUERY_TIMEOUT_MS;
+
+  /** The query's deadline, checking its range first. */
+  protected deadlineOf(q: TimeRange): number {
+    checkRange(q);
+    return q.deadline ?? Date.now() + this.queryTimeoutMs;
+  }
+
+  async checkRegex(pattern: string): Promise<void> {
+    if (typeof pattern !== "string" || pattern.length > MAX_REGEX_LENGTH) throw new WeftError("bad_request", `a regular expression is at most ${MAX_REGEX_LENGTH} characters`);
+    try {
+      await this.select(`SELECT ${this.d.regex(this.d.str(""), this.d.str(pattern))} AS m`, Date.now() + this.queryTimeoutMs);
+    } catch (e) {
+      if (e instanceof WeftError) throw e;
+      throw new WeftError("bad_request", `not a regular expression RE2 accepts (no backreferences or lookaround): ${(e as Error).message.split("\n")[0]}`);
+    }
+  }
+
+  async regexMatches(pattern: string, values: string[], deadline?: number): Promise<Set<string>> {
+    await this.checkRegex(pattern);
+    const out = new Set<string>();
+    const distinct = [...new Set(values)];
+    for (let i = 0; i < distinct.length; i += 5_000) {
+      const lits = distinct.slice(i, i + 5_000).map((v) => this.d.str(v));
+      const rows = await this.select(`SELECT v FROM ${this.d.rowsOf(lits)} WHERE ${this.d.regex("v", this.d.str(pattern))}`, deadline ?? Date.now() + this.queryTimeoutMs);
+      for (const r of rows) out.add(String(r.v));
+    }
+    return out;
+  }
   protected abstract exec(sql: string): Promise<void>;
   protected abstract deleteWhere(table: string, where: string): Promise<void>;
 
@@ -271,8 +384,11 @@ export abstract class SqlFlowStore implements FlowStore {
 
   async series(q: SeriesQuery): Promise<SeriesResult> {
     const t0 = performance.now();
-    const filter = parseOrThrow(q.filter);
-    const g = q.granularityMs ?? autoGranularity(q.from, q.to);
+    const deadline = this.deadlineOf(q);
+    const filter = scopeFilter(parseOrThrow(q.filter), q.projects);
+    const top = Math.max(1, Math.min(q.top ?? 5, 1_000));
+    // bounded: past MAX_SERIES_BUCKETS buckets (or MAX_SERIES_POINTS points) the buckets get coarser
+    const g = boundedGranularity(q.from, q.to, q.granularityMs, (q.groupBy ?? []).length ? top + 1 : 1);
     const from = q.from - (q.from % g);
     const buckets: number[] = [];
     for (let b = from; b < q.to; b += g) buckets.push(b);
@@ -282,7 +398,7 @@ export abstract class SqlFlowStore implements FlowStore {
     const m = mcol(q.metric);
     const bucketExpr = `(ts - (ts % ${g}))`;
     const src = this.source({ from: q.from, to: q.to }, filter, groupBy, g);
-    const total = await this.select(`SELECT ${bucketExpr} AS b, ${this.d.num(`sum(${m})`)} AS v FROM (${src.sql}) AS s GROUP BY b ORDER BY b`);
+    const total = await this.select(`SELECT ${bucketExpr} AS b, ${this.d.num(`sum(${m})`)} AS v FROM (${src.sql}) AS s GROUP BY b ORDER BY b`, deadline);
     const totalPoints = buckets.map(() => 0);
     for (const r of total) {
       const i = index.get(Number(r.b));
@@ -290,17 +406,17 @@ export abstract class SqlFlowStore implements FlowStore {
     }
     const sum = (xs: number[]) => xs.reduce((a, x) => a + x, 0);
     if (groupBy.length === 0) {
-      return { granularityMs: g, buckets, series: [{ key: {}, label: q.metric, points: totalPoints, total: sum(totalPoints) }], source: src.level, ms: performance.now() - t0 };
+      return { granularityMs: g, buckets, series: [{ key: {}, label: q.metric, points: totalPoints, total: sum(totalPoints) }], source: src.level, ms: performance.now() - t0, ...(g !== (q.granularityMs ?? g) ? { requestedGranularityMs: q.granularityMs } : {}) };
     }
-    const { result: top, rawKeys } = await this.aggregateWithKeys({ from: q.from, to: q.to, filter: q.filter, groupBy, metric: q.metric, limit: q.top ?? 5 });
+    const { result: topRows, rawKeys } = await this.aggregateWithKeys({ from: q.from, to: q.to, filter: q.filter, projects: q.projects, deadline, groupBy, metric: q.metric, limit: top });
     // Groups are matched on their stored values (ids in the embedded store), as text.
     const sep = this.d.str("\u001f");
     const keyExpr = this.d.concat(groupBy.flatMap((f, i) => (i ? [sep, this.d.text(this.id(f))] : [this.d.text(this.id(f))])));
-    const series: Series[] = top.rows.map((r) => ({ key: Object.fromEntries(groupBy.map((f) => [f, String(r.key[f])])), label: groupBy.map((f) => String(r.key[f]) || "—").join(" → "), points: buckets.map(() => 0), total: 0 }));
+    const series: Series[] = topRows.rows.map((r) => ({ key: Object.fromEntries(groupBy.map((f) => [f, String(r.key[f])])), label: groupBy.map((f) => String(r.key[f]) || "—").join(" → "), points: buckets.map(() => 0), total: 0 }));
     const byKey = new Map(series.map((s, i) => [rawKeys[i].map((v) => String(v ?? "")).join("\u001f"), s]));
     if (series.length > 0) {
       const keys = [...byKey.keys()].map((k) => this.d.str(k)).join(", ");
-      const rows = await this.select(`SELECT ${bucketExpr} AS b, ${keyExpr} AS k, ${this.d.num(`sum(${m})`)} AS v FROM (${src.sql}) AS s WHERE ${keyExpr} IN (${keys}) GROUP BY b, k`);
+      const rows = await this.select(`SELECT ${bucketExpr} AS b, ${keyExpr} AS k, ${this.d.num(`sum(${m})`)} AS v FROM (${src.sql}) AS s WHERE ${keyExpr} IN (${keys}) GROUP BY b, k`, deadline);
       for (const r of rows) {
         const s = byKey.get(String(r.k));
         const i = index.get(Number(r.b));
@@ -310,7 +426,7 @@ export abstract class SqlFlowStore implements FlowStore {
     for (const s of series) s.total = sum(s.points);
     const otherPoints = totalPoints.map((v, i) => Math.max(0, v - series.reduce((a, s) => a + s.points[i], 0)));
     if (otherPoints.some((v) => v > 1e-9)) series.push({ key: { other: "true" }, label: "other", points: otherPoints, total: sum(otherPoints) });
-    return { granularityMs: g, buckets, series, source: src.level, ms: performance.now() - t0 };
+    return { granularityMs: g, buckets, series, source: src.level, ms: performance.now() - t0, ...(g !== (q.granularityMs ?? g) ? { requestedGranularityMs: q.granularityMs } : {}) };
   }
 
   async aggregate(q: AggregateQuery): Promise<AggregateResult> {
@@ -320,7 +436,8 @@ export abstract class SqlFlowStore implements FlowStore {
   /** aggregate(), plus each row's group key as stored (for series to select the same groups). */
   protected async aggregateWithKeys(q: AggregateQuery): Promise<{ result: AggregateResult; rawKeys: unknown[][] }> {
     const t0 = performance.now();
-    const filter = parseOrThrow(q.filter);
+    const deadline = this.deadlineOf(q);
+    const filter = scopeFilter(parseOrThrow(q.filter), q.projects);
     const distinct = q.distinct ?? [];
     const dims = [...new Set([...q.groupBy, ...distinct])];
     const span = q.to - q.from;
@@ -334,12 +451,13 @@ export abstract class SqlFlowStore implements FlowStore {
       // one scan for the groups and the total: the grand-total row has every GROUPING bit set
       const all = await this.select(
         `SELECT ${g}, ${this.sums()}${dsql}, GROUPING(${g}) AS gid FROM (${src.sql}) AS s GROUP BY GROUPING SETS ((${g}), ()) ORDER BY gid DESC, o_${q.metric} DESC, ${g} LIMIT ${limit + 1}`,
+        deadline,
       );
       totals = all.filter((r) => Number(r.gid) !== 0);
       res = all.filter((r) => Number(r.gid) === 0);
     } else {
-      totals = await this.select(`SELECT ${this.sums()}${dsql} FROM (${src.sql}) AS s`);
-      if (q.groupBy.length > 0) res = await this.select(`SELECT ${g}, ${this.sums()}${dsql} FROM (${src.sql}) AS s GROUP BY ${g} ORDER BY o_${q.metric} DESC, ${g} LIMIT ${limit}`);
+      totals = await this.select(`SELECT ${this.sums()}${dsql} FROM (${src.sql}) AS s`, deadline);
+      if (q.groupBy.length > 0) res = await this.select(`SELECT ${g}, ${this.sums()}${dsql} FROM (${src.sql}) AS s GROUP BY ${g} ORDER BY o_${q.metric} DESC, ${g} LIMIT ${limit}`, deadline);
     }
     const tot = this.metrics(totals[0] ?? {});
     const rows: AggregateRow[] = [];
@@ -374,7 +492,8 @@ export abstract class SqlFlowStore implements FlowStore {
 
   async records(q: RecordsQuery): Promise<RecordsResult> {
     const t0 = performance.now();
-    const filter = parseOrThrow(q.filter);
+    const deadline = this.deadlineOf(q);
+    const filter = scopeFilter(parseOrThrow(q.filter), q.projects);
     const limit = Math.max(1, Math.min(q.limit ?? 100, 5_000));
     let cursor = "";
     let top = q.to;
@@ -394,6 +513,7 @@ export abstract class SqlFlowStore implements FlowStore {
       const lo = Math.max(q.from, top - span);
       res = await this.select(
         `SELECT ${this.recordColumns()} FROM flows WHERE end_ms >= ${lo} AND end_ms < ${q.to} AND ${where}${cursor} ORDER BY end_ms DESC, id DESC LIMIT ${limit + 1}`,
+        deadline,
       );
       if (res.length > limit || lo <= q.from) break;
       span *= 8;
@@ -404,6 +524,8 @@ export abstract class SqlFlowStore implements FlowStore {
   }
 
   async values(field: Field, prefix: string, range: TimeRange, limit = 20): Promise<string[]> {
+    const deadline = this.deadlineOf(range);
+    const scope = range.projects === null || range.projects === undefined ? "" : ` AND ${filterSql(scopeFilter(null, range.projects), this.d)}`;
     const col = this.id(field);
     const type = (FIELDS[field] as FieldDef).type;
     const labels = type === "labels";
@@ -413,7 +535,8 @@ export abstract class SqlFlowStore implements FlowStore {
         ? ` AND ${filterSql({ kind: "cmp", field, op: "~", values: [prefix], pos: 0 }, this.d)}`
         : ` AND ${this.d.contains(this.d.text(col), prefix)}`;
     const res = await this.select(
-      `SELECT ${this.dimExpr(field)} AS v, count(*) AS n FROM flows WHERE end_ms >= ${range.from} AND end_ms < ${range.to}${p} GROUP BY v ORDER BY n DESC LIMIT ${labels ? 1000 : Math.min(limit, 200)}`,
+      `SELECT ${this.dimExpr(field)} AS v, count(*) AS n FROM flows WHERE end_ms >= ${range.from} AND end_ms < ${range.to}${p} ${scope} GROUP BY v ORDER BY n DESC LIMIT ${labels ? 1000 : Math.min(limit, 200)}`,
+      deadline,
     );
     if (!labels) return res.map((r) => String(this.decode(field, r.v))).filter((v) => v !== "");
     // a label field suggests single labels (key=value), the most frequent first

@@ -1,9 +1,10 @@
 // A minimal typed event emitter: listeners per event name, `on` returns an unsubscribe function.
 // A listener that throws does not break the speaker: the error goes to the "listener-error" hook.
+import { logger } from "../log";
 
 export class TypedEmitter<Events extends { [K in keyof Events]: (arg: never) => void }> {
   private listeners = new Map<keyof Events, Set<(arg: never) => void>>();
-  onListenerError: (e: unknown) => void = (e) => console.error("[bgp] event listener failed:", e);
+  onListenerError: (e: unknown) => void = (e) => logger("bgp").error({ err: e }, "event listener failed");
 
   on<K extends keyof Events>(event: K, fn: Events[K]): () => void {
     let set = this.listeners.get(event);

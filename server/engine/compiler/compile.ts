@@ -41,40 +41,92 @@ function attachedPolicies(cfg: ConfigView, vn: ConfigObject): ConfigObject[] {
     .filter((p): p is ConfigObject => !!p);
 }
 
-/** A policy address → the VN FQ name it names, resolving "local" to the VN the policy is attached to. */
+/** A policy address → the VN FQ name it names ("local" is the VN the policy is attached to), "any", or null (a subnet or a group). */
 function vnOfAddress(a: PolicyRule["src_addresses"][number], attachedTo: ConfigObject): string | null {
-  if (!a.virtual_network || a.virtual_network === "any") return null;
+  if (!a.virtual_network) return null;
   return a.virtual_network === "local" ? fqString(attachedTo.fq_name) : a.virtual_network;
 }
 
 /**
- * Route leaking by policy: a `pass` rule from VN S to VN D makes S's routing instance import D's
- * route target (S can reach D); a bidirectional rule (`<>`) also makes D import S's.
+ * The networks a VN's own policies connect it to, as Contrail's schema transformer computes them
+ * (VirtualNetworkST.evaluate): for each pass rule of a policy attached to the VN, when the VN is
+ * (or "any" covers) one end, the other end is a connection — whatever the rule's direction, which
+ * only the ACL enforces. "any" on the other end is "*". Rules that name neither end as this VN
+ * connect nothing. Value: why (the first rule that made the connection).
+ */
+function connectionsOf(cfg: ConfigView, vn: ConfigObject): Map<string, string> {
+  const me = fqString(vn.fq_name);
+  const isMe = (x: string | null) => x === me || x === "any";
+  const out = new Map<string, string>();
+  for (const pol of attachedPolicies(cfg, vn)) {
+    rulesOf(pol, "network_policy_entries").forEach((rule, i) => {
+      if (rule.action_list?.simple_action !== "pass") return;
+      const why = `network-policy ${fqString(pol.fq_name)} rule ${i + 1} (pass ${rule.direction}) attached to ${me}`;
+      const add = (other: string | null) => {
+        if (other === null || other === me) return;
+        const key = other === "any" ? "*" : other;
+        if (!out.has(key)) out.set(key, why);
+      };
+      for (const s of rule.src_addresses) {
+        for (const d of rule.dst_addresses) {
+          const sv = vnOfAddress(s, vn);
+          const dv = vnOfAddress(d, vn);
+          if (isMe(dv)) add(sv);
+          if (isMe(sv)) add(dv);
+        }
+      }
+    });
+  }
+  return out;
+}
+
+/**
+ * Route leaking by policy, with Contrail's rule: two networks exchange routes only when each one's
+ * own policies connect it to the other (VirtualNetworkST.add_ri_connection connects the routing
+ * instances only if `self.name in vn2.expand_connections()`; RoutingInstanceST.add_connection is
+ * symmetric). A policy attached on one side only leaks nothing, so a project cannot pull another
+ * project's routes by naming its network in a policy of its own. "*" (a rule with "any") expands,
+ * as expand_connections does, to the networks of the same project and to every network whose own
+ * policies name this one.
  */
 function leakedImports(cfg: ConfigView, vns: ConfigObject[], rtOf: Map<string, string>): Map<string, ImportReason[]> {
-  const out = new Map<string, ImportReason[]>();
-  const add = (importer: string, exporter: string, why: string) => {
-    const rt = rtOf.get(exporter);
-    if (!rt || importer === exporter || !rtOf.has(importer)) return;
-    const list = out.get(importer) ?? [];
-    if (!list.some((r) => r.rt === rt && r.why === why)) list.push({ rt, why });
-    out.set(importer, list);
-  };
+  const conns = new Map<string, Map<string, string>>();
+  const byFq = new Map<string, ConfigObject>();
   for (const vn of vns) {
-    for (const pol of attachedPolicies(cfg, vn)) {
-      rulesOf(pol, "network_policy_entries").forEach((rule, i) => {
-        if (rule.action_list?.simple_action !== "pass") return;
-        const why = `network-policy ${fqString(pol.fq_name)} rule ${i + 1} (pass ${rule.direction}) attached to ${fqString(vn.fq_name)}`;
-        for (const s of rule.src_addresses) {
-          for (const d of rule.dst_addresses) {
-            const sv = vnOfAddress(s, vn);
-            const dv = vnOfAddress(d, vn);
-            if (!sv || !dv) continue;
-            add(sv, dv, why);
-            if (rule.direction === "<>") add(dv, sv, why);
-          }
-        }
-      });
+    byFq.set(fqString(vn.fq_name), vn);
+    const c = connectionsOf(cfg, vn);
+    if (c.size) conns.set(fqString(vn.fq_name), c);
+  }
+  // networks naming each network in their own connections (for "*")
+  const namedBy = new Map<string, Set<string>>();
+  for (const [from, c] of conns) for (const to of c.keys()) if (to !== "*") (namedBy.get(to) ?? namedBy.set(to, new Set()).get(to)!).add(from);
+  const expanded = new Map<string, Map<string, string>>();
+  const expand = (fq: string): Map<string, string> => {
+    let e = expanded.get(fq);
+    if (e) return e;
+    const c = conns.get(fq) ?? new Map<string, string>();
+    e = new Map([...c].filter(([k]) => k !== "*"));
+    const any = c.get("*");
+    if (any !== undefined) {
+      const vn = byFq.get(fq)!;
+      for (const other of vns) {
+        const o = fqString(other.fq_name);
+        if (o !== fq && other.parent_uuid === vn.parent_uuid && !e.has(o)) e.set(o, `${any} ("any": same project)`);
+      }
+      for (const o of namedBy.get(fq) ?? []) if (!e.has(o)) e.set(o, `${any} ("any": ${o} names it)`);
+    }
+    expanded.set(fq, e);
+    return e;
+  };
+  const out = new Map<string, ImportReason[]>();
+  for (const a of conns.keys()) {
+    for (const [b, whyA] of expand(a)) {
+      const whyB = expand(b).get(a);
+      const rt = rtOf.get(b);
+      if (whyB === undefined || !rt || !rtOf.has(a)) continue;
+      const list = out.get(a) ?? [];
+      list.push({ rt, why: `${whyA}; and ${whyB}` });
+      out.set(a, list);
     }
   }
   return out;

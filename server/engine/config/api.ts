@@ -13,6 +13,10 @@ export interface Actor {
   source: Source;
   /** projects an operator may write in (uuids); ignored for admin */
   projectUuids?: string[];
+  /** how the caller authenticated (the web layer ends live streams when that credential goes) */
+  via?: "session" | "basic" | "token";
+  /** the API token (id) or session (id) the caller used */
+  credentialId?: string;
 }
 
 export const SYSTEM_ACTOR: Actor = { userId: null, email: "system", role: "admin", source: "system" };
@@ -94,6 +98,11 @@ export interface AuditQuery {
   /** id to continue before (newest first) */
   before?: number;
   limit?: number;
+  /**
+   * Only the entries of objects in these projects (FQ names: the project itself and everything
+   * under it) — never user administration; null / absent = every entry (admins).
+   */
+  projects?: string[] | null;
 }
 
 export interface ConfigApi {

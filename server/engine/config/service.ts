@@ -10,6 +10,7 @@ import { CONFIG_ROOT, type ConfigObject, type IdPerms, type ObjectType, OBJECT_T
 import type { Actor, AuditQuery, AuditRecord, ChangeEvent, ChildRef, ConfigApi, CreateInput, ListOptions, RefUpdateInput, UpdateInput } from "./api";
 import { SYSTEM_ACTOR } from "./api";
 import type { Db } from "./db";
+import { Access } from "./access";
 import { diffObjects } from "./diff";
 import { checkMeta, parseProps, resolveRefs, splitBody } from "./input";
 import { persistBatch } from "./persistence";
@@ -46,6 +47,7 @@ const clone = <T>(v: T): T => structuredClone(v);
 
 export class ConfigService implements ConfigApi {
   readonly store = new MemoryStore();
+  readonly access = new Access(this.store, (o) => this.projectOf(o));
   readonly stats: ConfigStats = { writes: 0, commits: 0, allocationFailures: 0, validationFailures: 0 };
   private seq = 0;
   private queue: Tx[] = [];
@@ -215,6 +217,15 @@ export class ConfigService implements ConfigApi {
         objectUuid: q.objectUuid || undefined,
         at: q.from || q.to ? { gte: q.from, lte: q.to } : undefined,
         id: q.before ? { lt: q.before } : undefined,
+        // a scoped reader sees its projects' objects, and no user or token administration
+        ...(q.projects === null || q.projects === undefined
+          ? {}
+          : {
+              AND: [
+                { objectType: { not: "user" } },
+                { OR: q.projects.length ? q.projects.flatMap((p) => [{ fqName: p }, { fqName: { startsWith: `${p}:` } }]) : [{ id: -1 }] },
+              ],
+            }),
       },
       orderBy: { id: "desc" },
       take: Math.min(q.limit ?? 100, 1000),
@@ -444,21 +455,8 @@ export class ConfigService implements ConfigApi {
     this.flushing = false;
   }
 
-  /** viewer: nothing; operator: objects in granted projects; admin: everything. */
   private authorize(actor: Actor, obj: ConfigObject, action: string) {
-    if (actor.role === "admin") return;
-    const what = `${action} ${obj.type} ${fqString(obj.fq_name)}`;
-    if (actor.role !== "operator") throw forbidden(`role ${actor.role} may not ${what}: read-only access`);
-    if (["domain", "project", "global-system-config", "global-vrouter-config", "virtual-router", "routing-instance", "bgp-router"].includes(obj.type)) {
-      throw forbidden(`only an admin may ${what}`);
-    }
-    if (obj.type === "virtual-machine") return;
-    // a floating IP belongs to the project it was allocated for (project_refs), wherever its pool lives
-    const fipProject = obj.type === "floating-ip" ? (obj.project_refs as Ref[] | undefined)?.[0] : undefined;
-    const project = fipProject ? this.store.get(fipProject.uuid) : this.projectOf(obj);
-    if (!project || !(actor.projectUuids ?? []).includes(project.uuid)) {
-      throw forbidden(`${actor.email} may not ${what}: not granted on project ${project ? fqString(project.fq_name) : "(none)"}`);
-    }
+    this.access.authorize(actor, obj, action);
   }
 
   private buildNew(type: ObjectType, body: CreateInput, tx: Tx): ConfigObject {
@@ -490,7 +488,7 @@ export class ConfigService implements ConfigApi {
       }
     }
     const name = fq[fq.length - 1];
-    const n = NameSchema.safeParse(name);
+    const n = (def.name ?? NameSchema).safeParse(name);
     if (!n.success) fail([{ field: "fq_name", message: `"${name}": ${n.error.issues[0].message}` }]);
     if (body.name !== undefined && body.name !== name) fail([{ field: "name", message: `name "${body.name}" differs from the last fq_name component "${name}"` }]);
     if (topLevel) {
@@ -544,6 +542,7 @@ export class ConfigService implements ConfigApi {
       ...refs,
     };
     this.authorize(tx.actor, obj, "create");
+    this.access.checkNamed(tx.actor, obj, null);
     strategyOf(type).prepare?.(obj, null, this.ctx(tx));
     return obj;
   }
@@ -584,6 +583,9 @@ export class ConfigService implements ConfigApi {
     const idp = body.id_perms as { description?: string; enable?: boolean } | undefined;
     if (idp?.description !== undefined) next.id_perms.description = idp.description;
     if (idp?.enable !== undefined) next.id_perms.enable = idp.enable;
+    // the result too: a floating IP moved to another project, an address moved to another port
+    this.authorize(tx.actor, next, "update");
+    this.access.checkNamed(tx.actor, next, current);
     strategyOf(type).prepare?.(next, current, this.ctx(tx));
     if (diffObjects(current, next).length === 0) return current;
     next.id_perms.last_modified = new Date().toISOString();

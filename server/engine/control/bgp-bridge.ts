@@ -11,6 +11,9 @@ import { BgpSpeaker, type Family, type PeerConfig, type PeerStatus, type Path as
 import type { BgpLocal, BgpPeer, CompiledBgp } from "../compiler/types";
 import type { NextHop } from "../protocol";
 import type { Rib, RouteChange } from "./rib";
+import { logger } from "../log";
+
+const log = logger("bgp");
 
 const VPN: Family = "l3vpn-ipv4-unicast";
 const FAMILY_OF: Record<string, Family> = { inet: "ipv4-unicast", "inet-vpn": "l3vpn-ipv4-unicast" };
@@ -50,7 +53,7 @@ export class BgpBridge {
   apply(bgp: CompiledBgp): Promise<void> {
     this.applying = this.applying.then(() => this.doApply(bgp)).catch((e) => {
       this.lastError = (e as Error).message;
-      console.error(`bgp: ${this.lastError}`);
+      log.error(this.lastError);
     });
     return this.applying;
   }

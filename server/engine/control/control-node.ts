@@ -26,7 +26,6 @@ import {
   grpc,
 } from "../protocol";
 import { WeftError } from "../model/errors";
-import { contains, parseAddress, parseCidr } from "../model/net";
 import { AgentSession } from "./agent-session";
 import { BgpBridge } from "./bgp-bridge";
 
@@ -36,22 +35,10 @@ import { BgpBridge } from "./bgp-bridge";
  * where plain ipv4-unicast routes from BGP peers live.
  */
 export const FABRIC_VRF = "default-domain:default-project:ip-fabric:ip-fabric";
-import { type BestRoute, Rib, type RouteChange } from "./rib";
+import { type BestRoute, Rib, type RouteChange, longestMatch } from "./rib";
+import { logger } from "../log";
 
-/** Longest-prefix match over one instance's table (test traffic "from outside"; IPv4 and IPv6). */
-function lookup(table: Map<string, BestRoute>, address: string): BestRoute | undefined {
-  const a = parseAddress(address);
-  if (!a) return undefined;
-  let best: BestRoute | undefined;
-  let bestLen = -1;
-  for (const r of table.values()) {
-    const c = parseCidr(r.prefix);
-    if (!c.ok || c.cidr.prefixLen <= bestLen || !contains(c.cidr, a.family, a.value)) continue;
-    best = r;
-    bestLen = c.cidr.prefixLen;
-  }
-  return best;
-}
+const log = logger("control");
 
 export interface ControlNodeOptions {
   name: string;
@@ -222,7 +209,7 @@ export class ControlNode {
         else if (!session) stream.end();
         else this.onAgentMessage(session, m);
       } catch (e) {
-        console.error(`control: bad message from ${session?.name ?? "unknown agent"}:`, (e as Error).message);
+        log.warn({ node: session?.name ?? "unknown agent" }, `bad message from ${session?.name ?? "an unknown agent"}: ${(e as Error).message}`);
       }
     });
     const gone = () => {
@@ -564,7 +551,7 @@ export class ControlNode {
   traceFromOutside(input: { fromVrf: string; src: string; dst: string; protocol: string; srcPort?: number; dstPort?: number }, timeoutMs = 5000): Promise<TraceResult> {
     const table = this.rib.tables.get(input.fromVrf);
     if (!table) return Promise.reject(new WeftError("not_found", `from_vrf: routing instance ${input.fromVrf} not found`, [{ field: "from_vrf", message: "no such routing instance" }]));
-    const best = lookup(table, input.dst);
+    const best = longestMatch(table, input.dst);
     if (!best) return Promise.reject(new WeftError("conflict", `no route to ${input.dst} in ${input.fromVrf}: nothing there to reach from outside (is the floating IP associated with a port on a connected compute node?)`));
     const nh = best.nextHops.find((n) => this.agents.get(n.node)?.state === "Up");
     if (!nh) {

@@ -2,6 +2,7 @@
 // indexed by prefix, origin routing instance and route target; each routing instance's table is
 // the set of paths it imports (its own, plus any whose route targets meet its import list),
 // reduced to a best route per prefix with ECMP over equal paths from different next hops.
+import { contains, parseAddress, parseCidr } from "../model/net";
 import type { NextHop } from "../protocol";
 
 export interface Path {
@@ -204,6 +205,16 @@ export class Rib {
     for (const rt of p.rts) delFrom(this.byRt, rt, p);
   }
 
+  /**
+   * Paths an instance would consider with these import targets: its own and every path carrying
+   * one of them (the reachability analysis recomputes a table for a draft change with it).
+   */
+  candidatePaths(instance: string, imports: Iterable<string>): Path[] {
+    const out = new Set<Path>(this.byOrigin.get(instance) ?? []);
+    for (const rt of imports) for (const p of this.byRt.get(rt) ?? []) out.add(p);
+    return [...out];
+  }
+
   private candidatesFor(instance: string): Set<Path> {
     const ri = this.instances.get(instance);
     const out = new Set<Path>(this.byOrigin.get(instance) ?? []);
@@ -276,4 +287,19 @@ function sameRoute(a: BestRoute, b: BestRoute): boolean {
   // route targets are part of what BGP exports: a changed RT list is a changed route
   const sig = (r: BestRoute) => r.paths.map((p) => `${p.key}|${p.stale}|${p.rts.join(",")}|${p.nextHop.label}`).join();
   return JSON.stringify(a.nextHops) === JSON.stringify(b.nextHops) && sig(a) === sig(b);
+}
+
+/** Longest-prefix match over one instance's table (traffic "from outside", the reachability analysis; IPv4 and IPv6). */
+export function longestMatch(table: Map<string, BestRoute>, address: string): BestRoute | undefined {
+  const a = parseAddress(address);
+  if (!a) return undefined;
+  let best: BestRoute | undefined;
+  let bestLen = -1;
+  for (const r of table.values()) {
+    const c = parseCidr(r.prefix);
+    if (!c.ok || c.cidr.prefixLen <= bestLen || !contains(c.cidr, a.family, a.value)) continue;
+    best = r;
+    bestLen = c.cidr.prefixLen;
+  }
+  return best;
 }

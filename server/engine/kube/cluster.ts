@@ -77,26 +77,30 @@ export class ClusterNetworks {
     const pool =
       this.config.getByFqName("floating-ip-pool", poolFq) ??
       (await this.config.create("floating-ip-pool", { fq_name: poolFq, parent_type: "virtual-network", id_perms: { description: "service VIPs (Kubernetes ClusterIP)" } }, actor));
-    // Contrail: "network policy is enabled between the service and pod networks". Attached to the
-    // service network, the bidirectional pass rule leaks routes both ways; the pod network keeps its
-    // default (pass) action, so pods stay reachable through floating IPs from outside.
+    // Contrail: "network policy is enabled between the service and pod networks". Routes leak
+    // between two networks only when the policy is on both (issue 14, Contrail's
+    // add_ri_connection), so it is attached to the service and to the pod network. Its second
+    // rule keeps the pod network open to and from everything else by address (a subnet end
+    // connects no network, so it leaks nothing): pods stay reachable through floating IPs from
+    // outside, as with no policy at all.
     const polFq = [...svcFq.slice(0, 2), `${pod.name.replace(/-pod-network$/, "")}-pod-service-np`];
+    const anyPort = [{ start_port: -1, end_port: -1 }];
+    const rules = [
+      { direction: "<>", protocol: "any", ethertype: "IPv4", src_addresses: [{ virtual_network: fqString(pod.fq_name) }], dst_addresses: [{ virtual_network: fqString(svc.fq_name) }], src_ports: anyPort, dst_ports: anyPort, action_list: { simple_action: "pass" } },
+      { direction: "<>", protocol: "any", ethertype: "IPv4", src_addresses: [{ virtual_network: fqString(pod.fq_name) }], dst_addresses: [{ subnet: { ip_prefix: "0.0.0.0", ip_prefix_len: 0 } }], src_ports: anyPort, dst_ports: anyPort, action_list: { simple_action: "pass" } },
+    ] as PolicyRule[];
     let pol = this.config.getByFqName("network-policy", polFq);
     if (!pol) {
-      const rule: PolicyRule = {
-        direction: "<>",
-        protocol: "any",
-        ethertype: "IPv4",
-        src_addresses: [{ virtual_network: fqString(pod.fq_name) }],
-        dst_addresses: [{ virtual_network: fqString(svc.fq_name) }],
-        src_ports: [{ start_port: -1, end_port: -1 }],
-        dst_ports: [{ start_port: -1, end_port: -1 }],
-        action_list: { simple_action: "pass" },
-      } as PolicyRule;
-      pol = await this.config.create("network-policy", { fq_name: polFq, parent_type: "project", network_policy_entries: { policy_rule: [rule] } }, actor);
+      pol = await this.config.create("network-policy", { fq_name: polFq, parent_type: "project", network_policy_entries: { policy_rule: rules } }, actor);
+    } else if (((pol.network_policy_entries as { policy_rule?: PolicyRule[] } | undefined)?.policy_rule ?? []).length < rules.length) {
+      // a policy made before both-sided leaking had only the first rule
+      pol = await this.config.update("network-policy", pol.uuid, { network_policy_entries: { policy_rule: rules } }, actor);
     }
-    if (!((svc.network_policy_refs as Ref[] | undefined) ?? []).some((r) => r.uuid === pol!.uuid)) {
-      await this.config.update("virtual-network", svc.uuid, { network_policy_refs: [{ uuid: pol.uuid, attr: { sequence: { major: 0, minor: 0 }, timer: null } }] }, actor);
+    for (const vn of [svc, pod]) {
+      const refs = (vn.network_policy_refs as Ref[] | undefined) ?? [];
+      if (!refs.some((r) => r.uuid === pol!.uuid)) {
+        await this.config.update("virtual-network", vn.uuid, { network_policy_refs: [...refs, { uuid: pol.uuid, attr: { sequence: { major: 0, minor: 0 }, timer: null } }] }, actor);
+      }
     }
     // deleted in reverse: the pool, the service network (and its policy ref), the pod network, the policy
     return [prod(pol, "pod ↔ service policy"), prod(pod, "pod network"), prod(svc, "service network"), prod(pool, "service VIP pool")];

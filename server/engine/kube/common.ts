@@ -120,8 +120,17 @@ export const now = () => new Date().toISOString();
 export const stable = (o: unknown) =>
   JSON.stringify(o, (_k, v) => (v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v));
 
+/**
+ * The identity the reconciles write with: the kube manager (source `kube`, admin rights — it
+ * allocates VIPs from the system's service pool, makes the cluster's networks) on behalf of the
+ * user who applied or deleted the object, whose email the audit log shows ("alice@x (kube)"). The
+ * user's own rights were checked at the Kubernetes surface (access.ts) before anything was stored;
+ * what the reconciles then write is bounded by the namespace's project and the mapping.
+ * config/access.ts recognises pools made this way (creator "… (kube)" / "kube-manager") as the system's.
+ */
 export function kubeActor(actor: Actor): Actor {
-  return { ...actor, source: "kube", email: actor.source === "kube" ? actor.email : actor.email === "system" ? "kube-manager" : `${actor.email} (kube)` };
+  const email = actor.source === "kube" ? actor.email : actor.email === "system" ? "kube-manager" : `${actor.email} (kube)`;
+  return { userId: actor.userId, email, role: "admin", source: "kube" };
 }
 
 export function prod(o: ConfigObject, role: string): Produced {

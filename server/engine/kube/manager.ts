@@ -18,12 +18,12 @@
 //   Service (LoadBalancer), Ingress → plus a floating IP from the pool chosen by scope        (service.ts, ingress.ts)
 //   NetworkPolicy               → security groups on the selected pods                          (network-policy.ts)
 //   Deployment / ReplicaSet / ReplicationController → their pods (no kube-controller-manager here) (workload.ts)
-import fs from "node:fs";
-import path from "node:path";
 import { type Actor, SYSTEM_ACTOR } from "../config/api";
 import type { ConfigService } from "../config/service";
 import { WeftError } from "../model/errors";
 import { parseCidr } from "../model/net";
+import type { Db } from "../config/db";
+import { authorizeKube } from "./access";
 import { ClusterNetworks } from "./cluster";
 import { type Entry, type KubeContext, KubeNames, type ObjectStatus, type PoolRef, type Produced, type Reconciler, type Source, kubeActor, now } from "./common";
 import { WorkQueue } from "./queue";
@@ -35,7 +35,8 @@ import { PodReconciler } from "./reconcilers/pod";
 import { ServiceReconciler } from "./reconcilers/service";
 import { poolFor } from "./reconcilers/vip";
 import { WorkloadReconciler } from "./reconcilers/workload";
-import { type Issue, KINDS, type Kind, type KubeObject, keyOf, objectKey, parseManifest } from "./resources";
+import { KubePersistence } from "./persist";
+import { type Issue, KINDS, type Kind, type KubeObject, keyOf, objectKey, parseManifestSliced } from "./resources";
 import { KubeStore } from "./store";
 
 export { CIDR, FIP_POOL, ISOLATION, NETWORK, USES_LABELS, type ObjectStatus, type PoolRef, type Produced, type Source } from "./common";
@@ -50,8 +51,10 @@ export interface KubeOptions {
   serviceSubnet?: string;
   /** the global floating IP pool (KUBERNETES_PUBLIC_FIP_POOL) */
   publicFipPool?: PoolRef | null;
-  /** where applied manifests are kept across restarts (absent: memory only) */
-  stateFile?: string;
+  /** the config database: applied objects are kept there (table KubeObject; absent: memory only) */
+  db?: Db;
+  /** the JSON file older versions kept (<data>/kube/objects.json): imported once into the database */
+  legacyStateFile?: string;
   concurrency?: number;
   log?: (line: string) => void;
 }
@@ -94,7 +97,9 @@ export class KubeManager {
   private readonly ctx: KubeContext;
   private readonly reconcilers = new Map<Kind, Reconciler>();
   private publicPool: PoolRef | null;
-  private saveTimer: NodeJS.Timeout | null = null;
+  private readonly persist: KubePersistence | null;
+  /** the chain of applies/deletes (one at a time) */
+  private writes: Promise<unknown> = Promise.resolve();
   private readonly log: (l: string) => void;
   /** reconciles done / failed since start (the bench and /metrics read them) */
   readonly counters = { reconciles: 0, errors: 0 };
@@ -123,7 +128,8 @@ export class KubeManager {
         if (!again) this.log(`kube: ${key}: ${msg}`);
       },
     });
-    this.store = new KubeStore({ changed: (k, b, a) => this.changed(k, b, a), written: () => this.scheduleSave() });
+    this.store = new KubeStore({ changed: (k, b, a) => this.changed(k, b, a) });
+    this.persist = opts.db ? new KubePersistence(opts.db) : null;
     const settled = (k: string) => this.queue.settled(k);
     const self = this;
     this.ctx = {
@@ -171,26 +177,18 @@ export class KubeManager {
 
   // ------------------------------------------------------------------ lifecycle
 
+  /** Loads the applied objects from the config database (importing an old objects.json once) and reconciles them. */
   async start() {
-    const file = this.opts.stateFile;
-    if (file && fs.existsSync(file)) {
-      try {
-        const saved = JSON.parse(fs.readFileSync(file, "utf8")) as { object: KubeObject; owner?: string; actor: Actor }[];
-        for (const s of saved) this.store.put(s.object, "manifest", s.actor, s.owner);
-        for (const k of this.store.keys()) this.queue.add(k);
-      } catch (e) {
-        this.log(`kube: could not read ${file}: ${(e as Error).message}`);
-      }
-    }
+    if (!this.persist) return;
+    if (this.opts.legacyStateFile) await this.persist.importFile(this.opts.legacyStateFile, objectKey, this.log);
+    for (const s of await this.persist.load()) this.store.put(s.object, "manifest", s.actor);
+    for (const k of this.store.keys()) this.queue.add(k);
   }
 
   async stop() {
     this.unsubscribe();
     this.queue.stop();
-    if (this.saveTimer) {
-      clearTimeout(this.saveTimer);
-      this.save();
-    }
+    await this.writes.catch(() => {});
   }
 
   /** Resolves when every queued reconcile has run (or given up). */
@@ -218,14 +216,17 @@ export class KubeManager {
 
   // ------------------------------------------------------------------ the object store (both sources)
 
-  /** Adds or replaces an object (a manifest document or a watch event); returns what changed. */
+  /**
+   * Adds or replaces an object in memory (a watch event; tests' churn): not written to the
+   * database — durable applies go through apply(), deletes through deleteManifest()/deleteObject().
+   */
   upsert(object: KubeObject, source: Source, actor: Actor = SYSTEM_ACTOR): "created" | "configured" | "unchanged" {
     return this.store.upsert(object, source, actor);
   }
 
-  /** Removes an object; what it produced is deleted by its reconcile. */
-  remove(kind: Kind, namespace: string | undefined, name: string): boolean {
-    return this.store.remove(kind, namespace, name);
+  /** Removes an object from memory (a watch event); what it produced is deleted by its teardown, as `actor`. */
+  remove(kind: Kind, namespace: string | undefined, name: string, actor: Actor = SYSTEM_ACTOR): boolean {
+    return this.store.remove(kind, namespace, name, actor);
   }
 
   /** Keys of the store (a watch relist compares against them). */
@@ -238,35 +239,34 @@ export class KubeManager {
     this.queue.add(key);
     const o = (after ?? before)!;
     for (const k of this.reconcilers.get(o.kind)?.dependents?.(o) ?? []) this.queue.add(k);
-    this.scheduleSave();
   }
 
-  private scheduleSave() {
-    if (!this.opts.stateFile || this.saveTimer) return;
-    this.saveTimer = setTimeout(() => {
-      this.saveTimer = null;
-      this.save();
-    }, 500);
-    this.saveTimer.unref?.();
+  /** Applies and deletes one at a time: the database and the store see them in the same order. */
+  private exclusive<T>(f: () => Promise<T>): Promise<T> {
+    const run = this.writes.then(f, f);
+    this.writes = run.catch(() => {});
+    return run;
   }
 
-  private save() {
-    const file = this.opts.stateFile;
-    if (!file) return;
-    const out = [...this.store.values()].filter((e) => e.source === "manifest" && !e.owner).map((e) => ({ object: e.object, actor: e.actor }));
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(`${file}.tmp`, JSON.stringify(out));
-    fs.renameSync(`${file}.tmp`, file);
+  private async parse(text: string, namespace: string | undefined) {
+    try {
+      return await parseManifestSliced(text, namespace ?? "default");
+    } catch (e) {
+      if ((e as { code?: string }).code === "bad_request") throw new WeftError("bad_request", (e as Error).message, [{ field: "manifest", message: (e as Error).message }]);
+      throw e;
+    }
   }
 
   // ------------------------------------------------------------------ manifests
 
   /**
-   * Applies a multi-document manifest: every document is validated first (nothing is stored when
-   * any is invalid), then stored and queued. With `wait`, answers after the reconciles have run.
+   * Applies a multi-document manifest: every document is validated and authorised first (nothing
+   * is stored when any is invalid or forbidden), then written to the database in one transaction,
+   * then stored and queued — an answer means the objects are durable. With `wait`, answers after
+   * the reconciles have run.
    */
   async apply(text: string, actor: Actor, opts: { wait?: boolean; timeoutMs?: number; dryRun?: boolean; namespace?: string } = {}): Promise<{ ok: boolean; results: ApplyResult[] }> {
-    const docs = parseManifest(text, opts.namespace ?? "default");
+    const docs = await this.parse(text, opts.namespace);
     if (!docs.length) throw new WeftError("bad_request", "the manifest has no Kubernetes object", [{ field: "manifest", message: "paste one or more YAML documents (apiVersion, kind, metadata …)" }]);
     const inManifest = new Set(docs.filter((d) => d.object?.kind === "Namespace").map((d) => d.object!.metadata.name));
     const results: ApplyResult[] = docs.map((d) => {
@@ -288,21 +288,40 @@ export class KubeManager {
       };
     });
     const ok = results.every((r) => !r.errors.length);
+    const objects = docs.filter((d) => d.object);
+    // forbidden → 403 and nothing written, also for a dry run (it answers what an apply would do)
+    authorizeKube(this.config, this.names, actor, objects.map((d) => ({ kind: d.object!.kind, namespace: d.object!.metadata.namespace, name: d.object!.metadata.name, object: d.object, line: d.line })), "apply");
     if (!ok || opts.dryRun) {
       // all or nothing: a valid document of an invalid manifest is not applied either
       for (const r of results) if (!r.errors.length && r.action !== "ignored") r.action = ok ? "valid" : "not applied";
       return { ok, results };
     }
-    // namespaces first, then networks, then the rest, as kubectl would need them
-    const order = (k: string) => ["Namespace", "NetworkAttachmentDefinition"].indexOf(k) + 1 || 9;
-    const sorted = docs
-      .map((d, i) => ({ d, i }))
-      .filter(({ d }) => d.object)
-      .sort((a, b) => order(a.d.object!.kind) - order(b.d.object!.kind));
-    for (const { d, i } of sorted) {
-      if (d.object!.kind !== "Namespace" && !this.store.has(keyOf("Namespace", undefined, "default"))) this.ensureDefaultNamespace(actor);
-      results[i].action = this.upsert(d.object!, "manifest", actor);
-    }
+    await this.exclusive(async () => {
+      // namespaces first, then networks, then the rest, as kubectl would need them
+      const order = (k: string) => ["Namespace", "NetworkAttachmentDefinition"].indexOf(k) + 1 || 9;
+      const sorted = docs
+        .map((d, i) => ({ d, i }))
+        .filter(({ d }) => d.object)
+        .sort((a, b) => order(a.d.object!.kind) - order(b.d.object!.kind));
+      const writes: KubeObject[] = [];
+      // Kubernetes' default namespace exists implicitly: made when something first goes in it
+      const needDefault = sorted.some(({ d }) => d.object!.kind !== "Namespace") && !this.store.has(keyOf("Namespace", undefined, "default")) && !inManifest.has("default");
+      const defaultNs: KubeObject = { apiVersion: "v1", kind: "Namespace", metadata: { name: "default" } };
+      if (needDefault) writes.push(defaultNs);
+      for (const { d } of sorted) if (this.store.wouldChange(d.object!)) writes.push(d.object!);
+      // durable before it is stored, queued or acknowledged (uids are given before, so the row and the store agree)
+      for (const o of writes) this.store.assignUid(o);
+      await this.persist?.write(writes.map((o) => ({ key: objectKey(o), object: o, actor })));
+      let since = performance.now();
+      if (needDefault) this.store.upsert(defaultNs, "manifest", actor);
+      for (const { d, i } of sorted) {
+        results[i].action = this.store.upsert(d.object!, "manifest", actor);
+        if (performance.now() - since > 8) {
+          await new Promise((r) => setImmediate(r));
+          since = performance.now();
+        }
+      }
+    });
     const applied = results.filter((r) => r.action !== "ignored");
     if (opts.wait !== false) await this.waitFor(applied.map((r) => keyOf(r.kind as Kind, r.namespace || undefined, r.name)), opts.timeoutMs ?? 30_000);
     for (const r of applied) {
@@ -315,38 +334,57 @@ export class KubeManager {
     return { ok, results };
   }
 
-  /** Deletes what a manifest names (kubectl delete -f). */
+  /** Deletes what a manifest names (kubectl delete -f), as `actor`: authorised, durable, then torn down. */
   async deleteManifest(text: string, actor: Actor, opts: { wait?: boolean; timeoutMs?: number; namespace?: string } = {}): Promise<{ ok: boolean; results: ApplyResult[] }> {
-    const docs = parseManifest(text, opts.namespace ?? "default");
+    const docs = await this.parse(text, opts.namespace);
     // kubectl delete -f needs only kind, namespace and name: a document whose spec would not apply
     // (a workload without its template) still names what to delete
     const targets = docs.map((d) => {
-      if (d.object) return { kind: d.object.kind, namespace: d.object.metadata.namespace, name: d.object.metadata.name };
+      if (d.object) return { kind: d.object.kind, namespace: d.object.metadata.namespace, name: d.object.metadata.name, line: d.line };
       const onlySpec = d.issues.length > 0 && d.issues.every((x) => x.field.startsWith("spec"));
-      if (onlySpec && (KINDS as readonly string[]).includes(d.ref.kind) && d.ref.name) return { kind: d.ref.kind as Kind, namespace: d.ref.kind === "Namespace" ? undefined : d.ref.namespace, name: d.ref.name };
+      if (onlySpec && (KINDS as readonly string[]).includes(d.ref.kind) && d.ref.name) return { kind: d.ref.kind as Kind, namespace: d.ref.kind === "Namespace" ? undefined : d.ref.namespace, name: d.ref.name, line: d.line };
       return null;
     });
     const results: ApplyResult[] = docs.map((d, i) => {
       const t = targets[i];
       return { index: d.index, line: d.line, kind: t?.kind ?? d.ref.kind, namespace: t?.namespace ?? d.ref.namespace, name: t?.name ?? d.ref.name, action: d.ignored ? "ignored" : "invalid", errors: t ? [] : d.issues, warnings: d.warnings };
     });
+    const named = targets.filter((t): t is NonNullable<typeof t> => !!t);
+    authorizeKube(this.config, this.names, actor, named, "delete");
     const keys: string[] = [];
-    // the reverse of apply's order: what is inside a namespace first, so that a namespace's own
-    // teardown (which removes what it holds) does not turn the manifest's other documents into "not found"
-    const order = (k: string) => ["NetworkAttachmentDefinition", "Namespace"].indexOf(k) + 1;
-    const sorted = targets.map((t, i) => ({ t, i })).sort((a, b) => order(a.t?.kind ?? "") - order(b.t?.kind ?? ""));
-    for (const { t, i } of sorted) {
-      if (!t) continue;
-      results[i].action = this.remove(t.kind, t.namespace, t.name) ? "deleted" : "not found";
-      keys.push(keyOf(t.kind, t.namespace, t.name));
-    }
-    void actor;
+    await this.exclusive(async () => {
+      const gone = named.filter((t) => this.store.has(keyOf(t.kind, t.namespace, t.name)));
+      await this.persist?.write(
+        [],
+        gone.map((t) => keyOf(t.kind, t.namespace, t.name)),
+        gone.filter((t) => t.kind === "Namespace").map((t) => t.name),
+      );
+      // the reverse of apply's order: what is inside a namespace first, so that a namespace's own
+      // teardown (which removes what it holds) does not turn the manifest's other documents into "not found"
+      const order = (k: string) => ["NetworkAttachmentDefinition", "Namespace"].indexOf(k) + 1;
+      const sorted = targets.map((t, i) => ({ t, i })).sort((a, b) => order(a.t?.kind ?? "") - order(b.t?.kind ?? ""));
+      for (const { t, i } of sorted) {
+        if (!t) continue;
+        results[i].action = this.store.remove(t.kind, t.namespace, t.name, actor) ? "deleted" : "not found";
+        keys.push(keyOf(t.kind, t.namespace, t.name));
+      }
+    });
     if (opts.wait !== false) await this.waitFor(keys, opts.timeoutMs ?? 30_000);
     return { ok: results.every((r) => !r.errors.length), results };
   }
 
-  private ensureDefaultNamespace(actor: Actor) {
-    this.upsert({ apiVersion: "v1", kind: "Namespace", metadata: { name: "default" } }, "manifest", actor);
+  /** Deletes one object (the console's delete button), as `actor`: authorised, durable, then torn down. */
+  async deleteObject(kind: Kind, namespace: string | undefined, name: string, actor: Actor, opts: { wait?: boolean } = {}): Promise<boolean> {
+    const ns = kind === "Namespace" ? undefined : namespace;
+    authorizeKube(this.config, this.names, actor, [{ kind, namespace: ns, name }], "delete");
+    const key = keyOf(kind, ns, name);
+    const done = await this.exclusive(async () => {
+      if (!this.store.has(key)) return false;
+      await this.persist?.write([], [key], kind === "Namespace" ? [name] : []);
+      return this.store.remove(kind, ns, name, actor);
+    });
+    if (done && opts.wait !== false) await this.waitFor([key], 30_000);
+    return done;
   }
 
   private async waitFor(keys: string[], timeoutMs: number) {
@@ -418,6 +456,7 @@ export class KubeManager {
     if (!e) {
       const gone = this.store.orphans.get(key);
       if (gone) {
+        // as whoever deleted it (store.remove records them), not as whoever applied it
         await r.teardown(key, gone, kubeActor(gone.actor));
         this.store.orphans.delete(key);
       }

@@ -333,28 +333,155 @@ export function parseContrailDict(text: string): Record<string, string> {
   return out;
 }
 
-/** Parses a multi-document manifest; issues carry the line of the offending field. */
-export function parseManifest(text: string, defaultNamespace = "default"): ParsedDocument[] {
-  const lc = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false });
-  const list = Array.isArray(docs) ? docs : [docs];
+/**
+ * Limits on what one manifest may hold, so that no request can stall the event loop or exhaust
+ * memory (issue 14): etcd's default request limit is 1.5 MiB per object (--max-request-bytes), so a
+ * bigger document cannot be a Kubernetes object; YAML aliases expand at most MAX_ALIASES times (a
+ * "billion laughs" document is refused, the yaml library's maxAliasCount); nesting is bounded.
+ */
+export const MANIFEST_LIMITS = { maxDocumentBytes: 1.5 * 1024 * 1024, maxDocuments: 50_000, maxAliases: 50, maxDepth: 64 };
+
+/** The manifest's documents as text, split at the document markers (`---` / `...` at column 0). */
+function splitDocuments(text: string): { text: string; firstLine: number }[] {
+  const out: { text: string; firstLine: number }[] = [];
+  const marker = /^(---|\.\.\.)(?=\s|$)/;
+  let start = 0;
+  let startLine = 0;
+  let line = 0;
+  let pos = 0;
+  while (pos <= text.length) {
+    const nl = text.indexOf("\n", pos);
+    const end = nl === -1 ? text.length : nl;
+    if (pos > start && marker.test(text.slice(pos, Math.min(end, pos + 4)))) {
+      out.push({ text: text.slice(start, pos), firstLine: startLine });
+      start = pos;
+      startLine = line;
+    }
+    if (nl === -1) break;
+    pos = nl + 1;
+    line++;
+  }
+  out.push({ text: text.slice(start), firstLine: startLine });
+  return out;
+}
+
+/**
+ * Flow collections ([…], {…}) nested deeper than `max`, found by a linear scan before the YAML
+ * parser sees the text: the parser recurses per level, and 100,000 brackets take it seconds to
+ * fail (a stall), not microseconds. Quoted scalars and comments are skipped; a stray bracket in a
+ * plain scalar only counts towards a limit no real object comes near.
+ */
+function flowTooDeep(text: string, max: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) {
+      if (depth > 0) depth--;
+    } else if (c === 0x22) {
+      // "…" with backslash escapes
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+    } else if (c === 0x27 && (i === 0 || /[\s\[{,:]/.test(text[i - 1]))) {
+      // '…' ('' is a quote inside) — only where a scalar can start, not an apostrophe in a word
+      const end = text.indexOf("'", i + 1);
+      i = end === -1 ? text.length : end;
+    } else if (c === 0x23 && (i === 0 || /\s/.test(text[i - 1]))) {
+      const nl = text.indexOf("\n", i);
+      i = nl === -1 ? text.length : nl;
+    }
+  }
+  return false;
+}
+
+/** Deeper than `max` levels (checked without recursion). */
+function tooDeep(v: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[v, 1]];
+  while (stack.length) {
+    const [x, d] = stack.pop()!;
+    if (!x || typeof x !== "object") continue;
+    if (d > max) return true;
+    for (const c of Array.isArray(x) ? x : Object.values(x)) if (c && typeof c === "object") stack.push([c, d + 1]);
+  }
+  return false;
+}
+
+/**
+ * Parses a multi-document manifest; issues carry the line of the offending field. Each document is
+ * parsed on its own and the work yields to the event loop between documents (every few ms), so a
+ * large manifest never holds the process (agent keepalives, other requests) for long.
+ */
+export async function parseManifestSliced(text: string, defaultNamespace = "default", sliceMs = 8): Promise<ParsedDocument[]> {
   const out: ParsedDocument[] = [];
-  let index = 0;
+  let since = performance.now();
+  for (const chunk of splitDocuments(text)) {
+    parseChunk(chunk, defaultNamespace, out);
+    if (out.length > MANIFEST_LIMITS.maxDocuments) {
+      throw Object.assign(new Error(`the manifest has more than ${MANIFEST_LIMITS.maxDocuments} documents: split it`), { code: "bad_request" });
+    }
+    if (performance.now() - since > sliceMs) {
+      await new Promise((r) => setImmediate(r));
+      since = performance.now();
+    }
+  }
+  return out;
+}
+
+/** The same, at once (small inputs: tests, one object). */
+export function parseManifest(text: string, defaultNamespace = "default"): ParsedDocument[] {
+  const out: ParsedDocument[] = [];
+  for (const chunk of splitDocuments(text)) parseChunk(chunk, defaultNamespace, out);
+  return out;
+}
+
+function parseChunk(chunk: { text: string; firstLine: number }, defaultNamespace: string, out: ParsedDocument[]) {
+  const bad = (line: number, message: string) => out.push({ index: out.length, line, object: null, ref: { kind: "", namespace: "", name: "" }, issues: [{ field: "", message, line }], warnings: [] });
+  if (!chunk.text.trim() || /^(---|\.\.\.)?\s*$/.test(chunk.text.replace(/^\s*#.*$/gm, "").trim())) return; // empty (a --- at the end, comments)
+  if (Buffer.byteLength(chunk.text) > MANIFEST_LIMITS.maxDocumentBytes) {
+    bad(chunk.firstLine + 1, `this document is ${(Buffer.byteLength(chunk.text) / 1048576).toFixed(1)} MiB: a Kubernetes object is at most 1.5 MiB (etcd's request limit)`);
+    return;
+  }
+  if (flowTooDeep(chunk.text, MANIFEST_LIMITS.maxDepth)) {
+    bad(chunk.firstLine + 1, `the document is nested deeper than ${MANIFEST_LIMITS.maxDepth} levels`);
+    return;
+  }
+  const lc = new LineCounter();
+  const at = (offset: number) => lc.linePos(offset).line + chunk.firstLine;
+  let docs: ReturnType<typeof parseAllDocuments>;
+  try {
+    docs = parseAllDocuments(chunk.text, { lineCounter: lc, prettyErrors: false });
+  } catch (e) {
+    bad(chunk.firstLine + 1, e instanceof RangeError ? "the document is nested too deeply to parse" : `not YAML: ${(e as Error).message}`);
+    return;
+  }
+  const list = Array.isArray(docs) ? docs : [docs];
   for (const doc of list) {
     const start = (doc.contents as { range?: [number, number, number] } | null)?.range?.[0] ?? doc.range?.[0] ?? 0;
-    const line = lc.linePos(start).line;
+    const line = at(start);
     if (doc.errors.length) {
-      out.push({ index: index++, line, object: null, ref: { kind: "", namespace: "", name: "" }, issues: doc.errors.map((e) => ({ field: "", message: e.message.split("\n")[0], line: lc.linePos(e.pos[0]).line })), warnings: [] });
+      out.push({ index: out.length, line, object: null, ref: { kind: "", namespace: "", name: "" }, issues: doc.errors.map((e) => ({ field: "", message: e.message.split("\n")[0], line: at(e.pos[0]) })), warnings: [] });
       continue;
     }
-    const js = doc.toJS();
+    let js: unknown;
+    try {
+      js = doc.toJS({ maxAliasCount: MANIFEST_LIMITS.maxAliases });
+    } catch (e) {
+      // yaml: "Excessive alias count indicates a resource exhaustion attack"; a stack overflow on depth
+      bad(line, e instanceof RangeError ? "the document is nested too deeply" : `${(e as Error).message} (at most ${MANIFEST_LIMITS.maxAliases} alias expansions per document)`);
+      continue;
+    }
     if (js === null || js === undefined) continue; // an empty document (--- at the end)
+    if (tooDeep(js, MANIFEST_LIMITS.maxDepth)) {
+      bad(line, `the document is nested deeper than ${MANIFEST_LIMITS.maxDepth} levels`);
+      continue;
+    }
     const items = js && typeof js === "object" && (js as { kind?: string }).kind === "List" ? ((js as { items?: unknown[] }).items ?? []) : [js];
     for (const item of items) {
       const { object, issues, warnings, ignored } = validateObject(item, defaultNamespace);
       for (const i of [...issues, ...warnings]) {
         const path = i.field ? i.field.split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : p)) : [];
-        i.line = lineOf(doc, lc, path) ?? line;
+        const l = lineOf(doc, lc, path);
+        i.line = l === undefined ? line : l + chunk.firstLine;
       }
       const r = (item ?? {}) as { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } };
       const ref = {
@@ -362,10 +489,9 @@ export function parseManifest(text: string, defaultNamespace = "default"): Parse
         namespace: object?.metadata.namespace ?? (typeof r.metadata?.namespace === "string" ? r.metadata.namespace : r.kind === "Namespace" ? "" : defaultNamespace),
         name: typeof r.metadata?.name === "string" ? r.metadata.name : "",
       };
-      out.push({ index: index++, line, object, ref, issues, warnings, ...(ignored ? { ignored } : {}) });
+      out.push({ index: out.length, line, object, ref, issues, warnings, ...(ignored ? { ignored } : {}) });
     }
   }
-  return out;
 }
 
 function lineOf(doc: { getIn(p: unknown[], keep: boolean): unknown }, lc: LineCounter, path: (string | number)[]): number | undefined {

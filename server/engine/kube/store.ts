@@ -8,8 +8,6 @@ import { type Kind, type KubeObject, keyOf, objectKey } from "./resources";
 export interface StoreHooks {
   /** an object was stored, changed or removed (before/after null for create/delete) */
   changed(key: string, before: KubeObject | null, after: KubeObject | null): void;
-  /** the store's content changed (persistence) */
-  written(): void;
 }
 
 export class KubeStore {
@@ -61,16 +59,29 @@ export class KubeStore {
     return had ? "configured" : "created";
   }
 
-  /** Removes an object; what it produced is deleted by its teardown. */
-  remove(kind: Kind, namespace: string | undefined, name: string): boolean {
+  /**
+   * Removes an object; what it produced is deleted by its teardown, which runs as `actor` — the one
+   * deleting it (issue 14: a delete runs and is audited as its caller, not as whoever applied it).
+   */
+  remove(kind: Kind, namespace: string | undefined, name: string, actor?: Actor): boolean {
     const key = keyOf(kind, namespace, name);
     const had = this.entries.get(key);
     if (!had) return false;
     this.entries.delete(key);
-    this.orphans.set(key, had);
+    this.orphans.set(key, actor ? { ...had, actor } : had);
     this.hooks.changed(key, had.object, null);
-    this.hooks.written();
     return true;
+  }
+
+  /** Whether storing `object` would change the store (not a no-op re-apply). */
+  wouldChange(object: KubeObject): boolean {
+    const had = this.entries.get(objectKey(object));
+    return !had || stable(strip(had.object)) !== stable(strip(object));
+  }
+
+  /** Gives a new object its uid now (kept when it replaces one), so what is written and what is stored agree. */
+  assignUid(object: KubeObject) {
+    object.metadata.uid ??= this.entries.get(objectKey(object))?.object.metadata.uid ?? crypto.randomUUID();
   }
 
   /** Keys of the store (a watch relist compares against them). */
@@ -92,7 +103,6 @@ export class KubeStore {
       details: had?.details ?? {},
       signature: had?.signature,
     });
-    this.hooks.written();
   }
 
   /**
@@ -111,6 +121,6 @@ export class KubeStore {
       }
     }
     const want = new Set(objects.map((o) => o.metadata.name));
-    for (const [, x] of [...this.entries]) if (x.owner === owner && x.object.kind === kind && !want.has(x.object.metadata.name)) this.remove(kind, ns, x.object.metadata.name);
+    for (const [, x] of [...this.entries]) if (x.owner === owner && x.object.kind === kind && !want.has(x.object.metadata.name)) this.remove(kind, ns, x.object.metadata.name, e.actor);
   }
 }

@@ -7,6 +7,9 @@ import { fileURLToPath } from "node:url";
 import type { ConfigService } from "../config/service";
 import { SYSTEM_ACTOR } from "../config/api";
 import { WeftError } from "../model/errors";
+import { lineSink, logger, relayLine } from "../log";
+
+const labLog = logger("lab");
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const AGENT_ENTRY = path.join(here, "..", "agent", "main.ts");
@@ -28,7 +31,7 @@ export class Lab {
     private readonly config: ConfigService,
     private readonly control: string,
     private readonly count: number,
-    private readonly log: (line: string) => void = (l) => console.log(l),
+    private readonly log: (line: string) => void = lineSink("lab"),
   ) {}
 
   static addressOf(i: number) {
@@ -60,7 +63,8 @@ export class Lab {
       env: { ...process.env, WEFT_AGENT_LOG: process.env.WEFT_AGENT_LOG ?? "warn", WEFT_EXIT_WITH_PARENT: "1" },
     });
     node.process = child;
-    const prefix = (l: string) => l.trim() && this.log(`[${node.name}] ${l.trim()}`);
+    // the agent's own structured lines keep their level and component; the node is added
+    const prefix = (l: string) => relayLine(labLog, l, { node: node.name });
     child.stdout?.on("data", (b: Buffer) => b.toString().split("\n").forEach(prefix));
     child.stderr?.on("data", (b: Buffer) => b.toString().split("\n").forEach(prefix));
     child.on("exit", (code, signal) => {

@@ -7,6 +7,8 @@ export type ErrorCode =
   | "not_found"
   | "method_not_allowed"
   | "conflict"
+  | "too_many_requests"
+  | "timeout"
   | "internal";
 
 const STATUS: Record<ErrorCode, number> = {
@@ -16,6 +18,9 @@ const STATUS: Record<ErrorCode, number> = {
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
+  too_many_requests: 429,
+  // a query cut off at its time limit (and cancelled in the database): the controller is fine, the query was too big
+  timeout: 503,
   internal: 500,
 };
 
@@ -54,3 +59,5 @@ export const forbidden = (message: string) => new WeftError("forbidden", message
 export function isWeftError(e: unknown): e is WeftError {
   return e instanceof Error && (e as WeftError).name === "WeftError" && typeof (e as WeftError).code === "string";
 }
+/** Not allowed, and which field of the request names what the caller may not touch. */
+export const forbiddenField = (field: string, message: string) => new WeftError("forbidden", `${field}: ${message}`, [{ field, message }]);

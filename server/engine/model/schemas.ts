@@ -181,6 +181,10 @@ export const SecurityGroupPropsSchema = z.object({
 export const NetworkPolicyPropsSchema = z.object({
   network_policy_entries: PolicyEntriesSchema.optional(),
 });
+export const RouteTargetPropsSchema = z.object({});
+export const RouteTargetNameSchema = z
+  .string({ error: "name is required" })
+  .regex(/^target:[^:]+:\d+$/, "a route-target is named after the route target: target:<asn>:<number> or target:<ipv4>:<number>");
 export const FloatingIpPoolPropsSchema = z.object({
   floating_ip_pool_subnets: z.object({ subnet_uuid: z.array(z.string()).default([]) }).optional(),
 });

@@ -20,6 +20,7 @@ export const OBJECT_TYPES = [
   "floating-ip",
   "routing-instance",
   "bgp-router",
+  "route-target",
 ] as const;
 export type ObjectType = (typeof OBJECT_TYPES)[number];
 
@@ -45,6 +46,8 @@ export interface TypeDef {
   props: z.ZodObject;
   /** what the console calls it */
   label: string;
+  /** the name's syntax when it is not NameSchema's (a route-target is named target:<asn>:<n>) */
+  name?: z.ZodType<string>;
 }
 
 export const TYPES: Record<ObjectType, TypeDef> = {
@@ -133,7 +136,8 @@ export const TYPES: Record<ObjectType, TypeDef> = {
   "floating-ip-pool": {
     type: "floating-ip-pool",
     parents: ["virtual-network"],
-    // sharing: the projects allowed to allocate from the pool (none = every project)
+    // sharing: the projects besides the pool's own that may allocate from it (Contrail keeps this as
+    // the project's floating_ip_pool_refs); none = the pool's own project only
     refs: { project: { to: "project" } },
     props: S.FloatingIpPoolPropsSchema,
     label: "Floating IP pool",
@@ -153,6 +157,16 @@ export const TYPES: Record<ObjectType, TypeDef> = {
     refs: { bgp_router: { to: "bgp-router", attr: S.BgpPeeringAttributesSchema } },
     props: S.BgpRouterPropsSchema,
     label: "BGP router",
+  },
+  "route-target": {
+    // Contrail's route-target object (fq_name ["target:<asn>:<n>"]); in Weft it carries an admin's
+    // grant: the projects that may use the route target on their networks (project_refs)
+    type: "route-target",
+    parents: [CONFIG_ROOT],
+    refs: { project: { to: "project" } },
+    props: S.RouteTargetPropsSchema,
+    label: "Route target",
+    name: S.RouteTargetNameSchema,
   },
   "floating-ip": {
     type: "floating-ip",

@@ -30,7 +30,7 @@ export type FlowLevel = "group" | "workload";
  * - level "workload": port to port (both views draw ports), from the records' source and
  *   destination VMIs; traffic to or from an address outside any port is left out.
  */
-export async function flowOverlay(e: Engine, view: TopologyView, range: { from: number; to: number }, level: FlowLevel = "group"): Promise<FlowEdge[]> {
+export async function flowOverlay(e: Engine, view: TopologyView, range: { from: number; to: number; projects?: string[] | null }, level: FlowLevel = "group"): Promise<FlowEdge[]> {
   const logicalView = view === "logical";
   const workload = level === "workload";
   const [a, b] = workload ? (["src_vmi", "dst_vmi"] as const) : logicalView ? (["src_vn", "dst_vn"] as const) : (["node", "nh_node"] as const);

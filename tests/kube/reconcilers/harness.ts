@@ -35,7 +35,7 @@ export async function harness(): Promise<Harness> {
   const db = openDb(file);
   const config = await ConfigService.open({ db });
   const queued: string[] = [];
-  const store = new KubeStore({ changed: (k) => queued.push(k), written: () => {} });
+  const store = new KubeStore({ changed: (k) => queued.push(k) });
   const names = new KubeNames("k8s");
   const ctx = {
     config,

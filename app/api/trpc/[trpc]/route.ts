@@ -1,10 +1,7 @@
-import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { appRouter } from "@/server/api/root";
-import { createContext } from "@/server/api/trpc";
+import { handleTrpc } from "@/server/api/handler";
 
 export const dynamic = "force-dynamic";
 
-const handler = (req: Request) =>
-  fetchRequestHandler({ endpoint: "/api/trpc", req, router: appRouter, createContext: () => createContext({ req }) });
+const handler = (req: Request) => handleTrpc(req);
 
 export { handler as GET, handler as POST };

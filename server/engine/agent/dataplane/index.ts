@@ -37,6 +37,8 @@ export interface DataPlaneOptions {
   /** How long to wait for the far end's answer before the verdict is "lost" (default 1000 ms). */
   replyTimeoutMs?: number;
   log?: (line: string) => void;
+  /** How tunnel datagrams travel (default: a UDP socket on the agent's address). */
+  transport?: import("./transport.ts").DatagramTransport;
 }
 
 export interface DataPlane {

@@ -1,7 +1,6 @@
 // The simulated data plane: the whole vRouter pipeline in process, with tunnels that are real
 // UDP datagrams between agents (one socket per agent, bound to address:data_port). A packet
 // that follows a wrong route really goes to the wrong place — or nowhere, and is then "lost".
-import dgram from "node:dgram";
 import type { Hop, NextHop, Port, TraceRequest, TraceResult } from "../../protocol/index.ts";
 import type { Action } from "../acl.ts";
 import { ecmpIndex, pickNextHop } from "../ecmp.ts";
@@ -10,6 +9,7 @@ import { type Tuple, protocolNumber, reverseTuple, tupleText } from "../packet.t
 import { portPolicy } from "../policy.ts";
 import type { AgentState, StateChange } from "../state.ts";
 import type { DataPlane, DataPlaneOptions, DataPlaneStats, PacketResult } from "./index.ts";
+import { type DatagramTransport, type Peer, udpTransport } from "./transport.ts";
 import { type DataPacket, FLAG_TRACE, FLAG_WANT_REPLY, type ReplyPacket, TYPE_DATA, decode, encodeData, encodeReply } from "./wire.ts";
 
 type Egress =
@@ -49,7 +49,8 @@ export interface FlowlessDrop {
 
 export class SimDataPlane implements DataPlane {
   readonly kind = "sim";
-  private socket: dgram.Socket | null = null;
+  private readonly transport: DatagramTransport;
+  private bound = false;
   private readonly table: FlowTable;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
@@ -67,6 +68,7 @@ export class SimDataPlane implements DataPlane {
   ) {
     this.table = new FlowTable({ idleMs: opts.flowIdleMs, maxFlows: opts.maxFlows });
     this.replyTimeoutMs = opts.replyTimeoutMs ?? 1_000;
+    this.transport = opts.transport ?? udpTransport(opts.log);
     state.onChange((c) => this.onStateChange(c));
   }
 
@@ -76,27 +78,13 @@ export class SimDataPlane implements DataPlane {
 
   // ------------------------------------------------------------------ lifecycle
 
-  start(): Promise<number> {
+  async start(): Promise<number> {
     const { address, dataPort } = this.state.self;
-    const sock = dgram.createSocket({ type: address.includes(":") ? "udp6" : "udp4" });
-    this.socket = sock;
-    sock.on("message", (buf, rinfo) => this.onDatagram(buf, rinfo));
-    sock.on("error", (err) => this.opts.log?.(`data plane socket: ${err.message}`));
     this.table.startAging();
-    return new Promise((resolve, reject) => {
-      sock.once("error", reject);
-      sock.bind(dataPort, address, () => {
-        sock.off("error", reject);
-        // Bursts of tunnelled packets overflow the default ~200 KB buffer; the kernel caps this at rmem_max.
-        try {
-          sock.setRecvBufferSize(4 * 1024 * 1024);
-          sock.setSendBufferSize(4 * 1024 * 1024);
-        } catch {
-          /* not allowed: keep the default */
-        }
-        resolve(sock.address().port);
-      });
-    });
+    // usable from here on, as a socket is before its bind completes (the shadow agents bind in memory at once)
+    const bound = this.transport.bind(address, dataPort, (buf, from) => this.onDatagram(buf, from));
+    this.bound = true;
+    return bound;
   }
 
   async stop(): Promise<void> {
@@ -106,9 +94,8 @@ export class SimDataPlane implements DataPlane {
       p.resolve(null);
       this.pending.delete(id);
     }
-    const s = this.socket;
-    this.socket = null;
-    if (s) await new Promise<void>((r) => s.close(() => r()));
+    if (this.bound) await this.transport.close();
+    this.bound = false;
   }
 
   // ------------------------------------------------------------------ state changes → flow flushes
@@ -473,15 +460,14 @@ export class SimDataPlane implements DataPlane {
   private tunnel(r: Extract<Egress, { kind: "tunnel" }>, flags: number, hops: Hop[] | null, size = DEFAULT_PACKET_BYTES): Promise<ReplyPacket | null> {
     const nh = r.fwd.nextHop;
     const port = nh.data_port || this.state.self.dataPort;
-    const sock = this.socket;
     hops?.push({ node: this.node, step: "encap", detail: `${r.fwd.encap} ${r.fwd.encap === "VXLAN" ? "vni" : "label"} ${r.fwd.key}` });
     hops?.push({ node: this.node, step: "tunnel", detail: `${this.state.self.address}:${this.state.self.dataPort} → ${nh.address}:${port} (${nh.node || "?"})` });
-    if (!sock) return Promise.resolve(null);
+    if (!this.bound) return Promise.resolve(null);
     const id = this.nextId;
     this.nextId = (this.nextId + 1) >>> 0 || 1;
     const buf = encodeData({ flags, id, encap: r.fwd.encap, key: r.fwd.key, tuple: r.tuple, node: this.node, size });
     if (!(flags & FLAG_WANT_REPLY)) {
-      sock.send(buf, port, nh.address);
+      this.transport.send(buf, port, nh.address);
       return Promise.resolve(null);
     }
     return new Promise((resolve) => {
@@ -490,13 +476,13 @@ export class SimDataPlane implements DataPlane {
         resolve(null);
       }, this.replyTimeoutMs);
       this.pending.set(id, { resolve, timer });
-      sock.send(buf, port, nh.address, (err) => {
-        if (err) hops?.push({ node: this.node, step: "tunnel", detail: `send failed: ${err.message}` });
+      this.transport.send(buf, port, nh.address, (err) => {
+        hops?.push({ node: this.node, step: "tunnel", detail: `send failed: ${err.message}` });
       });
     });
   }
 
-  private onDatagram(buf: Buffer, rinfo: dgram.RemoteInfo) {
+  private onDatagram(buf: Buffer, rinfo: Peer) {
     const d = decode(buf);
     if (!d.ok) {
       this.decodeErrors++;
@@ -509,7 +495,7 @@ export class SimDataPlane implements DataPlane {
       const out = this.ingress(p, rinfo, hops);
       if (p.flags & FLAG_WANT_REPLY) {
         const reply = encodeReply({ flags: p.flags, id: p.id, node: this.node, verdict: out.verdict, reason: out.reason, delivered_to: out.delivered_to, hops: hops ?? [] });
-        this.socket?.send(reply, rinfo.port, rinfo.address);
+        if (this.bound) this.transport.send(reply, rinfo.port, rinfo.address);
       }
       return;
     }
@@ -524,7 +510,7 @@ export class SimDataPlane implements DataPlane {
 
   private ingress(
     p: DataPacket,
-    rinfo: Pick<dgram.RemoteInfo, "address" | "port">,
+    rinfo: Peer,
     hops: Hop[] | null,
   ): { verdict: "delivered" | "dropped"; reason: string; delivered_to: string; port?: Port; tuple: Tuple } {
     const node = this.node;

@@ -6,6 +6,7 @@ import { instanceIp } from "./instance-ip";
 import { networkPolicy, securityGroup } from "./policy";
 import { virtualMachineInterface } from "./port";
 import { project } from "./project";
+import { routeTarget } from "./route-target";
 import { bgpRouter, virtualRouter } from "./routers";
 import { virtualNetwork } from "./virtual-network";
 
@@ -20,6 +21,7 @@ export const STRATEGIES: Partial<Record<ObjectType, TypeStrategy>> = {
   "network-policy": networkPolicy,
   "bgp-router": bgpRouter,
   "virtual-router": virtualRouter,
+  "route-target": routeTarget,
 };
 
 const NONE: TypeStrategy = {};

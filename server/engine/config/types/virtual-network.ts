@@ -1,6 +1,6 @@
 // virtual-network: subnets (Contrail's defaults for gateway/DNS/subnet_uuid), route targets,
 // the network id, and the `public` floating IP pool a router_external network gets by itself.
-import { conflict } from "../../model/errors";
+import { conflict, forbiddenField } from "../../model/errors";
 import { formatAddress, parseAddress } from "../../model/net";
 import { type ConfigObject, type Ref, fqString } from "../../model/types";
 import type { MemoryStore } from "../store";
@@ -52,6 +52,36 @@ export function reachabilityWarnings(o: ConfigObject, store: MemoryStore): strin
   return [`not reachable from outside: the VN ${fqString(vn.fq_name)} has no route target, so no gateway imports its floating IPs (set route_target_list on the network)`];
 }
 
+const explicitVxlan = (vn: ConfigObject) => (vn.virtual_network_properties as { vxlan_network_identifier?: number | null } | undefined)?.vxlan_network_identifier ?? null;
+
+/**
+ * The network id is the system's: it names the network on the wire (VXLAN id by default, MPLS
+ * label space) and derives the automatic route target target:<ASN>:<8000000 + id>; a chosen id
+ * could be another network's and share its routes. Contrail's VirtualNetworkServer refuses it
+ * (pre_dbe_create: 403 "Cannot set the virtual network ID"; pre_dbe_update: 403 "Cannot update
+ * the virtual network ID"). A configured VXLAN id must not be another network's (Contrail: "Cannot
+ * set VXLAN_ID: it has already been set"), nor may a new network id land on one.
+ */
+function networkIds(vn: ConfigObject, current: ConfigObject | null, ctx: RuleContext) {
+  if (!current && vn.virtual_network_network_id !== undefined) {
+    throw forbiddenField("virtual_network_network_id", "cannot set the virtual network ID: the system allocates it (leave it out)");
+  }
+  if (current && vn.virtual_network_network_id !== current.virtual_network_network_id) {
+    throw forbiddenField("virtual_network_network_id", `cannot update the virtual network ID (it is ${String(current.virtual_network_network_id)}, allocated by the system)`);
+  }
+  const others = ctx.list("virtual-network").filter((o) => o.uuid !== vn.uuid);
+  const vxlan = explicitVxlan(vn);
+  if (vxlan !== null && vxlan !== (current ? explicitVxlan(current) : null)) {
+    const taken = others.find((o) => (explicitVxlan(o) ?? o.virtual_network_network_id) === vxlan);
+    if (taken) fail([{ field: "virtual_network_properties.vxlan_network_identifier", message: `cannot set VXLAN id ${vxlan}: it is the VXLAN id of ${fqString(taken.fq_name)}` }]);
+  }
+  if (current) return;
+  const inUse = new Set(others.map(explicitVxlan).filter((x) => x !== null));
+  let id = ctx.nextId("virtual-network", "virtual_network_network_id", VN_ID_BASE);
+  while (inUse.has(id) || id === vxlan) id++;
+  vn.virtual_network_network_id = id;
+}
+
 export const virtualNetwork: TypeStrategy = {
   prepare(vn, current, ctx) {
     const refs = (vn.network_ipam_refs as Ref[] | undefined) ?? [];
@@ -86,7 +116,7 @@ export const virtualNetwork: TypeStrategy = {
     vn.virtual_network_properties = { forwarding_mode: "l2_l3", ...((vn.virtual_network_properties as object) ?? {}) };
     vn.router_external ??= false;
     vn.is_shared ??= false;
-    vn.virtual_network_network_id ??= current?.virtual_network_network_id ?? ctx.nextId("virtual-network", "virtual_network_network_id", VN_ID_BASE);
+    networkIds(vn, current, ctx);
   },
   afterWrite: externalPool,
   ownedChildren(vn, ctx) {

@@ -71,7 +71,7 @@ export class NamespaceReconciler implements Reconciler {
     const ns = e.object.metadata.name;
     // Kubernetes deletes what is in a namespace with it
     const inside = store.all().filter(([, x]) => x.object.metadata.namespace === ns);
-    for (const [, x] of inside) store.remove(x.object.kind, ns, x.object.metadata.name);
+    for (const [, x] of inside) store.remove(x.object.kind, ns, x.object.metadata.name, e.actor);
     await Promise.all(inside.map(([k]) => this.ctx.settled(k)));
     const project = config.getByFqName("project", names.projectFq(ns));
     if (project && ns !== "default") {

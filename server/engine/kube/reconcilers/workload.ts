@@ -76,7 +76,7 @@ export class WorkloadReconciler implements Reconciler {
 
   async teardown(key: string, e: Entry, _actor: Actor) {
     const ns = e.object.metadata.namespace!;
-    for (const [, x] of this.ctx.store.all()) if (x.owner === key) this.ctx.store.remove("Pod", ns, x.object.metadata.name);
+    for (const [, x] of this.ctx.store.all()) if (x.owner === key) this.ctx.store.remove("Pod", ns, x.object.metadata.name, e.actor);
   }
 
   ready(e: Entry) {
