@@ -143,6 +143,16 @@ test.describe("BGP routers against a real gobgpd", () => {
     await expect(page.getByTestId("kv-remote-router-id")).toContainText(GATEWAY.address);
     await expect(page.getByTestId("kv-negotiated-families")).toContainText("inet-vpn");
 
+    // a route looping through the cluster's AS: the speaker ignores it and the page says so (issue 15)
+    await expect(page.getByTestId("bgp-ignored-as-loop")).toHaveText("0");
+    await gobgpd!.cli(["global", "rib", "-a", "vpnv4", "add", "10.250.0.0/24", "label", "100", "rd", "64512:250", "rt", "64512:100", "nexthop", GATEWAY.address, "aspath", "65001,64512"]);
+    await expect(page.getByTestId("bgp-ignored-as-loop")).toHaveText("1", { timeout: 30_000 });
+    await expect(page.getByTestId("bgp-ignored-current")).toHaveText("1");
+    await expect(page.getByTestId("bgp-ignored-last")).toContainText("AS loop: our AS 64512 is in the AS_PATH");
+    await expect(page.getByTestId("bgp-rfc7606-taw")).toHaveText("0");
+    await gobgpd!.cli(["global", "rib", "-a", "vpnv4", "del", "10.250.0.0/24", "label", "100", "rd", "64512:250"]);
+    await expect(page.getByTestId("bgp-ignored-current")).toHaveText("0", { timeout: 30_000 });
+
     // a wrong ASN: warned before saving, saved anyway; the session leaves Established and says why
     await page.getByTestId("edit-button").click();
     await dialog.getByTestId("field-asn").fill("65099");

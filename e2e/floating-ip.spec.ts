@@ -16,7 +16,14 @@ const has = (bin: string) => spawnSync("sh", ["-c", `command -v ${bin}`], { stdi
 const CONTROL = process.env.WEFT_E2E_CONTROL_ADDRESS ?? "";
 const BGP_PORT = Number(process.env.WEFT_E2E_BGP_PORT ?? 0);
 const GATEWAY = { address: "127.0.9.4", asn: 64512, api: 50392 };
-const COMPUTE_1 = "127.0.1.1"; // the lab's compute-1 (server/engine/lab/lab.ts)
+const AUTH = { Authorization: `Basic ${Buffer.from(`${ADMIN_EMAIL}:${ADMIN_PASSWORD}`).toString("base64")}` };
+/** the lab's compute-1 address: 198.18.0.1 on weft-lab0 as root, else 127.0.1.1 (server/engine/lab/lab.ts) */
+let COMPUTE_1 = "";
+async function compute1Address(): Promise<string> {
+  const r = await fetch(`${process.env.WEFT_E2E_URL}/vnc/virtual-routers?detail=true`, { headers: AUTH });
+  const list = ((await r.json()) as { "virtual-routers": { "virtual-router": { name: string; virtual_router_ip_address: string } }[] })["virtual-routers"];
+  return list.find((x) => x["virtual-router"].name === "compute-1")!["virtual-router"].virtual_router_ip_address;
+}
 const missing = !has("gobgpd") || !has("gobgp") ? "gobgpd/gobgp not installed" : !CONTROL || !BGP_PORT ? "WEFT_E2E_CONTROL_ADDRESS / WEFT_E2E_BGP_PORT not set (run through scripts/e2e.sh)" : "";
 
 test.describe.configure({ mode: "serial", timeout: 180_000 });
@@ -30,6 +37,7 @@ test.describe("floating IPs: pool, association, advertisement", () => {
   let gw = "";
 
   test.beforeAll(async () => {
+    COMPUTE_1 = await compute1Address();
     gobgpd = new Gobgpd({
       asn: GATEWAY.asn,
       routerId: GATEWAY.address,

@@ -10,7 +10,8 @@ ensure_prisma_client
 ensure_debian_packages chromium:chromium
 set +e
 # the daemons the interop and store tests run against; if the mirror fails, those tests skip and say why
-ensure_debian_packages gobgpd:gobgpd bird:bird2 clickhouse-server:clickhouse-server || log "could not install gobgpd/bird2/clickhouse-server: their tests will be skipped"
+# (frr: bgpd is run by hand by tests/controller/bgp-frr.test.ts; Debian's frr service only runs zebra/staticd)
+ensure_debian_packages gobgpd:gobgpd bird:bird2 vtysh:frr clickhouse-server:clickhouse-server || log "could not install gobgpd/bird2/frr/clickhouse-server: their tests will be skipped"
 # the kernel data plane's tests (root): nftables, conntrack, python3 for their TCP server and client
 ensure_debian_packages nft:nftables conntrack:conntrack python3:python3 || log "could not install nftables/conntrack: the kernel data plane tests will be skipped"
 set -e

@@ -53,7 +53,7 @@ export interface TestServer {
 }
 
 /** Services + the /vnc REST API on a loopback port (no Next.js needed). */
-export async function startServer(opts: { host?: string } = {}): Promise<TestServer> {
+export async function startServer(opts: { host?: string; bgp?: boolean } = {}): Promise<TestServer> {
   const dir = tempDir();
   process.env.WEFT_ADMIN_EMAIL = "admin@test.weft";
   process.env.WEFT_ADMIN_PASSWORD = "admin-password-1";
@@ -62,7 +62,8 @@ export async function startServer(opts: { host?: string } = {}): Promise<TestSer
   await new Promise<void>((r) => server.listen(0, host, r));
   const port = (server.address() as AddressInfo).port;
   const base = `http://${host}:${port}`;
-  const services = await startServices({ port, dataDir: dir, agentPort: 0, labNodes: 0, bgp: false, baseURL: base });
+  // bgp: the control node's speaker on WEFT_CONTROL_ADDRESS / WEFT_BGP_PORT (set them first)
+  const services = await startServices({ port, dataDir: dir, agentPort: 0, labNodes: 0, bgp: opts.bgp ?? false, baseURL: base });
   await services.accounts.ensureAdmin(dir);
   const route = (req: http.IncomingMessage, res: http.ServerResponse) => {
     stampClientIp(req);

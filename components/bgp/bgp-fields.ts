@@ -50,6 +50,13 @@ export interface SessionInfo {
   type: string | null;
   listen: string | null;
   exported: number | null;
+  /** RFC 7606 outcomes of the peer's UPDATEs (null for the control node itself) */
+  rfc7606: { treatAsWithdraw: number; attributeDiscard: number; sessionReset: number; last: string | null; lastAt: string | null } | null;
+  /** routes set aside: AS loop (RFC 4271 §9.1.2), own ORIGINATOR_ID / CLUSTER_ID (RFC 4456 §8) */
+  ignored: { current: number; asLoop: number; ownOriginatorId: number; ownClusterId: number; last: string | null } | null;
+  /** the control node: connections from unknown peers refused with Cease / Connection Rejected */
+  rejectedConnections: number | null;
+  lastRejected: string | null;
 }
 
 export function sessionOf(r: BgpRouterView): SessionInfo {
@@ -71,6 +78,10 @@ export function sessionOf(r: BgpRouterView): SessionInfo {
     type: t("type"),
     listen: t("listen"),
     exported: n("exported"),
+    rfc7606: s.rfc7606 && typeof s.rfc7606 === "object" ? (s.rfc7606 as SessionInfo["rfc7606"]) : null,
+    ignored: s.ignored && typeof s.ignored === "object" ? (s.ignored as SessionInfo["ignored"]) : null,
+    rejectedConnections: n("rejectedConnections"),
+    lastRejected: t("lastRejected"),
   };
 }
 

@@ -35,6 +35,12 @@ import { useDeleteBgpRouters } from "./use-delete-bgp-routers";
 
 const yesNo = (b: unknown) => (b ? "Yes" : "No");
 
+/** A counter: a warning badge when something happened, a plain 0 otherwise (never colour alone). */
+function Count({ n, testid }: { n: number | undefined; testid: string }) {
+  if (!n) return <span className="tabular-nums" data-testid={testid}>0</span>;
+  return <Badge tone="warn"><span className="tabular-nums" data-testid={testid}>{n}</span></Badge>;
+}
+
 export function BgpRouterDetail({ uuid }: { uuid: string }) {
   const trpc = useTRPC();
   const router = useRouter();
@@ -134,6 +140,13 @@ export function BgpRouterDetail({ uuid }: { uuid: string }) {
                     ["Listening on", s.listen ? <Mono key="l" copy={s.listen}>{s.listen}</Mono> : "—"],
                     ["Routes exported", <span key="e" className="tabular-nums">{num(s.exported)}</span>],
                     ["Peers", <span key="p" className="tabular-nums">{peers.length}</span>],
+                    [
+                      "Connections rejected",
+                      <span key="rc" className="tabular-nums" data-testid="bgp-rejected-connections" title="connections from addresses that are no configured peer, refused with Cease / Connection Rejected (RFC 4486)">
+                        {num(s.rejectedConnections)}
+                        {s.lastRejected ? <span className="text-muted"> · last from <Mono copy={s.lastRejected}>{s.lastRejected}</Mono></span> : null}
+                      </span>,
+                    ],
                     ["Last error", s.lastError ? <span key="le" className="text-danger" data-testid="bgp-last-error">{s.lastError}</span> : "—"],
                   ]}
                 />
@@ -156,6 +169,23 @@ export function BgpRouterDetail({ uuid }: { uuid: string }) {
                 />
               )}
             </Card>
+            {!isLocal && s && (s.rfc7606 || s.ignored) && (
+              <Card title="What the speaker did with the peer's routes">
+                <KV
+                  rows={[
+                    ["Treat-as-withdraw (RFC 7606)", <Count key="taw" n={s.rfc7606?.treatAsWithdraw} testid="bgp-rfc7606-taw" />],
+                    ["Attributes discarded (RFC 7606)", <Count key="ad" n={s.rfc7606?.attributeDiscard} testid="bgp-rfc7606-discard" />],
+                    ["Session resets (RFC 7606)", <Count key="sr" n={s.rfc7606?.sessionReset} testid="bgp-rfc7606-reset" />],
+                    ["Last", s.rfc7606?.last ? <span key="l" data-testid="bgp-rfc7606-last">{s.rfc7606.last}{s.rfc7606.lastAt ? <span className="text-muted"> · {formatTime(s.rfc7606.lastAt)}</span> : null}</span> : "—"],
+                    ["Routes ignored now", <Count key="ig" n={s.ignored?.current} testid="bgp-ignored-current" />],
+                    ["AS loop (RFC 4271 §9.1.2)", <Count key="al" n={s.ignored?.asLoop} testid="bgp-ignored-as-loop" />],
+                    ["Own ORIGINATOR_ID (RFC 4456 §8)", <Count key="oo" n={s.ignored?.ownOriginatorId} testid="bgp-ignored-originator" />],
+                    ["Own CLUSTER_ID (RFC 4456 §8)", <Count key="oc" n={s.ignored?.ownClusterId} testid="bgp-ignored-cluster" />],
+                    ["Last ignored", s.ignored?.last ? <span key="li" data-testid="bgp-ignored-last">{s.ignored.last}</span> : "—"],
+                  ]}
+                />
+              </Card>
+            )}
             <Card title="Parameters">
               <KV
                 rows={[

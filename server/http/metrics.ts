@@ -67,6 +67,37 @@ export class Metrics {
         this.set(engine.kube?.queueDepth ?? 0);
       },
     });
+    // what the BGP speaker did with what its peers sent (issue 15): RFC 7606 outcomes, routes set
+    // aside as loops (RFC 4271 §9.1.2, RFC 4456 §8), connections from unknown peers
+    new Counter({
+      name: "weft_bgp_update_errors_total",
+      help: "RFC 7606 outcomes of received UPDATEs per peer: treat-as-withdraw, attribute-discard, session-reset",
+      labelNames: ["peer", "outcome"],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const p of engine.control.bgp.peerStatus()) {
+          this.inc({ peer: p.address, outcome: "treat-as-withdraw" }, p.malformed.treatAsWithdraw);
+          this.inc({ peer: p.address, outcome: "attribute-discard" }, p.malformed.attributeDiscard);
+          this.inc({ peer: p.address, outcome: "session-reset" }, p.malformed.sessionReset);
+        }
+      },
+    });
+    new Counter({
+      name: "weft_bgp_routes_ignored_total",
+      help: "Received routes ignored per peer and rule: as-loop (RFC 4271 9.1.2), own-originator-id, own-cluster-id (RFC 4456 8)",
+      labelNames: ["peer", "reason"],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const p of engine.control.bgp.peerStatus()) {
+          this.inc({ peer: p.address, reason: "as-loop" }, p.ignored.asLoop);
+          this.inc({ peer: p.address, reason: "own-originator-id" }, p.ignored.ownOriginatorId);
+          this.inc({ peer: p.address, reason: "own-cluster-id" }, p.ignored.ownClusterId);
+        }
+      },
+    });
+    counter("weft_bgp_rejected_connections_total", "BGP connections from addresses that are no configured peer (Cease / Connection Rejected)", () => engine.control.bgp.speaker?.stats().rejectedConnections ?? 0);
     new Gauge({
       name: "weft_config_change_seq",
       help: "Sequence number of the last change in the change feed",

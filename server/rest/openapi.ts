@@ -74,6 +74,21 @@ export function openApiDocument(base: string): Record<string, unknown> {
       delete: { summary: `Delete a ${t}`, tags: [t], responses: { 200: { description: "deleted" }, 403: err, 404: err, 409: err } },
     };
   }
+  paths["/bgp-router-status"] = {
+    get: {
+      summary: "Operational state of every bgp-router: session state and reason, prefixes, RFC 7606 outcomes (treat-as-withdraw, attribute discard, session reset), routes ignored (AS loop, own ORIGINATOR_ID / CLUSTER_ID)",
+      tags: ["bgp"],
+      responses: { 200: { description: '{"bgp-router-status": [...]}' }, 401: err },
+    },
+  };
+  paths["/bgp-router-status/{id}"] = {
+    get: {
+      summary: "Operational state of one bgp-router (uuid or fq_name joined with ':')",
+      tags: ["bgp"],
+      parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+      responses: { 200: { description: '{"bgp-router-status": {...}}' }, 404: err },
+    },
+  };
   paths["/fqname-to-id"] = {
     post: {
       summary: "fq_name → uuid",

@@ -12,6 +12,7 @@ import { openApiDocument } from "./openapi";
 import { applySuggestion, reachability, reachabilityMatrix } from "./reachability";
 import { COMPILED_TYPES, compiledFqNameToId, routeCompiled, routingInstanceChildren, testTraffic } from "./compiled";
 import { trafficGenerator } from "./traffic";
+import { bgpRouters } from "../engine/control/views";
 import { CLIENT_IP_HEADER, checkWriteOrigin, clientIp, parseJsonBody, requireJsonType } from "../http/guard";
 import { logger } from "../engine/log";
 
@@ -165,6 +166,16 @@ async function route(s: Services, req: IncomingMessage, res: ServerResponse, url
   }
 
   if (routeCompiled(s, parts, method, url, base, res, send)) return;
+
+  // operational state of every bgp-router (the BGP router page's view): session state and why,
+  // prefixes, RFC 7606 outcomes and routes set aside per peer; read-only, any role
+  if (parts[0] === "bgp-router-status" && method === "GET" && parts.length <= 2) {
+    const all = bgpRouters(s.engine);
+    if (parts.length === 1) return send(res, 200, { "bgp-router-status": all });
+    const one = all.find((r) => r.uuid === parts[1] || r.fq_name.join(":") === parts[1]);
+    if (!one) throw new WeftError("not_found", `bgp-router ${parts[1]} not found (give its uuid or fq_name joined with ':')`);
+    return send(res, 200, { "bgp-router-status": one });
+  }
 
   if (parts[0] === "reachability" && method === "POST" && parts.length <= 2) {
     const body = (await readObject(req)) as Record<string, unknown>;

@@ -247,3 +247,102 @@ protocol bgp weft {
     }
   }
 }
+
+const BGPD = "/usr/lib/frr/bgpd";
+
+/** Why FRR tests must skip ("" when Debian's frr — bgpd + vtysh — is installed). */
+export function frrMissing(): string {
+  return fs.existsSync(BGPD) && has("vtysh") ? "" : "frr not installed (scripts/test.sh installs Debian's frr)";
+}
+
+export interface FrrOptions {
+  routerId: string;
+  asn: number;
+  port: number;
+  neighbor: { address: string; asn: number; port: number };
+  /** inside `address-family ipv4 vpn` after the neighbor's activate (static VPN routes) */
+  vpnConfig?: string;
+  /** before the router block (route-maps: bgpd applies a `network … route-map` only if the map exists when the line is read) */
+  preamble?: string;
+}
+
+/**
+ * FRR's bgpd alone (docs/stack.md recipe): no zebra (-Z), skip runas (-S), no vty TCP port
+ * (-P 0), its own vty socket directory for vtysh, listening on the router ID's address only.
+ * The configuration is FRR's documented L3VPN peering, nothing Weft-specific (no
+ * `allow-martian-nexthop`).
+ */
+export class Frr {
+  proc: ChildProcess | null = null;
+  readonly dir: string;
+  log = "";
+  constructor(readonly opts: FrrOptions) {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "weft-frr-"));
+    fs.chmodSync(this.dir, 0o777); // bgpd drops to user frr
+  }
+
+  conf(): string {
+    const o = this.opts;
+    const n = o.neighbor;
+    return `hostname weft-test-gw
+${o.preamble ?? ""}
+router bgp ${o.asn}
+ bgp router-id ${o.routerId}
+ no bgp default ipv4-unicast
+ no bgp network import-check
+ neighbor ${n.address} remote-as ${n.asn}
+ neighbor ${n.address} port ${n.port}
+ neighbor ${n.address} update-source ${o.routerId}
+ neighbor ${n.address} timers connect 1
+ address-family ipv4 vpn
+  neighbor ${n.address} activate
+${o.vpnConfig ?? ""}
+ exit-address-family
+exit
+`;
+  }
+
+  async start(): Promise<void> {
+    const conf = path.join(this.dir, "bgpd.conf");
+    fs.writeFileSync(conf, this.conf());
+    const p = spawn(BGPD, ["-Z", "-S", "-p", String(this.opts.port), "-l", this.opts.routerId, "-P", "0", "-f", conf, "-i", path.join(this.dir, "bgpd.pid"), "--vty_socket", this.dir, "--log", `file:${path.join(this.dir, "bgpd.log")}`], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.proc = p;
+    const keep = (d: Buffer) => {
+      this.log = (this.log + d.toString()).slice(-20_000);
+    };
+    p.stdout?.on("data", keep);
+    p.stderr?.on("data", keep);
+    await waitFor("bgpd's vty", async () => (await this.vtysh("show bgp summary json")).includes("routerId"), 15_000);
+  }
+
+  async stop(): Promise<void> {
+    const p = this.proc;
+    this.proc = null;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    const exited = new Promise<void>((r) => p.once("exit", () => r()));
+    p.kill("SIGTERM");
+    const t = setTimeout(() => p.kill("SIGKILL"), 5000);
+    await exited;
+    clearTimeout(t);
+  }
+
+  async vtysh(command: string): Promise<string> {
+    const { stdout } = await run("vtysh", ["--vty_socket", this.dir, "-c", command], { maxBuffer: 1 << 26 });
+    return stdout;
+  }
+
+  async json<T = unknown>(command: string): Promise<T> {
+    return JSON.parse(await this.vtysh(`${command} json`)) as T;
+  }
+
+  /** the bgpd log file (NOTIFICATIONs, martian next hops) */
+  logFile(): string {
+    try {
+      return fs.readFileSync(path.join(this.dir, "bgpd.log"), "utf8");
+    } catch {
+      return "";
+    }
+  }
+}

@@ -31,6 +31,17 @@ import { impliedReason, peerStatus } from "./peer-status";
 
 export type { SpeakerConfig, MaxPrefixes, PeerConfig, Rfc7606Counters, IgnoredCounters, RejectedPath, SpeakerStats, FamilyCounts, PeerStatus, PathsEvent, PeerStateEvent, SpeakerEvents, AnnounceResult } from "./speaker-types";
 
+/**
+ * Closes a connection we do not take, with a Cease NOTIFICATION. What the peer sends meanwhile is
+ * read and dropped: a socket nobody reads never sees the peer's FIN, stays half-open and keeps
+ * the listener from closing; the timer ends it if the peer does not close its side.
+ */
+function refuse(sock: net.Socket, subcode: number): void {
+  sock.resume();
+  sock.end(encodeNotification({ code: ErrorCode.CEASE, subcode }));
+  setTimeout(() => sock.destroy(), 1000).unref();
+}
+
 function normAddr(a: string | undefined): string {
   if (!a) return "";
   return a.startsWith("::ffff:") ? a.slice(7) : a;
@@ -450,15 +461,14 @@ export class BgpSpeaker extends TypedEmitter<SpeakerEvents> {
       // Cease / Connection Rejected (RFC 4486 §4, subcode 5) instead of a bare TCP reset
       this.rejectedConnections++;
       this.lastRejected = { address: remote, at: this.clock.now() };
-      sock.end(encodeNotification({ code: ErrorCode.CEASE, subcode: CeaseSubcode.CONNECTION_REJECTED }));
-      setTimeout(() => sock.destroy(), 1000).unref();
+      refuse(sock, CeaseSubcode.CONNECTION_REJECTED);
       return;
     }
     if (p.session.accept(sock)) return;
     const st = p.session.state;
     if (!p.session.isEnabled || st === "Established" || p.candidate) {
       // RFC 4271 §6.8: a collision with an Established session closes the new connection
-      if (st === "Established" || p.candidate) sock.end(encodeNotification({ code: ErrorCode.CEASE, subcode: p.candidate ? CeaseSubcode.CONNECTION_REJECTED : CeaseSubcode.CONNECTION_COLLISION }));
+      if (st === "Established" || p.candidate) refuse(sock, p.candidate ? CeaseSubcode.CONNECTION_REJECTED : CeaseSubcode.CONNECTION_COLLISION);
       else sock.destroy();
       return;
     }

@@ -1,12 +1,15 @@
-// The lab: simulated compute nodes (agent processes on loopback addresses 127.0.1.N) started by
-// the console so a newcomer sees a working network at once. Each appears as a virtual-router
-// object (compute-N, its address) like Contrail's.
+// The lab: simulated compute nodes (agent processes) started by the console so a newcomer sees a
+// working network at once. Each appears as a virtual-router object (compute-N, its address) like
+// Contrail's. Their addresses are the next hops of every port route the control node advertises,
+// so they must be addresses a gateway accepts: 198.18.0.N on weft-lab0 when root (lab-link.ts),
+// else 127.0.1.N (loopback, martian to FRR and most routers) with a log line that says so.
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ConfigService } from "../config/service";
 import { SYSTEM_ACTOR } from "../config/api";
 import { WeftError } from "../model/errors";
+import { acquireLabLink, LAB_LINK, type LabLink } from "./lab-link";
 import { lineSink, logger, relayLine } from "../log";
 
 const labLog = logger("lab");
@@ -26,6 +29,9 @@ export interface LabNode {
 export class Lab {
   readonly nodes: LabNode[] = [];
   private stopping = false;
+  private link: LabLink | null = null;
+  /** "link": 198.18.0.N on weft-lab0; "loopback": 127.0.1.N */
+  addressing: "link" | "loopback" = "loopback";
 
   constructor(
     private readonly config: ConfigService,
@@ -34,14 +40,26 @@ export class Lab {
     private readonly log: (line: string) => void = lineSink("lab"),
   ) {}
 
-  static addressOf(i: number) {
-    return `127.0.1.${i}`;
+  /** compute-i's address: on the lab link (RFC 2544 range) or on loopback */
+  static addressOf(i: number, addressing: "link" | "loopback" = "loopback") {
+    return addressing === "link" ? `198.18.0.${i}` : `127.0.1.${i}`;
   }
 
   async start() {
+    const wanted = Array.from({ length: this.count }, (_, i) => Lab.addressOf(i + 1, "link"));
+    const off = ["0", "false", "no", "off"].includes((process.env.WEFT_LAB_LINK ?? "").toLowerCase());
+    this.link = off ? { ok: false, reason: "WEFT_LAB_LINK=0" } : this.count > 0 ? await acquireLabLink(wanted) : null;
+    if (this.link?.ok) {
+      this.addressing = "link";
+      this.log(`lab: compute nodes on ${wanted[0]}–${wanted[wanted.length - 1]} (${LAB_LINK}, a veth Weft owns; RFC 2544 addresses, local to this host): next hops a BGP gateway accepts`);
+    } else if (this.link) {
+      this.log(
+        `lab: ${this.link.reason}: compute nodes on 127.0.1.1–${this.count} (loopback). Gateways that check next hops (FRR, most routers) treat 127/8 as martian and reset the BGP session on their routes; run as root for 198.18.0.N on ${LAB_LINK} (README: "Peering with a gateway")`,
+      );
+    }
     for (let i = 1; i <= this.count; i++) {
       const name = `compute-${i}`;
-      const address = Lab.addressOf(i);
+      const address = Lab.addressOf(i, this.addressing);
       const fq = ["default-global-system-config", name];
       const vr = this.config.getByFqName("virtual-router", fq);
       if (!vr) {
@@ -124,5 +142,7 @@ export class Lab {
           }),
       ),
     );
+    if (this.link?.ok) await this.link.release();
+    this.link = null;
   }
 }
