@@ -1,7 +1,10 @@
 // One control node, many simulated agents (in worker processes), many ports:
 //   initial sync time, resync after a control-node restart, control-node memory,
 //   and route change (port added) → visible in every subscribed agent's FIB (p50/p99).
-//   npx tsx bench/control-scale.ts [--agents 1000] [--ports 100000] [--vns 100] [--workers 4] [--changes 30]
+//   npx tsx bench/control-scale.ts [--agents 1000] [--ports 100000] [--vns 100] [--workers 4] [--changes 30] [--handshakes 50]
+// The agent channel is mutual TLS (issue 14): every agent enrols with a one-time token first (the
+// initial sync includes it), and the cost of one session's TLS handshake is measured on its own
+// (a probe node connecting again and again: connect → hello_ack).
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -12,7 +15,10 @@ import { ControlNode } from "../server/engine/control/control-node";
 import type { Actor } from "../server/engine/config/api";
 import type { ConfigObject } from "../server/engine/model/types";
 import { percentile, printTable, writeResult } from "./lib";
-import { type AgentWorker, startAgentWorkers } from "./workers/pool";
+import { type AgentWorker, agentAddress, startAgentWorkers } from "./workers/pool";
+import { channelCredentials, enrol, TLS_CHANNEL_OPTIONS } from "../server/engine/agent/credentials";
+import { CHANNEL_OPTIONS, type ControlMessage, controlNodeService, grpc } from "../server/engine/protocol";
+import { writePrivate } from "../server/engine/protocol/pki";
 import { waitFor } from "../tests/bgp/daemons";
 
 const arg = (name: string, dflt: number) => {
@@ -24,6 +30,7 @@ const PORTS = arg("ports", 100_000);
 const VNS = arg("vns", 100);
 const WORKERS = arg("workers", 4);
 const CHANGES = arg("changes", 30);
+const HANDSHAKES = arg("handshakes", 50);
 /** WEFT_BENCH_PROFILE=<dir>: CPU profiles of the control node (initial sync, resync) and of the agent workers. */
 const PROFILE_DIR = process.env.WEFT_BENCH_PROFILE ? path.resolve(process.env.WEFT_BENCH_PROFILE) : null;
 const ACTOR: Actor = { userId: null, email: "bench@weft", role: "admin", source: "api" };
@@ -78,6 +85,16 @@ async function main() {
       ),
     );
   }
+  // enrolment (before the ports: the compiler's sequence then covers these events too): a virtual-router and a one-time token per agent (the workers read them from a 0600 file)
+  const tokens: Record<string, string> = {};
+  for (const name of [...Array.from({ length: AGENTS }, (_, i) => `compute-${i}`), "bench-probe"]) {
+    const i = name === "bench-probe" ? AGENTS : Number(name.slice(8));
+    const vr = await cfg.create("virtual-router", { fq_name: ["default-global-system-config", name], parent_type: "global-system-config", virtual_router_ip_address: agentAddress(i) }, ACTOR);
+    tokens[name] = (await engine.trust.issueToken(vr.uuid, ACTOR, 3600)).token;
+  }
+  const tokenFile = path.join(dir, "bench-tokens.json");
+  writePrivate(tokenFile, JSON.stringify(tokens));
+  process.env.WEFT_BENCH_TOKENS = tokenFile;
   let next = 0;
   const worker = async () => {
     while (next < PORTS) {
@@ -171,7 +188,7 @@ async function main() {
   await profileStart();
   const cpu1 = await cpuOf(workers);
   const t1 = performance.now();
-  const fresh = new ControlNode(engine.compiler, { name: "restarted", host: "127.0.0.1", port, holdTimeSeconds: 30 });
+  const fresh = new ControlNode(engine.compiler, { trust: engine.trust, name: "restarted", host: "127.0.0.1", port, holdTimeSeconds: 30 });
   await fresh.start();
   control = fresh;
   let allUpS = 0;
@@ -195,6 +212,30 @@ async function main() {
 
   const workerRss = (await Promise.all(workers.map((w) => w.status()))).reduce((n, s) => n + s.rss, 0);
 
+  // ---- TLS handshake cost per agent session: a probe node connects again and again (connect → hello_ack)
+  const probeCreds = await enrol(`127.0.0.1:${port}`, "bench-probe", tokens["bench-probe"]);
+  const handshakeMs: number[] = [];
+  const cpuH0 = process.cpuUsage();
+  for (let k = 0; k < HANDSHAKES; k++) {
+    const Ctor = controlNodeService();
+    const t = performance.now();
+    const client = new Ctor(`127.0.0.1:${port}`, channelCredentials(probeCreds), { ...CHANNEL_OPTIONS, ...TLS_CHANNEL_OPTIONS });
+    const stream = client.Session();
+    await new Promise<void>((resolve, reject) => {
+      stream.on("data", (m: ControlMessage) => m.msg === "hello_ack" && resolve());
+      stream.on("error", (e: Error) => reject(e));
+      // the same boot id each time: the same node reconnecting, never a duplicate to refuse
+      stream.write({ msg: "hello", hello: { protocol_version: 1, name: "bench-probe", address: agentAddress(AGENTS), data_port: 9, encapsulations: ["MPLSoUDP"], agent_version: "bench", boot_id: "bench-probe" } });
+    });
+    handshakeMs.push(performance.now() - t);
+    stream.on("error", () => {});
+    stream.cancel();
+    client.close();
+  }
+  const cpuH = process.cpuUsage(cpuH0);
+  // both ends run in this process: the CPU figure is the control node's and the client's together (an upper bound)
+  const handshakeCpuMs = HANDSHAKES ? (cpuH.user + cpuH.system) / 1000 / HANDSHAKES : 0;
+
   const gib = (b: number) => b / 2 ** 30;
   const figures = {
     agents: AGENTS,
@@ -209,6 +250,8 @@ async function main() {
     routesInAgentFibs: expectedRoutes,
     cpuSeconds: { initialSync: cpuInitial, resync: cpuResync },
     routeChangeMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), samples: latencies.length, missed },
+    agentChannel: "mTLS (Weft agent CA, ECDSA P-256)",
+    handshakePerAgent: { wallMsP50: percentile(handshakeMs, 50), wallMsP99: percentile(handshakeMs, 99), cpuMsBothEnds: handshakeCpuMs, samples: handshakeMs.length },
   };
   printTable(`control-scale: ${AGENTS} agents, ${PORTS} ports, ${VNS} VNs (agents in ${WORKERS} worker processes)`, [
     { metric: "seed (config + compiler)", value: seedS, unit: "s" },
@@ -221,6 +264,8 @@ async function main() {
     { metric: "port added → in every subscribed FIB, p50", value: figures.routeChangeMs.p50, unit: "ms" },
     { metric: "port added → in every subscribed FIB, p99", value: figures.routeChangeMs.p99, unit: "ms" },
     { metric: "watch samples / missed", value: `${latencies.length} / ${missed}` },
+    { metric: "mTLS session handshake per agent (connect → hello_ack), p50", value: figures.handshakePerAgent.wallMsP50, unit: "ms" },
+    { metric: "  CPU per handshake (control node + client, one process)", value: handshakeCpuMs, unit: "ms" },
   ]);
   const file = writeResult("control-scale", { goal: { resyncSeconds: 10, controlRssGiB: 2 }, figures });
   console.log(`results: ${path.relative(process.cwd(), file)}`);

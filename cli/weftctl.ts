@@ -349,6 +349,34 @@ function printKube(results: KubeResult[], format: Format) {
   }
 }
 
+const computeNode = program.command("compute-node").description("compute nodes (virtual-routers) and their enrolment");
+computeNode
+  .command("enrol")
+  .description("issue a one-time enrolment token for a compute node (admin): its agent starts with it once and receives its certificate")
+  .argument("<name|uuid>", "virtual-router name (e.g. compute-1), fq_name or uuid")
+  .option("--ttl <seconds>", "how long the token stays valid (60..604800; default 3600)")
+  .addHelpText(
+    "after",
+    `
+Examples:
+  weftctl compute-node enrol compute-4
+  weftctl compute-node enrol compute-4 --ttl 600 -o json`,
+  )
+  .action(
+    run(async (ref: string, opts: { ttl?: string }, cmd: Command) => {
+      const { client, format } = context(cmd);
+      const fq = isUuid(ref) || ref.includes(":") ? ref : `default-global-system-config:${ref}`;
+      const uuid = await resolveId(client, "virtual-router", fq);
+      if (opts.ttl !== undefined && !/^\d+$/.test(opts.ttl)) throw new UsageError(`--ttl ${opts.ttl}: a whole number of seconds`);
+      const r = await client.post<{ "enrolment-token": { token: string; expires_at: string; virtual_router: string; agent_command: string } }>(
+        `/virtual-router/${uuid}/enrolment-token`,
+        opts.ttl !== undefined ? { ttl_seconds: Number(opts.ttl) } : {},
+      );
+      const t = r["enrolment-token"];
+      if (format !== "table") return out(serialize(r, format));
+      out(`enrolment token for ${t.virtual_router} (single use, valid until ${t.expires_at}):\n${t.token}\n\nstart the node's agent with it once:\n  ${t.agent_command}`);
+      }),
+    );
 
 interface ReachAnswer {
   verdict: string;

@@ -3,10 +3,13 @@
 //   {cmd: "watch", vrf, prefix, t0, id}   → {id, latencies: ms until the prefix is in each subscribed agent's FIB}
 //   {cmd: "stop"}
 import { type AgentHandle, startAgent } from "../../server/engine/agent/main";
+import fs from "node:fs";
 import { agentAddress } from "./pool";
 
 const [control, first, count] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
 const agents: AgentHandle[] = [];
+/** one-time enrolment tokens by node name (issue 14), from the file the bench wrote (WEFT_BENCH_TOKENS) */
+const tokens: Record<string, string> = process.env.WEFT_BENCH_TOKENS ? JSON.parse(fs.readFileSync(process.env.WEFT_BENCH_TOKENS, "utf8")) : {};
 
 
 async function main() {
@@ -15,6 +18,7 @@ async function main() {
       await startAgent({
         name: `compute-${i}`,
         address: agentAddress(i),
+        enrolToken: tokens[`compute-${i}`],
         control,
         dataPort: 0,
         log: false,

@@ -5,6 +5,8 @@ import { createColumnHelper } from "@tanstack/react-table";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useMemo } from "react";
+import { useMe } from "../session";
+import { Button } from "../ui/button";
 import { useTRPC } from "../../lib/trpc";
 import { DataTable } from "../data-table/DataTable";
 import { formatTime } from "../objects/cells";
@@ -19,7 +21,6 @@ import { Spinner } from "../ui/spinner";
 import { Tabs } from "../ui/tabs";
 import { num, SessionStateBadge, since, type ComputeNodeDetailView } from "./node-fields";
 import { objectHref } from "../../lib/object-routes";
-import { Button } from "../ui/button";
 import { ConfirmDialog } from "../ui/confirm-dialog";
 import { useToast } from "../ui/toast";
 import { useIsAdmin } from "../session";
@@ -203,6 +204,7 @@ export function ComputeNodeDetail({ name }: { name: string }) {
                 ]}
               />
             </Card>
+            <TrustCard node={node} />
             <Card title="What it hosts">
               <KV
                 rows={[
@@ -272,5 +274,70 @@ export function ComputeNodeDetail({ name }: { name: string }) {
         </div>
       )}
     </div>
+  );
+}
+
+/**
+ * How the control node trusts this node (issue 14): its certificate, a second session under its
+ * identity, what was refused from it; admins issue the one-time enrolment token here.
+ */
+function TrustCard({ node }: { node: ComputeNodeDetailView }) {
+  const trpc = useTRPC();
+  const me = useMe();
+  const issue = useMutation(trpc.infra.enrolmentToken.mutationOptions());
+  const dup = node.duplicateSession;
+  return (
+    <Card title="Trust">
+      <KV
+        rows={[
+          ["Certificate", node.enrolled ? <Badge key="e" tone="ok">Enrolled</Badge> : <Badge key="e" tone="warn">Not enrolled</Badge>],
+          ["Serial", node.certSerial ? <Mono key="cs" copy={node.certSerial}>{node.certSerial}</Mono> : "—"],
+          ["Session from", node.peer ? <Mono key="p">{node.peer}</Mono> : "—"],
+          [
+            "Second session",
+            dup ? (
+              <span key="d" data-testid="duplicate-session">
+                <Badge tone="warn">{dup.outcome === "refused" ? "Duplicate refused" : "Session replaced"}</Badge>{" "}
+                <span className="text-xs text-muted">
+                  from <Mono>{dup.peer}</Mono> {since(dup.at)} ({node.duplicateSessions} in all)
+                </span>
+              </span>
+            ) : (
+              "none"
+            ),
+          ],
+          ["Routes refused", node.refusedRoutes > 0 ? <Badge key="rr" tone="warn">{num(node.refusedRoutes)}</Badge> : "0"],
+          ["Flow records refused", node.refusedFlowRecords > 0 ? <Badge key="rf" tone="warn">{num(node.refusedFlowRecords)}</Badge> : "0"],
+        ]}
+      />
+      {node.refusals.length > 0 && (
+        <ul className="mt-2 space-y-1 text-xs text-muted" data-testid="node-refusals">
+          {node.refusals
+            .slice(-5)
+            .reverse()
+            .map((r, i) => (
+              <li key={i}>
+                <span className="tabular-nums">{formatTime(r.at)}</span> {r.what}
+              </li>
+            ))}
+        </ul>
+      )}
+      {me.role === "admin" && node.uuid && (
+        <div className="mt-3 flex flex-col gap-2">
+          <div>
+            <Button onClick={() => issue.mutate({ uuid: node.uuid! })} disabled={issue.isPending} data-testid="issue-enrolment-token">
+              {node.enrolled ? "Issue re-enrolment token" : "Issue enrolment token"}
+            </Button>
+          </div>
+          {issue.error && <p role="alert" className="text-xs text-danger">{issue.error.message}</p>}
+          {issue.data && (
+            <div className="text-xs" data-testid="enrolment-token">
+              <p className="text-muted">Single use, valid until {formatTime(issue.data.expires_at)}. Start the node&apos;s agent once with it (WEFT_ENROL_TOKEN or --enrol-token); it is not shown again.</p>
+              <Mono copy={issue.data.token}>{issue.data.token}</Mono>
+            </div>
+          )}
+        </div>
+      )}
+    </Card>
   );
 }

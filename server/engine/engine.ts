@@ -5,6 +5,7 @@ import { ConfigService } from "./config/service";
 import { type Db, dataDir, dbFile, migrate, openDb, tune } from "./config/db";
 import { Compiler } from "./compiler/compiler";
 import { ControlNode } from "./control/control-node";
+import { AgentTrust } from "./control/agent-trust";
 import { Lab } from "./lab/lab";
 import { Analytics } from "./analytics";
 import { KubeManager, parsePoolRef } from "./kube/manager";
@@ -62,6 +63,8 @@ export class Engine {
     readonly config: ConfigService,
     readonly compiler: Compiler,
     readonly control: ControlNode,
+    /** the Weft agent CA, enrolment tokens and certificates (issue 14) */
+    readonly trust: AgentTrust,
     readonly dataDir: string,
     readonly startedAt: Date,
   ) {}
@@ -77,7 +80,9 @@ export class Engine {
     if (opts.bgp) await ensureLocalBgpRouter(config, controlName, opts.bgp);
     const compiler = new Compiler(config, controlName);
     compiler.start();
+    const trust = await AgentTrust.open(dir, db, config);
     const control = new ControlNode(compiler, {
+      trust,
       name: controlName,
       bgp: !!opts.bgp,
       host: opts.agentHost ?? "127.0.0.1",
@@ -85,7 +90,7 @@ export class Engine {
       holdTimeSeconds: opts.holdTimeSeconds,
     });
     await control.start();
-    const engine = new Engine(db, config, compiler, control, dir, new Date());
+    const engine = new Engine(db, config, compiler, control, trust, dir, new Date());
     engine.reachability = new Reachability({ compiler, control, config });
     engine.analytics = await Analytics.open({
       dataDir: dir,
@@ -112,7 +117,7 @@ export class Engine {
     engine.alarms.start();
     const labNodes = opts.labNodes ?? 0;
     if (labNodes > 0) {
-      engine.lab = new Lab(config, `127.0.0.1:${control.listenPort}`, labNodes);
+      engine.lab = new Lab(config, `127.0.0.1:${control.listenPort}`, labNodes, trust, path.join(dir, "agents"));
       await engine.lab.start();
     }
     const poolText = opts.kubePublicFipPool ?? process.env.WEFT_KUBE_PUBLIC_FIP_POOL ?? process.env.KUBERNETES_PUBLIC_FIP_POOL;
@@ -142,6 +147,7 @@ export class Engine {
     await this.lab?.stop();
     await this.reachability?.close();
     await this.control.stop();
+    this.trust.close();
     await this.analytics?.stop();
     this.compiler.stop();
     await this.config.close();

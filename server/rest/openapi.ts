@@ -96,6 +96,17 @@ export function openApiDocument(base: string): Record<string, unknown> {
       responses: { 200: { description: "{uuid}" }, 404: err },
     },
   };
+  paths["/virtual-router/{uuid}/enrolment-token"] = {
+    post: {
+      summary: "Issue a one-time enrolment token for a compute node (admins; audited). Its agent starts once with it (WEFT_ENROL_TOKEN or --enrol-token) and receives its certificate from the Weft agent CA.",
+      requestBody: { required: false, content: { "application/json": { schema: { type: "object", properties: { ttl_seconds: { type: "integer", minimum: 60, maximum: 604800, default: 3600 } } } } } },
+      responses: { 200: { description: '{"enrolment-token": {token, id, virtual_router, virtual_router_uuid, expires_at, agent_command}}' }, 403: err, 404: err },
+    },
+    get: {
+      summary: "The node's enrolment tokens (never their secrets) and certificates (admins)",
+      responses: { 200: { description: '{"enrolment-tokens": [...], certificates: [...]}' }, 403: err, 404: err },
+    },
+  };
   paths["/id-to-fqname"] = {
     post: {
       summary: "uuid → type and fq_name",

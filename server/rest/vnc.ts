@@ -277,6 +277,40 @@ async function route(s: Services, req: IncomingMessage, res: ServerResponse, url
     throw new WeftError("bad_request", `${method} is not allowed on /vnc/${key}: use GET or POST`);
   }
 
+  // compute node enrolment (issue 14): a one-time token for a virtual-router, admins only
+  if (parts.length === 3 && parts[0] === "virtual-router" && parts[2] === "enrolment-token") {
+    if (actor.role !== "admin") throw new WeftError("forbidden", `${actor.email}: only an admin may issue or list compute node enrolment tokens`);
+    const vr = svc.get("virtual-router", parts[1]);
+    if (method === "POST") {
+      const empty = (!req.headers["content-length"] || req.headers["content-length"] === "0") && !req.headers["transfer-encoding"];
+      const b = empty ? {} : await readObject(req);
+      const ttl = b.ttl_seconds === undefined ? undefined : Number(b.ttl_seconds);
+      if (b.ttl_seconds !== undefined && typeof b.ttl_seconds !== "number") throw fieldError("ttl_seconds", "must be a number of seconds");
+      const t = await s.engine.trust.issueToken(vr.uuid, actor, ttl);
+      return send(res, 200, {
+        "enrolment-token": {
+          ...t,
+          control: `${s.engine.control.opts.host}:${s.engine.control.listenPort}`,
+          agent_command: `WEFT_ENROL_TOKEN=${t.token} npm run agent -- --control <control-node>:${s.engine.control.listenPort} --name ${vr.name} --address ${(vr.virtual_router_ip_address as string | undefined) ?? "<address>"}`,
+        },
+      });
+    }
+    if (method === "GET") {
+      return send(res, 200, {
+        "enrolment-tokens": await s.engine.trust.tokens(vr.uuid),
+        certificates: s.engine.trust.certificatesOf(vr.uuid).map((c) => ({
+          serial: c.serial,
+          issued_at: c.issuedAt.toISOString(),
+          not_after: c.notAfter.toISOString(),
+          fingerprint: c.fingerprint,
+          revoked_at: c.revokedAt?.toISOString() ?? null,
+          revoked_why: c.revokedWhy,
+        })),
+      });
+    }
+    throw new WeftError("bad_request", `${method} is not allowed on /vnc/virtual-router/<uuid>/enrolment-token: use POST (issue) or GET (list)`);
+  }
+
   if (parts.length === 2) {
     const type = typeOrNotFound(parts[0]);
     const uuid = parts[1];

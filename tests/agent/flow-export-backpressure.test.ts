@@ -12,6 +12,10 @@ import { type HarnessConfig, type HarnessControl, port, startHarness, VN1, vrf, 
 const cfg: HarnessConfig = {
   vrfs: [vrf(VN1, 10)],
   ports: { b1: [port("pa", VN1, ["10.1.0.1"]), port("pa2", VN1, ["10.1.0.5"])], b2: [port("pb", VN1, ["10.1.0.2"])] },
+  // the collector with HTTP/2's default receive window (64 KiB; the control node's is 16 MiB, for
+  // route dumps): with the channel encrypted (issue 14) this one test process forwards fewer flows
+  // in 4 s than would fill 16 MiB, and back-pressure is what is under test, not the window size
+  serverOptions: { "grpc-node.flow_control_window": 65535 },
 };
 let control: HarnessControl;
 const agents: Record<string, AgentHandle> = {};
@@ -58,7 +62,8 @@ describe("flow export back-pressure", () => {
     const conn = control.agents.get("b1")!;
     const before = agents.b1.status().flowExport!;
     conn.stream.pause(); // the collector stops reading; HTTP/2 flow control fills up
-    const t = await traffic(4000, 0);
+    // long enough for the stuck window to fill even on a busy machine (TLS costs this process CPU)
+    const t = await traffic(8000, 0);
     expect(t.delivered).toBe(t.packets); // every packet forwarded
     expect(t.slowestMs).toBeLessThan(250); // forward() never waits for the export
     const during = agents.b1.status().flowExport!;

@@ -3,6 +3,16 @@
 // per VRF merging what every agent announces (same prefix from two agents = ECMP), reflects
 // it to the subscribed agents with end_of_rib per VRF, forgets an agent's routes when its
 // stream goes, and sends trace requests. It is deliberately simple: no route targets, no BGP.
+// Its agent port is the real one's as far as trust goes (issue 14): a Weft CA (AgentTrust on a
+// config store of its own), agents enrol through it (in-process tokens, the Enrol RPC) and every
+// session is mTLS with the node's certificate; a name other than the certificate's is refused.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { migrate, openDb } from "../../server/engine/config/db.ts";
+import { ConfigService } from "../../server/engine/config/service.ts";
+import { AgentTrust } from "../../server/engine/control/agent-trust.ts";
+import { registerLocalEnrolment } from "../../server/engine/protocol/local-enrolment.ts";
 import {
   type Acl,
   type AgentMessage,
@@ -30,6 +40,8 @@ export interface HarnessConfig {
   ports?: Record<string, Port[]>;
   /** Routes the control node itself originates (e.g. learned over BGP). */
   staticRoutes?: Route[];
+  /** gRPC server options over CHANNEL_OPTIONS (e.g. a smaller HTTP/2 receive window) */
+  serverOptions?: grpc.ChannelOptions;
 }
 
 export interface AgentConn {
@@ -45,6 +57,19 @@ export interface AgentConn {
 
 const key = (vrf: string, prefix: string) => `${vrf}|${prefix}`;
 
+let sharedTrust: Promise<AgentTrust> | null = null;
+function harnessTrust(): Promise<AgentTrust> {
+  sharedTrust ??= (async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "weft-harness-"));
+    process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, "weft.db");
+    migrate(file);
+    const db = openDb(file);
+    return AgentTrust.open(dir, db, await ConfigService.open({ db, clusterAsn: 64512 }));
+  })();
+  return sharedTrust;
+}
+
 export class HarnessControl {
   readonly agents = new Map<string, AgentConn>();
   readonly vrfs = new Map<string, Vrf>();
@@ -52,6 +77,7 @@ export class HarnessControl {
   readonly ports = new Map<string, Map<string, Port>>(); // node → uuid → port
   readonly staticRoutes = new Map<string, Route>();
   readonly holdTimeSeconds: number;
+  private readonly serverOptions: grpc.ChannelOptions;
   encapPriority: string[];
   /** Stop sending keepalives and answering: the agents' hold timers must expire. */
   silent = false;
@@ -60,9 +86,13 @@ export class HarnessControl {
   private traces = new Map<string, (r: TraceResult) => void>();
   private traceSeq = 0;
   port = 0;
+  /** the CA and enrolment (one per test process: a new harness on the same port is the same control node restarted) */
+  trust: AgentTrust | null = null;
+  private unregisterLocal: (() => void) | null = null;
 
   constructor(cfg: HarnessConfig = {}) {
     this.holdTimeSeconds = cfg.holdTimeSeconds ?? 15;
+    this.serverOptions = cfg.serverOptions ?? {};
     this.encapPriority = cfg.encapPriority ?? ["MPLSoGRE", "MPLSoUDP", "VXLAN"];
     for (const v of cfg.vrfs ?? []) this.vrfs.set(v.name, v);
     for (const a of cfg.acls ?? []) this.acls.set(a.name, a);
@@ -76,12 +106,25 @@ export class HarnessControl {
 
   /** Listens on 127.0.0.1:`port` (0 = any free port; pass the old one to "restart" the control node). */
   async listen(port = 0): Promise<this> {
-    const server = new grpc.Server(CHANNEL_OPTIONS);
-    server.addService(controlNodeService().service, { Session: (s: ControlStream) => this.onSession(s) });
+    this.trust ??= await harnessTrust();
+    const trust = this.trust;
+    const server = new grpc.Server({ ...CHANNEL_OPTIONS, ...this.serverOptions });
+    server.addService(controlNodeService().service, {
+      Session: (s: ControlStream) => this.onSession(s),
+      GetCaCertificate: (_c: unknown, cb: grpc.sendUnaryData<{ ca_certificate: string }>) => cb(null, { ca_certificate: trust.caPem }),
+      Enrol: (call: grpc.ServerUnaryCall<{ token: string; name: string; certificate_request: string }, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+        const r = call.request;
+        trust.enrol(r.token, r.name, r.certificate_request, call.getPeer()).then(
+          (c) => cb(null, { certificate: c.certificate, ca_certificate: c.ca }),
+          (e: Error) => cb({ code: grpc.status.UNAUTHENTICATED, details: e.message }),
+        );
+      },
+    });
     this.port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+      server.bindAsync(`127.0.0.1:${port}`, trust.serverCredentials(), (err, p) => (err ? reject(err) : resolve(p))),
     );
     this.server = server;
+    this.unregisterLocal = registerLocalEnrolment(this.port, (name, address) => trust.issueLocalToken(name, address));
     this.keepalive = setInterval(() => {
       if (this.silent) return;
       for (const a of this.agents.values()) a.stream.write({ msg: "keepalive", keepalive: { sent_at_ms: Date.now() } });
@@ -95,6 +138,8 @@ export class HarnessControl {
     this.keepalive = null;
     this.server?.forceShutdown();
     this.server = null;
+    this.unregisterLocal?.();
+    this.unregisterLocal = null;
     this.agents.clear();
   }
 
@@ -102,8 +147,17 @@ export class HarnessControl {
 
   private onSession(stream: ControlStream) {
     let conn: AgentConn | null = null;
+    const id = this.trust!.identify(stream.getAuthContext()?.sslPeerCertificate);
+    if (!id.ok) {
+      stream.emit("error", { code: grpc.status.UNAUTHENTICATED, details: id.why });
+      return;
+    }
     stream.on("data", (m: AgentMessage) => {
       if (this.silent) return;
+      if (m.msg === "hello" && m.hello.name !== id.name) {
+        stream.emit("error", { code: grpc.status.PERMISSION_DENIED, details: `certificate of ${id.name}` });
+        return;
+      }
       if (m.msg === "hello") {
         conn = { name: m.hello.name, hello: m.hello, stream, subscribed: new Set(), announced: new Map(), endOfRib: false, stats: [], messages: [] };
         const old = this.agents.get(conn.name);

@@ -1,24 +1,32 @@
 // Real agent processes (npx tsx server/engine/agent/main.ts) against the harness control node:
 // delivered across processes over UDP on 127.0.2.x, and a clean exit on SIGTERM.
 import { type ChildProcess, spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type HarnessControl, port, startHarness, VN1, vrf, waitFor } from "./harness.ts";
 
 const root = path.resolve(__dirname, "../..");
 let control: HarnessControl;
+const stateDirs: string[] = [];
 const procs: { name: string; child: ChildProcess; log: string[]; via: "npx" | "tsx" }[] = [];
 
 /**
  * `npx tsx …` (how an operator starts it) or tsx directly. npm does not forward SIGTERM to
  * what it runs, so the npx one gets its own process group and is signalled as a group.
  */
-function spawnAgent(name: string, address: string, dataPort: number, via: "npx" | "tsx") {
-  const args = ["server/engine/agent/main.ts", "--control", control.address, "--name", name, "--address", address, "--data-port", String(dataPort)];
+async function spawnAgent(name: string, address: string, dataPort: number, via: "npx" | "tsx") {
+  // a process of its own enrols with a one-time token (issue 14); its key stays in its state dir
+  const token = await control.trust!.issueLocalToken(name, address);
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), `weft-agent-${name}-`));
+  stateDirs.push(stateDir);
+  const args = ["server/engine/agent/main.ts", "--control", control.address, "--name", name, "--address", address, "--data-port", String(dataPort), "--state-dir", stateDir];
+  const env = { ...process.env, WEFT_ENROL_TOKEN: token };
   const child =
     via === "npx"
-      ? spawn("npx", ["tsx", ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"], detached: true })
-      : spawn(path.join(root, "node_modules/.bin/tsx"), args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+      ? spawn("npx", ["tsx", ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"], detached: true, env })
+      : spawn(path.join(root, "node_modules/.bin/tsx"), args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], env });
   const log: string[] = [];
   child.stderr!.on("data", (b: Buffer) => log.push(...b.toString().split("\n").filter(Boolean)));
   procs.push({ name, child, log, via });
@@ -29,8 +37,8 @@ beforeAll(async () => {
     vrfs: [vrf(VN1, 10)],
     ports: { p1: [port("qa", VN1, ["10.3.0.1"])], p2: [port("qb", VN1, ["10.3.0.2"])] },
   });
-  spawnAgent("p1", "127.0.2.1", 17001, "npx");
-  spawnAgent("p2", "127.0.2.2", 17002, "tsx");
+  await spawnAgent("p1", "127.0.2.1", 17001, "npx");
+  await spawnAgent("p2", "127.0.2.2", 17002, "tsx");
   await waitFor(() => control.agents.get("p1")?.endOfRib === true && control.agents.get("p2")?.endOfRib === true, 30_000, "agent processes synced");
   await waitFor(() => control.agents.get("p1")!.subscribed.has(VN1) && control.agents.get("p2")!.subscribed.has(VN1), 10_000, "subscriptions");
 }, 60_000);
@@ -42,6 +50,7 @@ afterAll(async () => {
     else p.child.kill("SIGKILL");
   }
   await control.stop();
+  for (const d of stateDirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
 describe("agent processes", () => {

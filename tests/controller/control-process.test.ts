@@ -32,7 +32,7 @@ const freePort = () =>
 function startControl(): ChildProcess {
   const c = spawn(process.execPath, ["--import", "tsx", "scripts/control-node.ts"], {
     env: { ...process.env, WEFT_DATA_DIR: dir, WEFT_AGENT_PORT: String(port), WEFT_HOLD_TIME: "3", WEFT_EXIT_WITH_PARENT: "1" },
-    stdio: "ignore",
+    stdio: process.env.DBG ? "inherit" : "ignore",
   });
   return c;
 }
@@ -67,11 +67,20 @@ beforeAll(async () => {
   };
   a = await mk(red, "a", "compute-1");
   b = await mk(blue, "b", "compute-2");
+  // the control node runs in another process: its nodes enrol with tokens issued beforehand (issue 14)
+  const nodes = [
+    { name: "compute-1", address: "127.0.6.1" },
+    { name: "compute-2", address: "127.0.6.2" },
+  ];
+  const tokens = new Map<string, string>();
+  for (const n of nodes) tokens.set(n.name, await engine.trust.issueLocalToken(n.name, n.address));
   await engine.stop();
 
   child = startControl();
-  for (const [name, address] of [["compute-1", "127.0.6.1"], ["compute-2", "127.0.6.2"]]) {
-    agents.push(await startAgent({ name, address, control: `127.0.0.1:${port}`, dataPort: 0, log: false, backoffInitialMs: 200, backoffMaxMs: 1000, initialSyncWaitMs: 200 }));
+  for (const { name, address } of nodes) {
+    agents.push(
+      await startAgent({ name, address, control: `127.0.0.1:${port}`, enrolToken: tokens.get(name), dataPort: 0, log: process.env.DBG ? undefined : false, backoffInitialMs: 200, backoffMaxMs: 1000, initialSyncWaitMs: 200 }),
+    );
   }
 }, 60_000);
 

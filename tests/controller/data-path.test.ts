@@ -153,7 +153,7 @@ describe("data path", () => {
     const r = await agents.get("compute-1")!.inject(a.port.uuid, t);
     expect(r.verdict, r.reason).toBe("delivered");
     // a new control node on the same port: agents reconnect, re-announce and clear stale state
-    const fresh = new ControlNode(engine.compiler, { name: "control-restarted", host: "127.0.0.1", port, holdTimeSeconds: HOLD });
+    const fresh = new ControlNode(engine.compiler, { trust: engine.trust, name: "control-restarted", host: "127.0.0.1", port, holdTimeSeconds: HOLD });
     await fresh.start();
     (engine as unknown as { control: ControlNode }).control = fresh;
     await until("agents resync", () => NODES.every((n) => fresh.agents.get(n.name)?.lastResync), 15_000);
@@ -174,9 +174,12 @@ describe("data path", () => {
   }, 30_000);
 
   it("a killed agent process (SIGKILL) is detected by the hold timer and its routes withdrawn", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "server/engine/agent/main.ts", "--control", `127.0.0.1:${engine.control.listenPort}`, "--name", "compute-4", "--address", "127.0.5.4", "--data-port", "0"], {
+    // a node of another process enrols with a one-time token (issue 14) and keeps its certificate in its state dir
+    const token = await engine.trust.issueLocalToken("compute-4", "127.0.5.4");
+    const args = ["--control", `127.0.0.1:${engine.control.listenPort}`, "--name", "compute-4", "--address", "127.0.5.4", "--data-port", "0", "--state-dir", `${dir}/agents/compute-4`];
+    const child = spawn(process.execPath, ["--import", "tsx", "server/engine/agent/main.ts", ...args], {
       stdio: "ignore",
-      env: { ...process.env, WEFT_AGENT_LOG: "error" },
+      env: { ...process.env, WEFT_AGENT_LOG: "error", WEFT_ENROL_TOKEN: token },
     });
     try {
       await until("compute-4 up", () => engine.control.agents.get("compute-4")?.state === "Up", 20_000);

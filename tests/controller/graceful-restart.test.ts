@@ -70,7 +70,7 @@ describe("control node graceful restart", () => {
     await until("agents notice", () => [...agents.values()].every((a) => a.status().session !== "established"), HOLD * 1000 + 5000);
     expect(route("compute-1", prefixes["compute-3"])?.stale).toBe(true);
 
-    control = new ControlNode(engine.compiler, { name: "restarted", host: "127.0.0.1", port, holdTimeSeconds: HOLD });
+    control = new ControlNode(engine.compiler, { trust: engine.trust, name: "restarted", host: "127.0.0.1", port, holdTimeSeconds: HOLD });
     const started = Date.now();
     await control.start();
     await until("compute-1 and compute-2 resynced", () => ["compute-1", "compute-2"].every((n) => control.agents.get(n)?.lastResync), 10_000);

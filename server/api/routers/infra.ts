@@ -17,4 +17,8 @@ export const infraRouter = router({
     const n = await lab.setRunning(input.name, input.running);
     return { name: n.name, stopped: n.held };
   }),
+  /** A one-time enrolment token for a compute node's virtual-router (issue 14); admins only, audited. */
+  enrolmentToken: adminProcedure
+    .input(z.object({ uuid: z.string().uuid(), ttlSeconds: z.number().int().min(60).max(7 * 24 * 3600).optional() }))
+    .mutation(({ ctx, input }) => ctx.services.engine.trust.issueToken(input.uuid, ctx.actor, input.ttlSeconds)),
 });

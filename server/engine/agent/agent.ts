@@ -13,6 +13,8 @@ import type { FlowEntry } from "./flow-table.ts";
 import { type Tuple, protocolNumber } from "./packet.ts";
 import { ControlSession, type SessionState } from "./session.ts";
 import { AgentState, ENCAPSULATIONS, sameOwnRoute } from "./state.ts";
+import { type AgentCredentials, enrol, loadCredentials, saveCredentials } from "./credentials.ts";
+import { localEnrolmentToken } from "../protocol/local-enrolment.ts";
 import { logger } from "../log/index.ts";
 
 export const AGENT_VERSION = "weft-agent 0.1.0";
@@ -46,6 +48,16 @@ export interface AgentOptions {
   netns?: string;
   /** Log sink; default: compact lines on stderr. `false` silences. */
   log?: ((line: string) => void) | false;
+  /**
+   * The node's identity (issue 14). In order: these credentials; an enrolment with `enrolToken`
+   * (saved to `stateDir`); those kept in `stateDir`; a token from a control node of this same
+   * process (the lab, tests). Without any, the agent keeps retrying and says why.
+   */
+  credentials?: AgentCredentials;
+  /** Where the node keeps its key and certificate (files 0600 in a 0700 directory). */
+  stateDir?: string;
+  /** One-time enrolment token (WEFT1.…) issued for this node's virtual-router. */
+  enrolToken?: string;
 }
 
 export interface AgentStatus {
@@ -143,7 +155,29 @@ class Agent implements AgentHandle {
     return this.state.self.dataPort;
   }
 
+  private enrolToken: string | undefined;
+
+  /** The node's credentials, enrolling first if it has none (see AgentOptions.credentials). */
+  private async credentials(): Promise<AgentCredentials> {
+    const o = this.opts;
+    if (o.credentials) return o.credentials;
+    // a token given is meant to be used (a re-enrolment); otherwise what the node kept
+    if (o.stateDir && !this.enrolToken) {
+      const kept = loadCredentials(o.stateDir, this.name);
+      if (kept) return kept;
+    }
+    const control = o.control!;
+    const token = this.enrolToken ?? (await localEnrolmentToken(control, this.name, this.address));
+    if (!token) throw new Error(`compute node ${this.name} is not enrolled: start it with --enrol-token (issued on the console's compute node page, POST /vnc/virtual-router/<uuid>/enrolment-token or weftctl compute-node enrol ${this.name})`);
+    const c = await enrol(control, this.name, token);
+    this.enrolToken = undefined; // single use
+    if (o.stateDir) saveCredentials(o.stateDir, c);
+    this.log(`enrolled with ${control}: certificate for ${this.name} from the Weft CA`);
+    return c;
+  }
+
   async start() {
+    this.enrolToken = this.opts.enrolToken;
     const bound = await this.dataplane.start();
     this.state.self.dataPort = bound;
     this.log(`data plane ${this.dataplane.kind}${this.opts.netns ? ` in netns ${this.opts.netns}` : ""} on ${this.address}:${bound} (${this.state.self.encapsulations.join(", ")}), boot ${this.bootId.slice(0, 8)}`);
@@ -158,6 +192,7 @@ class Agent implements AgentHandle {
         agent_version: AGENT_VERSION,
         boot_id: this.bootId,
       },
+      credentials: () => this.credentials(),
       backoffInitialMs: this.opts.backoffInitialMs,
       backoffMaxMs: this.opts.backoffMaxMs,
       onUp: (ack) => this.onUp(ack.control_node, ack.hold_time_seconds, ack.session_id),

@@ -1,6 +1,9 @@
 // Standalone vRouter agent:
 //   npm run agent -- --control HOST:PORT --name NODE --address IP [--data-port 6635] [--encap MPLSoGRE,MPLSoUDP,VXLAN]
 //                    [--dataplane sim|linux] [--netns NAME]   (linux: root; NAME = the compute node's namespace, default the host's)
+//                    [--state-dir DIR] [--enrol-token WEFT1.…]   (or WEFT_ENROL_TOKEN in the environment)
+// The node's key and certificate live in --state-dir (default <WEFT_DATA_DIR or ./data>/agents/NODE);
+// the first start enrols with the one-time token, later starts reuse the certificate.
 // Also the programmatic entry for tests and benches (many agents may run in one process).
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,10 +14,12 @@ import { logger } from "../log/index.ts";
 
 export { startAgent, AGENT_VERSION, DEFAULT_DATA_PORT } from "./agent.ts";
 export type { AgentHandle, AgentOptions, AgentStatus } from "./agent.ts";
+export { type AgentCredentials, enrol, loadCredentials, saveCredentials } from "./credentials.ts";
 export type { PacketResult, DataPlane, DataPlaneStats } from "./dataplane/index.ts";
 export type { Tuple } from "./packet.ts";
 
-const USAGE = "usage: npm run agent -- --control HOST:PORT --name NODE --address IP [--data-port 6635] [--encap MPLSoGRE,MPLSoUDP,VXLAN] [--dataplane sim|linux] [--netns NAME]";
+const USAGE =
+  "usage: npm run agent -- --control HOST:PORT --name NODE --address IP [--data-port 6635] [--encap MPLSoGRE,MPLSoUDP,VXLAN] [--dataplane sim|linux] [--netns NAME] [--state-dir DIR] [--enrol-token TOKEN]";
 
 export function parseArgs(argv: string[]): AgentOptions {
   const val = (flag: string): string | undefined => {
@@ -34,11 +39,14 @@ export function parseArgs(argv: string[]): AgentOptions {
   const encapText = val("--encap");
   const encapsulations = encapText ? encapText.split(",").map((s) => s.trim()).filter(Boolean) : [...ENCAPSULATIONS];
   for (const e of encapsulations) if (!(ENCAPSULATIONS as readonly string[]).includes(e)) throw new Error(`unknown encapsulation ${e} (known: ${ENCAPSULATIONS.join(", ")})`);
+  const stateDir = path.resolve(val("--state-dir") ?? path.join(process.env.WEFT_DATA_DIR ?? "./data", "agents", name));
+  // the environment is the better place for a secret (argv is visible in ps)
+  const enrolToken = val("--enrol-token") ?? process.env.WEFT_ENROL_TOKEN ?? undefined;
   const dataplane = val("--dataplane") ?? "sim";
   if (dataplane !== "sim" && dataplane !== "linux") throw new Error(`--dataplane ${dataplane}: sim or linux`);
   const netns = val("--netns");
   if (netns !== undefined && dataplane !== "linux") throw new Error("--netns is for --dataplane linux (the compute node's network namespace)");
-  return { control, name, address, dataPort, encapsulations, dataplane, ...(netns ? { netns } : {}) };
+  return { control, name, address, dataPort, encapsulations, dataplane, ...(netns ? { netns } : {}), stateDir, ...(enrolToken ? { enrolToken } : {}) };
 }
 
 async function main() {

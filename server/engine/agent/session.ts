@@ -18,6 +18,7 @@ import {
   type Outgoing,
   PROTOCOL_VERSION,
 } from "../protocol/index.ts";
+import { type AgentCredentials, channelCredentials, TLS_CHANNEL_OPTIONS } from "./credentials.ts";
 
 export type SessionState = "idle" | "connecting" | "established" | "stopped";
 
@@ -25,6 +26,11 @@ export interface SessionOptions {
   /** host:port of the control node's agent protocol listener. */
   control: string;
   hello: Omit<Hello, "protocol_version">;
+  /**
+   * The node's credentials (mTLS): asked for before the first connection and again after a
+   * refusal (enrolment may happen here); an error is retried with the usual back-off.
+   */
+  credentials: () => Promise<AgentCredentials>;
   backoffInitialMs?: number;
   backoffMaxMs?: number;
   onUp: (ack: HelloAck) => void;
@@ -55,6 +61,8 @@ export class ControlSession {
   private readonly maxBackoff: number;
   private lastLogged = "";
   private lastLoggedAt = 0;
+  private creds: AgentCredentials | null = null;
+  private credsAttempt = 0;
 
   constructor(private readonly opts: SessionOptions) {
     this.initialBackoff = opts.backoffInitialMs ?? 500;
@@ -96,9 +104,29 @@ export class ControlSession {
 
   private connect() {
     this.state = "connecting";
+    if (!this.creds) {
+      const attempt = ++this.credsAttempt;
+      this.opts.credentials().then(
+        (c) => {
+          if (this.state !== "connecting" || attempt !== this.credsAttempt) return;
+          this.creds = c;
+          this.open(c);
+        },
+        (e: Error) => {
+          if (this.state !== "connecting" || attempt !== this.credsAttempt) return;
+          this.retry(`no credentials: ${e.message}`);
+        },
+      );
+      return;
+    }
+    this.open(this.creds);
+  }
+
+  private open(creds: AgentCredentials) {
     const Ctor = controlNodeService();
-    const client = new Ctor(this.opts.control, grpc.credentials.createInsecure(), {
+    const client = new Ctor(this.opts.control, channelCredentials(creds), {
       ...CHANNEL_OPTIONS,
+      ...TLS_CHANNEL_OPTIONS,
       "grpc.initial_reconnect_backoff_ms": Math.min(100, this.initialBackoff),
       "grpc.max_reconnect_backoff_ms": this.maxBackoff,
     });
@@ -120,7 +148,11 @@ export class ControlSession {
       if (m.msg === "keepalive") return;
       this.opts.onMessage(m);
     });
-    stream.on("error", (err: grpc.ServiceError) => this.down(stream, shortError(err)));
+    stream.on("error", (err: grpc.ServiceError) => {
+      // refused for its identity: ask for credentials again next time (the node may re-enrol)
+      if (err.code === grpc.status.UNAUTHENTICATED || err.code === grpc.status.PERMISSION_DENIED) this.creds = null;
+      this.down(stream, shortError(err));
+    });
     stream.on("end", () => this.down(stream, "stream closed by the control node"));
     stream.write({ msg: "hello", hello: { protocol_version: PROTOCOL_VERSION, ...this.opts.hello } });
   }
@@ -147,16 +179,26 @@ export class ControlSession {
   private armHold(seconds: number) {
     if (this.holdTimer) clearTimeout(this.holdTimer);
     const stream = this.stream;
-    this.holdTimer = setTimeout(() => stream && this.down(stream, `hold timer expired (${seconds} s without a message)`), seconds * 1000);
+    // one keepalive interval of margin past the hold time: a control node busy for a few seconds
+    // (a large config change, a heavy query) sends its keepalives late, and is not dead for that
+    const ms = seconds * 1000 + Math.max(1000, (seconds * 1000) / 3);
+    this.holdTimer = setTimeout(() => stream && this.down(stream, `hold timer expired (${seconds} s without a message)`), ms);
   }
 
   private down(stream: AgentStream, reason: string) {
     if (this.stream !== stream || this.state === "stopped") return; // a late event of an old stream
     const was = this.state;
-    this.lastDownReason = reason;
     this.teardown();
+    this.lastDownReason = reason;
     this.state = "idle";
     if (was === "established") this.opts.onDown(reason);
+    this.retry(reason);
+  }
+
+  /** Back to idle, and another attempt after a jittered back-off. */
+  private retry(reason: string) {
+    this.lastDownReason = reason;
+    this.state = "idle";
     const delay = Math.round(this.backoffMs * (0.5 + Math.random() * 0.5));
     this.backoffMs = Math.min(this.maxBackoff, this.backoffMs * 2);
     // One line per new reason (plus one a minute): a control node that is down for an hour must not flood the log.

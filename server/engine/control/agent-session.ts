@@ -5,6 +5,13 @@ import type { Acl, ControlMessage, ControlStream, Encoded, Outgoing, Port, Stats
 
 export type AgentState = "Up" | "Down";
 
+/** Something the control node refused from a compute node (issue 14), kept for the console. */
+export interface Refusal {
+  at: number;
+  what: string;
+  peer: string;
+}
+
 export class AgentSession {
   state: AgentState = "Down";
   stream: ControlStream | null = null;
@@ -21,6 +28,18 @@ export class AgentSession {
   stats: Stats | null = null;
   /** routes the agent announced (its ports' addresses) */
   announced = 0;
+  /** transport peer (ip:port) of the current or last session */
+  peer = "";
+  /** serial of the certificate the current or last session presented */
+  certSerial = "";
+  /** announced routes / flow records refused (not bound to this node in the config), cumulative */
+  refusedRoutes = 0;
+  refusedFlowRecords = 0;
+  /** the last refusals (routes, flow records, connections under this identity), newest last */
+  readonly refusals: Refusal[] = [];
+  /** a second connection under this identity while this one was alive: when, from where, what became of it */
+  duplicate: { at: number; peer: string; outcome: "refused" | "replaced" } | null = null;
+  duplicates = 0;
   readonly subscriptions = new Set<string>();
   readonly sentVrfs = new Set<string>();
   readonly sentAcls = new Set<string>();
@@ -56,6 +75,11 @@ export class AgentSession {
     for (const p of add) this.sentPorts.set(p.uuid, p.vrf);
     for (const p of del) this.sentPorts.delete(p);
     if (add.length || del.length) this.send({ msg: "ports", ports: { add, delete: del } });
+  }
+
+  refused(what: string, peer = this.peer) {
+    this.refusals.push({ at: Date.now(), what, peer });
+    if (this.refusals.length > 20) this.refusals.shift();
   }
 
   resetSent() {

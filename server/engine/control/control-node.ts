@@ -10,6 +10,8 @@ import {
   type Acl,
   type AgentMessage,
   CHANNEL_OPTIONS,
+  type EnrolRequest,
+  type EnrolResponse,
   type FlowRecords,
   type ControlStream,
   DEFAULT_HOLD_TIME_SECONDS,
@@ -27,6 +29,9 @@ import {
 } from "../protocol";
 import { WeftError } from "../model/errors";
 import { AgentSession } from "./agent-session";
+import type { AgentTrust } from "./agent-trust";
+import { hostPrefix } from "../agent/ip";
+import { registerLocalEnrolment } from "../protocol/local-enrolment";
 import { BgpBridge } from "./bgp-bridge";
 
 /**
@@ -49,6 +54,11 @@ export interface ControlNodeOptions {
   holdTimeSeconds?: number;
   /** run the BGP speaker (with the local control-node bgp-router's settings) */
   bgp?: boolean;
+  /** the Weft CA and enrolment (issue 14): every agent session is mTLS with a certificate it issued */
+  trust: AgentTrust;
+  /** a connection that has not said hello within this time is closed (default 10 s) */
+  helloTimeoutMs?: number;
+  log?: (line: string) => void;
 }
 
 export interface TraceInput {
@@ -120,6 +130,14 @@ export class ControlNode {
   private pendingRoutes = new Map<string, Map<string, BestRoute | null>>();
   private flushScheduled = false;
   private stopped = false;
+  private unregisterLocal: (() => void) | null = null;
+  private unsubscribeRevoked: (() => void) | null = null;
+  /** when the keepalive timer last ran (a late run means the event loop was busy: judge no one then) */
+  private lastTick = 0;
+  /** refusals of unauthenticated connections, for rate-limited logging */
+  private refusedConnections = 0;
+  private lastRefusalLog = 0;
+  private readonly log: (line: string) => void;
   /** routing instance → its whole table as encoded messages, for new subscribers (dropped when the table changes) */
   private dumps = new Map<string, Buffer[]>();
   /**
@@ -144,9 +162,10 @@ export class ControlNode {
 
   constructor(
     private readonly compiler: Compiler,
-    private readonly opts: ControlNodeOptions,
+    readonly opts: ControlNodeOptions,
   ) {
     this.holdTime = opts.holdTimeSeconds ?? DEFAULT_HOLD_TIME_SECONDS;
+    this.log = opts.log ?? ((l) => console.error(`control: ${l}`));
     this.rib = new Rib((changes) => this.onRouteChanges(changes));
     this.bgp = new BgpBridge({ rib: this.rib, instanceId: (vrf) => this.compiler.instanceByName(vrf)?.networkId, fabricInstance: FABRIC_VRF }, opts.bgp ?? false);
   }
@@ -159,13 +178,38 @@ export class ControlNode {
     for (const ri of this.compiler.state.instances.values()) this.rib.upsertInstance(ri);
     this.unsubscribe = this.compiler.onDelta((d) => this.onCompiled(d));
     const server = new grpc.Server(CHANNEL_OPTIONS);
+    const trust = this.opts.trust;
     server.addService(controlNodeService().service, {
       Session: (stream: ControlStream) => this.onStream(stream),
+      GetCaCertificate: (_call: unknown, cb: grpc.sendUnaryData<{ ca_certificate: string }>) => cb(null, { ca_certificate: trust.caPem }),
+      Enrol: (call: grpc.ServerUnaryCall<EnrolRequest, EnrolResponse>, cb: grpc.sendUnaryData<EnrolResponse>) => {
+        const r = call.request;
+        trust.enrol(r.token, r.name, r.certificate_request, call.getPeer()).then(
+          (c) => {
+            this.log(`compute node ${r.name} enrolled from ${call.getPeer()}`);
+            cb(null, { certificate: c.certificate, ca_certificate: c.ca });
+          },
+          (e: Error) => {
+            this.log(`enrolment of ${r.name || "?"} from ${call.getPeer()} refused: ${e.message}`);
+            cb({ code: grpc.status.UNAUTHENTICATED, details: e.message });
+          },
+        );
+      },
     });
     this.listenPort = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${this.opts.host}:${this.opts.port}`, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
+      server.bindAsync(`${this.opts.host}:${this.opts.port}`, trust.serverCredentials(), (err, port) => (err ? reject(err) : resolve(port))),
     );
     this.server = server;
+    this.unregisterLocal = registerLocalEnrolment(this.listenPort, (name, address) => trust.issueLocalToken(name, address));
+    // a revoked certificate (re-enrolment, virtual-router deleted) ends the session it carries
+    this.unsubscribeRevoked = trust.onRevoked((c) => {
+      const s = this.agents.get(c.name);
+      if (s?.state === "Up" && s.certSerial === c.serial) {
+        this.log(`compute node ${c.name}: certificate ${c.serial} revoked (${c.revokedWhy}); session closed`);
+        this.closeSession(s, grpc.status.UNAUTHENTICATED, `certificate revoked (${c.revokedWhy})`);
+      }
+    });
+    this.lastTick = Date.now();
     this.eorTimer = setTimeout(() => this.releaseEndOfRib(null), this.holdTime * 1000);
     const tick = Math.max(1000, (this.holdTime * 1000) / 3);
     this.keepaliveTimer = setInterval(() => this.keepalive(), tick);
@@ -175,6 +219,8 @@ export class ControlNode {
   async stop() {
     this.stopped = true;
     this.unsubscribe?.();
+    this.unregisterLocal?.();
+    this.unsubscribeRevoked?.();
     await this.bgp.stop();
     if (this.keepaliveTimer) clearInterval(this.keepaliveTimer);
     if (this.eorTimer) clearTimeout(this.eorTimer);
@@ -201,18 +247,64 @@ export class ControlNode {
     return set;
   }
 
+  /** Ends a call with a gRPC status (what the agent logs), and closes it. */
+  private refuse(stream: ControlStream, code: grpc.status, details: string) {
+    try {
+      stream.emit("error", { code, details });
+    } catch {
+      // already ended
+    }
+  }
+
+  private closeSession(s: AgentSession, code: grpc.status, details: string) {
+    const stream = s.stream;
+    this.onDisconnect(s);
+    if (stream) this.refuse(stream, code, details);
+  }
+
+  /** Refused connections are logged, but not one line each: a scanner must not flood the log. */
+  private logRefusedConnection(line: string) {
+    this.refusedConnections++;
+    const now = Date.now();
+    if (now - this.lastRefusalLog < 10_000) return;
+    const more = this.refusedConnections - 1;
+    this.log(`${line}${more > 0 ? ` (and ${more} more refused connection(s) in the last seconds)` : ""}`);
+    this.refusedConnections = 0;
+    this.lastRefusalLog = now;
+  }
+
   private onStream(stream: ControlStream) {
     let session: AgentSession | null = null;
+    const peer = stream.getPeer();
+    // identity first: the TLS layer has checked the chain to the Weft CA; here the certificate's record
+    const id = this.opts.trust.identify(stream.getAuthContext()?.sslPeerCertificate);
+    if (!id.ok) {
+      this.logRefusedConnection(`agent connection from ${peer} refused: ${id.why}`);
+      this.refuse(stream, grpc.status.UNAUTHENTICATED, id.why);
+      return;
+    }
+    // a connection that never says hello (or a half-open one) does not stay
+    const helloTimer = setTimeout(() => {
+      if (!session) {
+        this.log(`agent connection from ${peer} (${id.name}) closed: no hello within ${this.opts.helloTimeoutMs ?? 10_000} ms`);
+        this.refuse(stream, grpc.status.DEADLINE_EXCEEDED, "no hello");
+      }
+    }, this.opts.helloTimeoutMs ?? 10_000);
+    helloTimer.unref?.();
     stream.on("data", (m: AgentMessage) => {
       try {
-        if (m.msg === "hello") session = this.onHello(stream, m.hello, session);
-        else if (!session) stream.end();
-        else this.onAgentMessage(session, m);
+        if (m.msg === "hello") {
+          clearTimeout(helloTimer);
+          if (session && session.stream !== stream) return; // replaced by a newer session: nothing more from this one
+          session = this.onHello(stream, m.hello, session, id.name, id.serial, peer);
+        } else if (!session) this.refuse(stream, grpc.status.FAILED_PRECONDITION, "hello first");
+        else if (session.stream === stream) this.onAgentMessage(session, m);
       } catch (e) {
-        log.warn({ node: session?.name ?? "unknown agent" }, `bad message from ${session?.name ?? "an unknown agent"}: ${(e as Error).message}`);
+        log.warn({ node: session?.name ?? id.name }, `bad message from ${session?.name ?? id.name}: ${(e as Error).message}`);
       }
     });
     const gone = () => {
+      clearTimeout(helloTimer);
       if (session && session.stream === stream) this.onDisconnect(session);
     };
     stream.on("end", () => {
@@ -223,18 +315,53 @@ export class ControlNode {
     stream.on("cancelled", gone);
   }
 
-  private onHello(stream: ControlStream, hello: Hello, prev: AgentSession | null): AgentSession {
+  private onHello(stream: ControlStream, hello: Hello, prev: AgentSession | null, name: string, serial: string, peer: string): AgentSession | null {
     if (hello.protocol_version !== PROTOCOL_VERSION) {
-      stream.emit("error", new Error(`protocol version ${hello.protocol_version} not supported (want ${PROTOCOL_VERSION})`));
-      stream.end();
+      this.refuse(stream, grpc.status.FAILED_PRECONDITION, `protocol version ${hello.protocol_version} not supported (want ${PROTOCOL_VERSION})`);
       throw new Error(`agent ${hello.name}: protocol version ${hello.protocol_version}`);
+    }
+    // the certificate names the node: no other name can be claimed with it
+    if (hello.name !== name) {
+      this.log(`agent connection from ${peer} refused: certificate of ${name} used to claim the name ${JSON.stringify(hello.name)}`);
+      this.agents.get(name)?.refused(`connection from ${peer} claimed the name ${JSON.stringify(hello.name)} with this node's certificate`, peer);
+      this.refuse(stream, grpc.status.PERMISSION_DENIED, `this certificate is compute node ${name}'s: it cannot connect as ${JSON.stringify(hello.name)}`);
+      return null;
+    }
+    const vr = this.opts.trust.virtualRouter(name);
+    const configured = vr?.virtual_router_ip_address as string | undefined;
+    if (configured && hello.address !== configured) {
+      this.log(`agent connection from ${peer} refused: ${name} announced address ${hello.address}, its virtual-router's is ${configured}`);
+      this.refuse(stream, grpc.status.PERMISSION_DENIED, `address ${hello.address} is not virtual-router ${name}'s (${configured}): fix virtual_router_ip_address or the agent's --address`);
+      return null;
     }
     let s = prev ?? this.agents.get(hello.name);
     if (!s) {
       s = new AgentSession(hello.name);
       this.agents.set(hello.name, s);
     }
-    if (s.stream && s.stream !== stream) s.stream.end();
+    if (s.stream && s.stream !== stream && s.state === "Up") {
+      // A second connection under the same identity. The same agent process (same boot id) whose
+      // old connection is half-dead, or a node silent for longer than two keepalive intervals,
+      // is replaced; a live session is kept and the newcomer refused — a copied certificate must
+      // not take a working node's place. Either way: a log line and the node's status say so.
+      const silentMs = Date.now() - s.lastSeen;
+      const alive = hello.boot_id !== s.bootId && silentMs < ((this.holdTime * 1000) / 3) * 2;
+      s.duplicates++;
+      s.duplicate = { at: Date.now(), peer, outcome: alive ? "refused" : "replaced" };
+      if (alive) {
+        this.log(`compute node ${name}: second session from ${peer} (boot ${hello.boot_id.slice(0, 8)}) refused; the session from ${s.peer} (boot ${s.bootId.slice(0, 8)}) is alive`);
+        s.refused(`second session under this identity from ${peer} refused (live session from ${s.peer})`, peer);
+        this.refuse(stream, grpc.status.ALREADY_EXISTS, `compute node ${name} already has a live session (from ${s.peer}); a second one under the same certificate is refused`);
+        return null;
+      }
+      this.log(`compute node ${name}: session from ${s.peer} (silent ${Math.round(silentMs / 1000)} s) replaced by a new one from ${peer}`);
+      s.refused(`session from ${s.peer} replaced by one from ${peer}`, peer);
+      const old = s.stream;
+      s.stream = null;
+      this.refuse(old, grpc.status.ALREADY_EXISTS, `replaced by a newer session of ${name} from ${peer}`);
+    } else if (s.stream && s.stream !== stream) this.refuse(s.stream, grpc.status.ALREADY_EXISTS, "replaced");
+    s.peer = peer;
+    s.certSerial = serial;
     if (s.withdrawTimer) {
       clearTimeout(s.withdrawTimer);
       s.withdrawTimer = null;
@@ -284,9 +411,22 @@ export class ControlNode {
     s.lastSeen = Date.now();
     switch (m.msg) {
       case "routes": {
+        const allowed = this.allowedRoutes(s.name);
+        let refused = 0;
         for (const r of m.routes.add) {
           const nh = r.next_hops[0];
           if (!nh) continue;
+          // a node speaks only for what the config binds to it: its ports' addresses and their
+          // floating IPs (service VIPs are floating IPs), in their routing instances, via itself
+          const port = allowed.get(`${r.vrf}\u0000${r.prefix}`);
+          if (!port || (r.port_uuid && !port.has(r.port_uuid)) || r.next_hops.some((h) => h.address !== s.address)) {
+            if (refused++ === 0) {
+              const why = !port ? "not bound to this node in the config" : r.port_uuid && !port.has(r.port_uuid) ? `port ${r.port_uuid} is not on this node` : `next hop is not this node's address ${s.address}`;
+              this.log(`compute node ${s.name}: route ${r.prefix} in ${r.vrf} refused (${why})`);
+              s.refused(`route ${r.prefix} in ${r.vrf}: ${why}`);
+            }
+            continue;
+          }
           this.rib.add({
             key: `${s.source}|${r.vrf}|${r.prefix}`,
             prefix: r.prefix,
@@ -298,6 +438,8 @@ export class ControlNode {
             why: r.why.length ? r.why : [`port ${r.port_uuid} on ${s.name} (agent)`],
           });
         }
+        if (refused > 1) this.log(`compute node ${s.name}: ${refused} routes refused in one update`);
+        s.refusedRoutes += refused;
         for (const k of m.routes.delete) this.rib.remove(`${s.source}|${k.vrf}|${k.prefix}`);
         this.rib.commit();
         s.announced = this.rib.countOf(s.source);
@@ -333,9 +475,11 @@ export class ControlNode {
       case "stats":
         s.stats = m.stats;
         return;
-      case "flow_records":
-        this.onFlowRecords?.(s.name, m.flow_records);
+      case "flow_records": {
+        const batch = this.ownFlowRecords(s, m.flow_records);
+        if (batch.records.length) this.onFlowRecords?.(s.name, batch);
         return;
+      }
       case "trace_result": {
         const p = this.pendingTraces.get(m.trace_result.id);
         if (p) {
@@ -368,17 +512,68 @@ export class ControlNode {
 
   private keepalive() {
     const now = Date.now();
+    const tick = Math.max(1000, (this.holdTime * 1000) / 3);
+    // Late by more than half a tick: the event loop was busy, and what agents sent meanwhile may
+    // still wait unread in the sockets. Send keepalives now and judge hold timers only after the
+    // input has been read (setImmediate runs after this loop turn's I/O).
+    const late = now - this.lastTick > tick * 1.5;
+    this.lastTick = now;
+    for (const s of this.agents.values()) if (s.state === "Up") s.send({ msg: "keepalive", keepalive: { sent_at_ms: String(now) } });
+    if (late) return;
+    setImmediate(() => this.checkHold());
+  }
+
+  private checkHold() {
+    const now = Date.now();
     for (const s of this.agents.values()) {
       if (s.state !== "Up") continue;
       if (now - s.lastSeen > this.holdTime * 1000) {
         // hold timer expired: the agent is gone even if TCP has not noticed yet
-        const stream = s.stream;
-        this.onDisconnect(s);
-        stream?.end();
-        continue;
+        this.log(`compute node ${s.name}: hold timer expired (${Math.round((now - s.lastSeen) / 1000)} s without a message from ${s.peer}); session closed`);
+        this.closeSession(s, grpc.status.UNAVAILABLE, "hold timer expired");
       }
-      s.send({ msg: "keepalive", keepalive: { sent_at_ms: String(now) } });
     }
+  }
+
+  /** What a node may announce: vrf + host prefix → the ports (uuids) it is the address of. */
+  private allowedRoutes(host: string): Map<string, Set<string>> {
+    const out = new Map<string, Set<string>>();
+    const add = (vrf: string, address: string, port: string) => {
+      if (!vrf || !address) return;
+      const k = `${vrf}\u0000${hostPrefix(address)}`;
+      let set = out.get(k);
+      if (!set) out.set(k, (set = new Set()));
+      set.add(port);
+    };
+    for (const p of this.compiler.portsOnHost(host)) {
+      for (const a of p.addresses) add(p.vrf, a, p.uuid);
+      for (const f of p.floatingIps) add(f.vrf, f.address, p.uuid);
+    }
+    return out;
+  }
+
+  /**
+   * The flow records a node may report: those of its own ports (every port a record names must be
+   * bound to this node) or, for drops before any port was known, in a routing instance it was sent.
+   * The rest is refused (counted, logged once per batch) and never reaches the flow store.
+   */
+  private ownFlowRecords(s: AgentSession, batch: FlowRecords): FlowRecords {
+    const ports = new Set(this.compiler.portsOnHost(s.name).map((p) => p.uuid));
+    const keep: FlowRecords["records"] = [];
+    let refused = 0;
+    let first = "";
+    for (const r of batch.records) {
+      const named = [r.src_vmi, r.dst_vmi].filter(Boolean);
+      const ok = named.length ? named.every((u) => ports.has(u)) : s.sentVrfs.has(r.vrf);
+      if (ok) keep.push(r);
+      else if (refused++ === 0) first = named.length ? `port ${named.find((u) => !ports.has(u))} is not on this node` : `routing instance ${r.vrf} is not this node's`;
+    }
+    if (refused) {
+      s.refusedFlowRecords += refused;
+      this.log(`compute node ${s.name}: ${refused} flow record(s) refused (${first})`);
+      s.refused(`${refused} flow record(s): ${first}`);
+    }
+    return refused ? { ...batch, records: keep } : batch;
   }
 
   // ------------------------------------------------------------ graceful restart (end-of-RIB per instance)

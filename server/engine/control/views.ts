@@ -78,6 +78,15 @@ export function computeNodes(e: Engine) {
       configured: !!vr,
       /** a compute node the lab runs: whether its agent was stopped from the console */
       lab: e.lab?.nodes.some((l) => l.name === name) ? { stopped: !!e.lab.nodes.find((l) => l.name === name)?.held } : null,
+      // trust (issue 14): the certificate the node holds, and what was refused from it
+      enrolled: vr ? e.trust.certificatesOf(vr.uuid).some((c) => !c.revokedAt && c.notAfter.getTime() > Date.now()) : false,
+      certSerial: s?.certSerial ?? "",
+      peer: s?.peer ?? "",
+      duplicateSession: s?.duplicate ? { at: iso(s.duplicate.at), peer: s.duplicate.peer, outcome: s.duplicate.outcome } : null,
+      duplicateSessions: s?.duplicates ?? 0,
+      refusedRoutes: s?.refusedRoutes ?? 0,
+      refusedFlowRecords: s?.refusedFlowRecords ?? 0,
+      refusals: (s?.refusals ?? []).map((r) => ({ at: iso(r.at), what: r.what, peer: r.peer })),
     };
   });
 }

@@ -3,12 +3,17 @@
 // Contrail's. Their addresses are the next hops of every port route the control node advertises,
 // so they must be addresses a gateway accepts: 198.18.0.N on weft-lab0 when root (lab-link.ts),
 // else 127.0.1.N (loopback, martian to FRR and most routers) with a log line that says so.
+// The lab enrols its nodes itself (issue 14): each keeps its key and certificate under
+// <data>/agents/<name>/; a node without one gets a fresh one-time token (in its environment,
+// not its command line) and enrols at start.
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ConfigService } from "../config/service";
 import { SYSTEM_ACTOR } from "../config/api";
 import { WeftError } from "../model/errors";
+import type { AgentTrust } from "../control/agent-trust";
+import { loadCredentials } from "../agent/credentials";
 import { acquireLabLink, LAB_LINK, type LabLink } from "./lab-link";
 import { lineSink, logger, relayLine } from "../log";
 
@@ -37,6 +42,9 @@ export class Lab {
     private readonly config: ConfigService,
     private readonly control: string,
     private readonly count: number,
+    private readonly trust: AgentTrust,
+    /** where the nodes keep their credentials (<data>/agents) */
+    private readonly stateRoot: string,
     private readonly log: (line: string) => void = lineSink("lab"),
   ) {}
 
@@ -69,17 +77,22 @@ export class Lab {
       }
       const node: LabNode = { name, address, process: null, restarts: 0, held: false };
       this.nodes.push(node);
-      this.spawn(node);
+      await this.spawn(node);
     }
   }
 
-  private spawn(node: LabNode) {
-    const args = ["--import", "tsx", AGENT_ENTRY, "--control", this.control, "--name", node.name, "--address", node.address];
+  private async spawn(node: LabNode) {
+    const stateDir = path.join(this.stateRoot, node.name);
+    const args = ["--import", "tsx", AGENT_ENTRY, "--control", this.control, "--name", node.name, "--address", node.address, "--state-dir", stateDir];
     if (process.env.WEFT_LAB_DATA_PORT) args.push("--data-port", process.env.WEFT_LAB_DATA_PORT);
-    const child = spawn(process.execPath, args, {
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, WEFT_AGENT_LOG: process.env.WEFT_AGENT_LOG ?? "warn", WEFT_EXIT_WITH_PARENT: "1" },
-    });
+    const env: NodeJS.ProcessEnv = { ...process.env, WEFT_AGENT_LOG: process.env.WEFT_AGENT_LOG ?? "warn", WEFT_EXIT_WITH_PARENT: "1" };
+    delete env.WEFT_ENROL_TOKEN;
+    // a certificate this CA still honours is reused; otherwise a new one-time token
+    const kept = loadCredentials(stateDir, node.name);
+    const vr = this.trust.virtualRouter(node.name);
+    if ((!kept || !this.trust.honours(kept.cert)) && vr) env.WEFT_ENROL_TOKEN = (await this.trust.issueToken(vr.uuid, SYSTEM_ACTOR, 600)).token;
+    if (this.stopping) return;
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env });
     node.process = child;
     // the agent's own structured lines keep their level and component; the node is added
     const prefix = (l: string) => relayLine(labLog, l, { node: node.name });
@@ -90,7 +103,7 @@ export class Lab {
       if (this.stopping || node.held) return;
       this.log(`[${node.name}] agent exited (${signal ?? code}); restarting in 2 s`);
       node.restarts++;
-      setTimeout(() => !this.stopping && this.spawn(node), 2000);
+      setTimeout(() => !this.stopping && void this.spawn(node).catch((e: Error) => this.log(`[${node.name}] cannot restart: ${e.message}`)), 2000);
     });
   }
 

@@ -236,9 +236,22 @@ function load(): grpc.GrpcObject {
   return cached;
 }
 
+export interface EnrolRequest {
+  token: string;
+  name: string;
+  certificate_request: string;
+}
+export interface EnrolResponse {
+  certificate: string;
+  ca_certificate: string;
+}
+type Unary<Req, Res> = (req: Req, metadata: grpc.Metadata, options: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: Res) => void) => grpc.ClientUnaryCall;
+
 interface ControlNodeCtor {
   new (address: string, creds: grpc.ChannelCredentials, options?: grpc.ChannelOptions): grpc.Client & {
     Session(): AgentStream;
+    GetCaCertificate: Unary<Record<string, never>, { ca_certificate: string }>;
+    Enrol: Unary<EnrolRequest, EnrolResponse>;
   };
   service: grpc.ServiceDefinition;
 }
@@ -283,6 +296,11 @@ export function controlNodeService(): ControlNodeCtor {
   const loaded = pkg.weft.agent.v1.ControlNode.service;
   const def: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
   for (const [name, m] of Object.entries(loaded)) {
+    // the enrolment calls are small and rare: proto-loader's (de)serializers as they are
+    if (name !== "Session") {
+      def[name] = m as grpc.MethodDefinition<unknown, unknown>;
+      continue;
+    }
     def[name] = {
       ...m,
       requestSerialize: fastSerialize(m.requestSerialize as Serialize, false),
@@ -295,10 +313,15 @@ export function controlNodeService(): ControlNodeCtor {
   return service;
 }
 
-/** Channel options both ends use: fast keepalive so a dead peer is noticed within the hold time. */
+/**
+ * Channel options both ends use: HTTP/2 pings every 5 s so a dead peer's connection goes, but a
+ * generous wait for their answer (20 s, past the hold time): a control node whose event loop is
+ * busy for a few seconds answers pings late, and that must not drop a thousand agent sessions at
+ * once — the agent protocol's own hold timer decides when a session is dead.
+ */
 export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   "grpc.keepalive_time_ms": 5_000,
-  "grpc.keepalive_timeout_ms": 5_000,
+  "grpc.keepalive_timeout_ms": 20_000,
   "grpc.keepalive_permit_without_calls": 1,
   "grpc.max_receive_message_length": 64 * 1024 * 1024,
   "grpc.max_send_message_length": 64 * 1024 * 1024,
