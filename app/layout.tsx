@@ -22,6 +22,7 @@ const mono = localFont({
 export const metadata: Metadata = {
   title: { default: "Weft", template: "%s · Weft" },
   description: "Weft SDN controller console",
+  icons: { icon: "/favicon.svg" },
 };
 
 export default function RootLayout({ children }: { children: ReactNode }) {

@@ -24,7 +24,7 @@ interface ProjectContextValue {
   withProject: (path: string) => string;
 }
 
-const ProjectContext = createContext<ProjectContextValue | null>(null);
+export const ProjectContext = createContext<ProjectContextValue | null>(null);
 
 export function ProjectProvider({ children }: { children: ReactNode }) {
   const me = useMe();

@@ -5,6 +5,7 @@ import { createTRPCClient, httpBatchLink, httpLink, splitLink } from "@trpc/clie
 import { useState, type ReactNode } from "react";
 import type { AppRouter } from "../server/api/root";
 import { TRPCProvider } from "../lib/trpc";
+import { ToastProvider } from "./ui/toast";
 
 function makeQueryClient() {
   return new QueryClient({
@@ -41,7 +42,7 @@ export function Providers({ children }: { children: ReactNode }) {
   return (
     <QueryClientProvider client={queryClient}>
       <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
-        {children}
+        <ToastProvider>{children}</ToastProvider>
       </TRPCProvider>
     </QueryClientProvider>
   );

@@ -36,12 +36,14 @@ async function setTraffic(page: Page, on: boolean) {
   // other specs' workloads share the lab: a higher rate so the web → db mix shows up soon
   if (on && !running) await page.getByTestId("traffic-rate").selectOption("100");
   if (running !== on) await toggle.click();
+  // stopping the shared generator asks first
+  if (running && !on) await page.getByTestId("confirm-dialog").getByTestId("confirm-button").click();
   await expect(toggle).toHaveText(on ? /Traffic \d/ : /Start traffic/);
 }
 
 const shot = async (page: Page, n: string) => { if (process.env.FLOWS_SHOTS) await page.screenshot({ path: `.reports/flows-${n}.png`, fullPage: true }); };
 
-test.describe.configure({ timeout: 90_000 });
+test.describe.configure({ timeout: 150_000 });
 
 // the generator must not outlive this test (later specs share the lab)
 test.afterEach(async ({ page }) => {
@@ -232,6 +234,8 @@ spec: { nodeName: compute-2 }
     await expect(page.getByTestId("explorer-chart")).toHaveAttribute("data-series", new RegExp(`app=web,run=${ns}`), { timeout: 30_000 });
     // one label key as the group: the source pods' app
     await page.getByTestId("group-src_labels").click();
+    // the URL carries the group-by: let the removal land before adding the key (both edit it)
+    await expect(page.getByTestId("group-src_labels")).toHaveAttribute("aria-pressed", "false");
     await page.getByTestId("group-label-key").selectOption("src_labels.app");
     await expect(page.getByTestId("group-src_labels.app")).toHaveAttribute("aria-pressed", "true");
     await expect(page).toHaveURL(/group=src_labels\.app/);

@@ -12,7 +12,8 @@ export async function login(page: Page, email: string, password: string) {
   await page.getByTestId("login-email").fill(email);
   await page.getByTestId("login-password").fill(password);
   await page.getByTestId("login-submit").click();
-  await expect(page).toHaveURL(/\/overlay\/virtual-networks/);
+  // the landing page is Monitor › Overview
+  await expect(page).toHaveURL(/\/monitor\/overview/);
   await expect(page.getByTestId("user-menu")).toContainText(email);
 }
 

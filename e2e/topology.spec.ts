@@ -236,7 +236,11 @@ test("logical view: search a network, expand it, see its workloads, live updates
   } finally {
     await page.goto("/monitor/flows?range=5m");
     const t = page.getByTestId("traffic-toggle").filter({ visible: true });
-    if (/Traffic \d/.test((await t.textContent()) ?? "")) await t.click();
+    if (/Traffic \d/.test((await t.textContent()) ?? "")) {
+      await t.click();
+      // stopping the shared generator asks first
+      await page.getByTestId("confirm-dialog").getByTestId("confirm-button").click();
+    }
   }
 });
 

@@ -8,10 +8,12 @@ log() { printf '\033[1m[weft]\033[0m %s\n' "$*" >&2; }
 ensure_node_modules() {
   # reinstall when the lock file changed since the last install
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    log "installing npm packages"
+    log "installing npm packages (the first time this compiles native modules — SQLite, DuckDB — and takes a few minutes; their build output follows)"
     # `npm install`, not `npm ci`: npm 11 writes lock files without other platforms' optional
     # packages and then refuses them in `npm ci` ("Missing: @next/swc-darwin-x64 from lock file").
-    npm install --no-audit --no-fund --loglevel=error
+    # --foreground-scripts: the install scripts' output (node-gyp compiling) is shown as it happens,
+    # so a long native build is visibly alive; --loglevel=http: each package fetched is listed.
+    npm install --no-audit --no-fund --foreground-scripts --loglevel=http
   fi
 }
 

@@ -57,12 +57,7 @@ async function main() {
   server.on("checkExpectation", (req, res) => void route(req, res));
 
   server.listen(port, host, () => {
-    const shown = host === "0.0.0.0" || host === "::" ? "localhost" : host;
-    console.log(`Weft console: http://${shown}:${port}`);
-    console.log(`  data dir:   ${services.engine.dataDir}`);
-    console.log(`  admin:      ${admin.email}`);
-    if (admin.password) console.log(`  password:   ${admin.password}${process.env.WEFT_ADMIN_PASSWORD ? " (from WEFT_ADMIN_PASSWORD)" : admin.created ? " (generated; also in <data>/initial-admin-password)" : " (from <data>/initial-admin-password)"}`);
-    console.log(`  REST API:   http://${shown}:${port}/vnc  (OpenAPI: /vnc/openapi.json)`);
+    void printBanner(services, admin, host === "0.0.0.0" || host === "::" ? "localhost" : host);
   });
 
   const shutdown = async (sig: string) => {
@@ -73,6 +68,36 @@ async function main() {
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+/**
+ * The "Weft console: …" banner, printed last and apart: after the lab's agents have connected (their
+ * start-up lines come first; at most 20 s), framed by blank lines so it does not drown among them.
+ * A password given through WEFT_ADMIN_PASSWORD is not echoed: whoever set it knows it, and logs
+ * are read by others.
+ */
+async function printBanner(services: Awaited<ReturnType<typeof startServices>>, admin: { email: string; password: string | null; created: boolean }, shown: string) {
+  const lab = services.engine.lab;
+  const deadline = Date.now() + 20_000;
+  while (lab && Date.now() < deadline && lab.nodes.some((n) => services.engine.control.agents.get(n.name)?.state !== "Up")) {
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  // the agents' own "session up" lines arrive through their pipes a moment after the session
+  if (lab) await new Promise((r) => setTimeout(r, 500));
+  const password = process.env.WEFT_ADMIN_PASSWORD
+    ? "(as set in WEFT_ADMIN_PASSWORD)"
+    : admin.password
+      ? `${admin.password}${admin.created ? " (generated; also in <data>/initial-admin-password)" : " (from <data>/initial-admin-password)"}`
+      : null;
+  const lines = [
+    `Weft console: http://${shown}:${port}`,
+    `  data dir:   ${services.engine.dataDir}`,
+    `  admin:      ${admin.email}`,
+    ...(password ? [`  password:   ${password}`] : []),
+    `  REST API:   http://${shown}:${port}/vnc  (OpenAPI: /vnc/openapi.json)`,
+  ];
+  const rule = "─".repeat(Math.max(...lines.map((l) => l.length)));
+  console.log(["", rule, ...lines, rule, ""].join("\n"));
 }
 
 main().catch((e) => {

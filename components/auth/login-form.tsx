@@ -33,7 +33,7 @@ export function LoginForm() {
         return;
       }
       queryClient.clear();
-      router.replace("/overlay/virtual-networks");
+      router.replace("/monitor/overview");
     } catch (err) {
       setError(`Cannot reach the controller: ${err instanceof Error ? err.message : String(err)}`);
     } finally {

@@ -231,7 +231,8 @@ export function DataTable<T>({
           </Button>
         )}
         <span className="text-xs text-muted tabular-nums" data-testid="row-count">
-          {rows.length === data.length ? `${data.length} ${noun}` : `${rows.length} of ${data.length} ${noun}`}
+          {/* while the list is on its way, say so: "0 ports" would be a claim */}
+          {isLoading && data.length === 0 ? `loading ${noun}…` : rows.length === data.length ? `${data.length} ${noun}` : `${rows.length} of ${data.length} ${noun}`}
           {selected.length > 0 && ` · ${selected.length} selected`}
         </span>
         <div className="ml-auto flex items-center gap-2">

@@ -11,6 +11,9 @@ import { useCallback, useMemo, useState } from "react";
 import { type Dim, type Field, type FlowRow, LABEL_KEY_DIM } from "../../server/engine/analytics/schema";
 import { errorMessage } from "../../lib/errors";
 import { useTRPC } from "../../lib/trpc";
+import { ConfirmDialog } from "../ui/confirm-dialog";
+import { useToast } from "../ui/toast";
+import { formatClock, formatTime } from "../objects/cells";
 import { DataTable } from "../data-table/DataTable";
 import { PageHeader } from "../objects/page-header";
 import { useMe } from "../session";
@@ -101,14 +104,27 @@ function TrafficControl() {
   const start = useMutation(trpc.flows.traffic.start.mutationOptions({ onSuccess: () => st.refetch() }));
   const stop = useMutation(trpc.flows.traffic.stop.mutationOptions({ onSuccess: () => st.refetch() }));
   const [rate, setRate] = useState("20");
+  const [confirmStop, setConfirmStop] = useState(false);
+  const toast = useToast();
   if (me.role === "viewer") return null;
   const running = st.data?.running;
   return (
     <div className="flex items-center gap-1">
+      <ConfirmDialog
+        open={confirmStop}
+        onOpenChange={setConfirmStop}
+        title="Stop the lab's traffic generator?"
+        note="The generator is shared by everyone using this lab: their dashboards, topology traffic overlay and flow records stop receiving new flows until someone starts it again."
+        confirmLabel="Stop traffic"
+        onConfirm={async () => {
+          await stop.mutateAsync();
+          toast({ message: "Stopped the lab's traffic generator" });
+        }}
+      />
       {!running && (
         <Select value={rate} onChange={(e) => setRate(e.target.value)} options={["5", "20", "100", "500"].map((r) => ({ value: r, label: `${r} flows/s` }))} aria-label="traffic rate" data-testid="traffic-rate" />
       )}
-      <Button variant="secondary" size="sm" data-testid="traffic-toggle" onClick={() => (running ? stop.mutate() : start.mutate({ rate: Number(rate), bursts: true }))} title="lab traffic generator: web, db, dns, denied admin traffic and bursts through the real agents">
+      <Button variant="secondary" size="sm" data-testid="traffic-toggle" onClick={() => (running ? setConfirmStop(true) : start.mutate({ rate: Number(rate), bursts: true }, { onSuccess: (r) => toast({ message: `Started the lab's traffic generator at ${r.rate} new flows/s` }) }))} title="lab traffic generator: web, db, dns, denied admin traffic and bursts through the real agents">
         <RefreshCw size={14} className={running ? "animate-spin" : ""} /> {running ? `Traffic ${st.data?.rate}/s · stop` : "Start traffic"}
       </Button>
     </div>
@@ -349,7 +365,7 @@ function Records({ last, filter, interval }: { last: string; filter: string; int
   const row = recs.data?.rows.find((r) => String(r.id) === selected) ?? null;
   const columns = useMemo<ColumnDef<FlowRow>[]>(
     () => [
-      { accessorKey: "end_ms", header: "Time", cell: ({ getValue }) => new Date(getValue() as number).toLocaleTimeString([], { hour12: false }), size: 88 },
+      { accessorKey: "end_ms", header: "Time", cell: ({ getValue }) => formatClock(getValue() as number), size: 88 },
       { accessorKey: "node", header: "Node", size: 96 },
       { accessorKey: "action", header: "Action", cell: ({ getValue }) => <ActionBadge action={getValue() as string} />, size: 68 },
       { id: "proto", header: "Proto", accessorFn: (r) => protoName(r.protocol), size: 48 },
@@ -430,7 +446,7 @@ function FlowDetail({ row }: { row: FlowRow }) {
     ["Destination labels", <Labels key="dl" field="dst_labels" text={row.dst_labels} />],
     ["NAT", row.nat_src_ip || row.nat_dst_ip ? `src ${row.nat_src_ip || "—"}, dst ${row.nat_dst_ip || "—"}` : "none"],
     ["Counters", `${row.packets} packets, ${row.bytes} bytes in this record${row.first ? " (first record of the flow)" : ""}`],
-    ["Time", `${new Date(row.start_ms).toLocaleString()} → ${new Date(row.end_ms).toLocaleTimeString()} (${row.status})`],
+    ["Time", `${formatTime(row.start_ms)} → ${formatClock(row.end_ms)} (${row.status})`],
     ["Flow", `${row.flow_id} · ${row.direction}${row.reverse ? " · reverse (answer)" : ""}`],
   ];
   return (

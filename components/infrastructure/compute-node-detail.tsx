@@ -1,6 +1,6 @@
 "use client";
 // One compute node: its session, the ports it hosts, the VRFs it has been sent, its counters.
-import { useMutation, useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { createColumnHelper } from "@tanstack/react-table";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
@@ -21,6 +21,10 @@ import { Spinner } from "../ui/spinner";
 import { Tabs } from "../ui/tabs";
 import { num, SessionStateBadge, since, type ComputeNodeDetailView } from "./node-fields";
 import { objectHref } from "../../lib/object-routes";
+import { ConfirmDialog } from "../ui/confirm-dialog";
+import { useToast } from "../ui/toast";
+import { useIsAdmin } from "../session";
+import { useState } from "react";
 
 type PortRow = ComputeNodeDetailView["portList"][number];
 const pcol = createColumnHelper<PortRow>();
@@ -38,6 +42,18 @@ export function ComputeNodeDetail({ name }: { name: string }) {
   const riByName = useMemo(() => new Map((instances.data ?? []).map((ri) => [ri.name, ri])), [instances.data]);
   const tab = params.get("tab") ?? "overview";
   const node = q.data;
+  const isAdmin = useIsAdmin();
+  const toast = useToast();
+  const qc = useQueryClient();
+  const [confirmStop, setConfirmStop] = useState(false);
+  const setAgent = useMutation(
+    trpc.infra.setLabAgent.mutationOptions({
+      onSuccess: (r) => {
+        toast({ message: r.stopped ? `Stopped the agent of ${r.name}: the alarm NodeStatus follows in a few seconds` : `Started the agent of ${r.name}`, href: "/monitor/overview", linkLabel: "Overview" });
+        return qc.invalidateQueries({ queryKey: trpc.infra.pathKey() });
+      },
+    }),
+  );
 
   function setTab(id: string) {
     const next = new URLSearchParams(params.toString());
@@ -132,6 +148,30 @@ export function ComputeNodeDetail({ name }: { name: string }) {
           </>
         }
         description={node.fq_name ? <Mono copy={node.fq_name.join(":")}>{node.fq_name.join(":")}</Mono> : "no virtual-router object: the agent connected under this name"}
+        actions={
+          node.lab && isAdmin ? (
+            node.lab.stopped ? (
+              <Button onClick={() => setAgent.mutate({ name: node.name, running: true })} disabled={setAgent.isPending} data-testid="start-agent">
+                Start agent
+              </Button>
+            ) : (
+              <Button variant="danger" onClick={() => setConfirmStop(true)} data-testid="stop-agent">
+                Stop agent
+              </Button>
+            )
+          ) : undefined
+        }
+      />
+      <ConfirmDialog
+        open={confirmStop}
+        onOpenChange={setConfirmStop}
+        title={`Stop the agent of ${node.name}?`}
+        items={node.portList.map((p) => p.fqName)}
+        note={`The lab's agent process for ${node.name} stops and stays stopped until you start it again: ${node.ports === 1 ? "its port loses" : `its ${node.ports} ports lose`} connectivity, its routes are withdrawn, and a NodeStatus alarm is raised.`}
+        confirmLabel="Stop agent"
+        onConfirm={async () => {
+          await setAgent.mutateAsync({ name: node.name, running: false });
+        }}
       />
       <div className="bg-surface px-4">
         <Tabs

@@ -48,9 +48,20 @@ export function Dash() {
   return <span className="text-faint">—</span>;
 }
 
-export function formatTime(iso: string | null | undefined): string {
-  if (!iso) return "—";
+const DATE_TIME = new Intl.DateTimeFormat("en-GB", { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZoneName: "short" });
+const TIME = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
+
+/** The console's one date/time format: 2026-12-08 01:27:25 UTC (ISO order, 24 h, the browser's time zone named). */
+export function formatTime(iso: string | number | null | undefined): string {
+  if (iso === null || iso === undefined || iso === "") return "—";
   const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  return d.toLocaleString(undefined, { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+  if (Number.isNaN(d.getTime())) return String(iso);
+  const p = Object.fromEntries(DATE_TIME.formatToParts(d).map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second} ${p.timeZoneName}`;
+}
+
+/** Time of day only, for rows whose date is the page's (flow records, route updates): 01:27:25. */
+export function formatClock(t: string | number): string {
+  const d = new Date(t);
+  return Number.isNaN(d.getTime()) ? String(t) : TIME.format(d);
 }

@@ -99,9 +99,23 @@ export function ObjectDetail({
                   <Pencil className="h-3.5 w-3.5" /> Edit
                 </Button>
               )}
-              <Button size="sm" variant="danger" onClick={() => setDeleting(true)} data-testid="delete-button">
-                <Trash2 className="h-3.5 w-3.5" /> Delete
-              </Button>
+              {q.data.deleteBlockers.length > 0 ? (
+                // the controller would refuse it: say why instead of offering a click that fails
+                <span
+                  className="inline-flex"
+                  tabIndex={0}
+                  title={`Cannot delete: still in use by ${q.data.deleteBlockers.length} object(s) — ${q.data.deleteBlockers.slice(0, 10).join(", ")}${q.data.deleteBlockers.length > 10 ? ", …" : ""}. Remove them first (see Related).`}
+                  data-testid="delete-disabled-reason"
+                >
+                  <Button size="sm" variant="danger" disabled data-testid="delete-button">
+                    <Trash2 className="h-3.5 w-3.5" /> Delete
+                  </Button>
+                </span>
+              ) : (
+                <Button size="sm" variant="danger" onClick={() => setDeleting(true)} data-testid="delete-button">
+                  <Trash2 className="h-3.5 w-3.5" /> Delete
+                </Button>
+              )}
             </>
           )
         }
@@ -165,11 +179,7 @@ export function ObjectDetail({
         onOpenChange={setDeleting}
         title={`Delete ${typeLabel(type).toLowerCase()} ${obj.name}?`}
         items={[obj.fq_name.join(":")]}
-        note={
-          q.data.children.length + q.data.backRefs.length > 0
-            ? `It still has ${q.data.children.length} child object(s) and ${q.data.backRefs.length} reference(s) to it (see Related); the controller refuses the delete until they are gone.`
-            : "Nothing else refers to it."
-        }
+        note={q.data.children.length > 0 ? `Goes with it: ${q.data.children.map((c) => `${c.type} ${c.to.join(":")}`).join(", ")}.` : "Nothing else refers to it."}
         onConfirm={async () => {
           const problem = await deleteObjects([obj]);
           if (problem) return problem;

@@ -4,6 +4,22 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback } from "react";
 import type { ConfigObject, ObjectType } from "../../server/engine/model/types";
 import { useTRPC } from "../../lib/trpc";
+import { objectHref, TYPE_PAGES, typeLabel } from "../../lib/object-routes";
+import { useToast } from "../ui/toast";
+import { useContext } from "react";
+import { ProjectContext } from "../project-context";
+
+/** "Created virtual network vn-a" with a link to it: every write says it happened. */
+function useWriteToast() {
+  const toast = useToast();
+  // the project context is absent on pages outside the console frame: links then carry no project
+  const withProject = useContext(ProjectContext)?.withProject ?? ((p: string) => p);
+  return useCallback(
+    (verb: "Created" | "Updated", o: { type: string; uuid: string; fq_name: string[] }) =>
+      toast({ message: `${verb} ${typeLabel(o.type).toLowerCase()} ${o.fq_name[o.fq_name.length - 1]}`, href: withProject(objectHref(o.type, o.uuid)), linkLabel: "Open" }),
+    [toast, withProject],
+  );
+}
 
 /**
  * A config list. `firstPage`: also ask, unbatched, for the first rows by name, and show them while
@@ -48,13 +64,29 @@ export function useInvalidateConfig() {
 export function useCreateObject() {
   const trpc = useTRPC();
   const invalidate = useInvalidateConfig();
-  return useMutation(trpc.config.create.mutationOptions({ onSuccess: () => invalidate() }));
+  const toast = useWriteToast();
+  return useMutation(
+    trpc.config.create.mutationOptions({
+      onSuccess: (o) => {
+        toast("Created", o as ConfigObject);
+        return invalidate();
+      },
+    }),
+  );
 }
 
 export function useUpdateObject() {
   const trpc = useTRPC();
   const invalidate = useInvalidateConfig();
-  return useMutation(trpc.config.update.mutationOptions({ onSuccess: () => invalidate() }));
+  const toast = useWriteToast();
+  return useMutation(
+    trpc.config.update.mutationOptions({
+      onSuccess: (o) => {
+        toast("Updated", o as ConfigObject);
+        return invalidate();
+      },
+    }),
+  );
 }
 
 /** Deletes objects; resolves to a sentence listing what could not be deleted, or undefined. */
@@ -62,14 +94,22 @@ export function useDeleteObjects(type: ObjectType) {
   const trpc = useTRPC();
   const invalidate = useInvalidateConfig();
   const del = useMutation(trpc.config.delete.mutationOptions());
+  const toast = useToast();
+  const withProject = useContext(ProjectContext)?.withProject ?? ((p: string) => p);
   return useCallback(
     async (objects: ConfigObject[]): Promise<string | undefined> => {
       const res = await del.mutateAsync({ type, uuids: objects.map((o) => o.uuid) });
       await invalidate();
+      if (res.deleted.length) {
+        const names = objects.filter((o) => res.deleted.includes(o.uuid)).map((o) => o.fq_name[o.fq_name.length - 1]);
+        const what = names.length === 1 ? `${typeLabel(type).toLowerCase()} ${names[0]}` : `${names.length} ${TYPE_PAGES[type]?.plural.toLowerCase() ?? typeLabel(type)}`;
+        const list = TYPE_PAGES[type]?.list;
+        toast({ message: `Deleted ${what}`, href: list ? withProject(list) : undefined, linkLabel: "Back to the list" });
+      }
       if (res.failed.length === 0) return undefined;
       const names = new Map(objects.map((o) => [o.uuid, o.fq_name.join(":")]));
       return `${res.deleted.length} deleted, ${res.failed.length} refused: ` + res.failed.map((f) => `${names.get(f.uuid) ?? f.uuid}: ${f.message}`).join("; ");
     },
-    [del, invalidate, type],
+    [del, invalidate, type, toast, withProject],
   );
 }

@@ -11,6 +11,7 @@ import { useTRPC, type RouterOutputs } from "../../lib/trpc";
 import { computeNodeHref } from "../infrastructure/compute-node-list";
 import { DataTable } from "../data-table/DataTable";
 import { KV } from "../objects/kv";
+import { formatClock } from "../objects/cells";
 import { PageHeader } from "../objects/page-header";
 import { useProject } from "../project-context";
 import { useBreadcrumbName } from "../shell/breadcrumbs";
@@ -187,7 +188,7 @@ function RouteWhy({ route }: { route: RouteView }) {
                 <td className="py-0.5 font-mono">{p.label}</td>
                 <td className="py-0.5 font-mono">{p.routeTargets.join(", ")}</td>
                 <td className="py-0.5 tabular-nums">{p.localPref}</td>
-                <td className="py-0.5 tabular-nums">{new Date(p.learnedAt).toLocaleTimeString(undefined, { hour12: false })}</td>
+                <td className="py-0.5 tabular-nums">{formatClock(p.learnedAt)}</td>
                 <td className="py-0.5">{p.stale ? <Badge tone="warn">Stale</Badge> : <Badge tone="ok">Active</Badge>}</td>
               </tr>
             ))}

@@ -4,6 +4,7 @@ import {
   Boxes,
   ChartArea,
   FileUp,
+  Gauge,
   Container,
   Split,
   LockKeyhole,
@@ -84,6 +85,7 @@ export const NAV: NavArea[] = [
     id: "monitor",
     label: "Monitor",
     items: [
+      { href: "/monitor/overview", label: "Overview", icon: Gauge },
       { href: "/monitor/topology", label: "Topology", icon: Share2 },
       { href: "/monitor/flows", label: "Flows", icon: ChartArea },
       { href: "/monitor/test-traffic", label: "Test traffic", icon: Activity },

@@ -22,8 +22,14 @@ export function UserMenu() {
     const close = (e: MouseEvent) => {
       if (ref.current && !ref.current.contains(e.target as Node)) setOpen(false);
     };
+    // Escape closes the menu, as every menu should
+    const esc = (e: KeyboardEvent) => e.key === "Escape" && setOpen(false);
     document.addEventListener("mousedown", close);
-    return () => document.removeEventListener("mousedown", close);
+    document.addEventListener("keydown", esc);
+    return () => {
+      document.removeEventListener("mousedown", close);
+      document.removeEventListener("keydown", esc);
+    };
   }, [open]);
 
   function toggleTheme() {
@@ -44,6 +50,8 @@ export function UserMenu() {
         type="button"
         data-testid="user-menu"
         onClick={() => setOpen((o) => !o)}
+        aria-expanded={open}
+        aria-haspopup="menu"
         className="flex h-7 items-center gap-2 rounded-md px-2 text-xs text-muted hover:bg-surface-2 hover:text-fg"
       >
         <UserRound className="h-4 w-4" />

@@ -11,6 +11,7 @@ import { flowsRouter } from "./routers/flows";
 import { bgpRouter } from "./routers/bgp";
 import { topologyRouter } from "./routers/topology";
 import { kubeRouter } from "./routers/kube";
+import { alarmsRouter } from "./routers/alarms";
 import { reachabilityRouter } from "./routers/reachability";
 
 export const appRouter = router({
@@ -26,6 +27,7 @@ export const appRouter = router({
   bgp: bgpRouter,
   topology: topologyRouter,
   kube: kubeRouter,
+  alarms: alarmsRouter,
   reachability: reachabilityRouter,
 });
 

@@ -14,6 +14,7 @@ import path from "node:path";
 import { portLabels } from "./model/types";
 import { seedLabDemo } from "./lab/demo";
 import { ensureLocalBgpRouter } from "./control/local-router";
+import { AlarmEngine, alarmInputs } from "./alarms";
 import { Reachability } from "./reachability";
 import { lineSink } from "./log";
 
@@ -52,6 +53,8 @@ export class Engine {
   kubeWatch: KubeWatchSource | null = null;
   /** flow collector, store, queries and the lab traffic generator (set by start) */
   analytics!: Analytics;
+  /** alarms computed from the live state (contrail-alarm-gen's role) */
+  alarms!: AlarmEngine;
   /** reachability questions over the compiled state (no packets sent) */
   reachability!: Reachability;
 
@@ -110,6 +113,8 @@ export class Engine {
     config.subscribe((e) => {
       if (e.type === "virtual-machine-interface") engine.analytics.portsChanged();
     });
+    engine.alarms = new AlarmEngine(() => alarmInputs(engine));
+    engine.alarms.start();
     const labNodes = opts.labNodes ?? 0;
     if (labNodes > 0) {
       engine.lab = new Lab(config, `127.0.0.1:${control.listenPort}`, labNodes, trust, path.join(dir, "agents"));
@@ -136,6 +141,7 @@ export class Engine {
   }
 
   async stop() {
+    this.alarms?.stop();
     await this.kubeWatch?.stop();
     await this.kube?.stop();
     await this.lab?.stop();

@@ -3,13 +3,19 @@
 // with query_rest.idl's body (table, start_time, end_time, select_fields, where, filter, sort,
 // sort_fields, limit, dir) — synchronous, or asynchronous with `Expect: 202-accepted` (202 and
 // /analytics/query/<qid> to poll; its chunk at /analytics/query/<qid>/chunk-final/0). Any role may
-// query; authentication as for /vnc.
+// query; authentication as for /vnc. GET /analytics/alarms and POST /analytics/alarms/acknowledge
+// serve the alarm engine (server/engine/alarms) in Contrail's shape.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { CONTRAIL_TABLES, contrailSchema } from "../engine/analytics";
 import { WeftError } from "../engine/model/errors";
 import type { Services } from "../services";
 import { flowProjects } from "../auth/scope";
 import { readJson, requireActor, send, sendError } from "./vnc";
+import { acknowledgeAlarm } from "../engine/alarms";
+
+function badParam(name: string, value: string): never {
+  throw new WeftError("bad_request", `${name}=${value}: use true or false`, [{ field: name, message: "true or false" }]);
+}
 
 /**
  * `{"value": [...]}` written a few hundred rows at a time, one row per line (as
@@ -49,6 +55,22 @@ export async function handleAnalytics(s: Services, req: IncomingMessage, res: Se
       // one row per line, as contrail-analytics-api streams a chunk (its clients read it line by line)
       return sendRows(res, a.contrailQueries.chunk(parts[1], /^\d+$/.test(parts[3]) ? Number(parts[3]) : -1, Date.now(), owner));
     }
+    // contrail-analytics-api's alarms: the list (ackFilt=true|false as Contrail; cleared=true adds
+    // the recent history, a Weft extension) and the acknowledgement with the listed token
+    if (parts.length === 1 && parts[0] === "alarms" && method === "GET") {
+      const ackFilt = url.searchParams.get("ackFilt");
+      const acknowledged = ackFilt === null ? undefined : /^true$/i.test(ackFilt) ? true : /^false$/i.test(ackFilt) ? false : badParam("ackFilt", ackFilt);
+      return send(res, 200, s.engine.alarms.contrailView({ acknowledged, cleared: url.searchParams.get("cleared") === "true" }));
+    }
+    if (parts.length === 2 && parts[0] === "alarms" && parts[1] === "acknowledge" && method === "POST") {
+      const body = (await readJson(req)) as Record<string, unknown> | null;
+      const missing = ["table", "name", "type", "token"].filter((k) => typeof body?.[k] !== "string" || !(body[k] as string));
+      if (missing.length)
+        throw new WeftError("bad_request", `acknowledge needs {table, name, type, token} as listed by GET /analytics/alarms; missing or not a string: ${missing.join(", ")}`, missing.map((field) => ({ field, message: "required string" })));
+      const b = body as Record<string, string>;
+      acknowledgeAlarm(s.engine, { table: b.table, name: b.name, type: b.type, token: b.token }, actor);
+      return send(res, 200, {});
+    }
     if (parts.length === 1 && parts[0] === "tables" && method === "GET")
       return send(res, 200, CONTRAIL_TABLES.map((name) => ({ name, href: `${base}/table/${name}`, type: "FLOW", display_name: name })));
     if (parts.length === 2 && parts[0] === "table" && method === "GET") {
@@ -56,7 +78,7 @@ export async function handleAnalytics(s: Services, req: IncomingMessage, res: Se
       return send(res, 200, [{ name: "schema", href: `${base}/table/${parts[1]}/schema` }]);
     }
     if (parts.length === 3 && parts[0] === "table" && parts[2] === "schema" && method === "GET") return send(res, 200, contrailSchema(parts[1]));
-    throw new WeftError("not_found", `no ${method} ${url.pathname}: use GET /analytics/tables, GET /analytics/table/<table>/schema, POST /analytics/query (Expect: 202-accepted for an asynchronous query), GET /analytics/query/<qid>, GET /analytics/query/<qid>/chunk-final/0`);
+    throw new WeftError("not_found", `no ${method} ${url.pathname}: use GET /analytics/alarms, POST /analytics/alarms/acknowledge, GET /analytics/tables, GET /analytics/table/<table>/schema, POST /analytics/query (Expect: 202-accepted for an asynchronous query), GET /analytics/query/<qid>, GET /analytics/query/<qid>/chunk-final/0`);
   } catch (e) {
     sendError(res, e);
   } finally {

@@ -230,6 +230,27 @@ export function openApiDocument(base: string): Record<string, unknown> {
       responses: { 200: { description: "{ value: [rows] }" }, 404: err },
     },
   };
+  paths["/analytics/alarms"] = {
+    servers: root,
+    get: {
+      summary: "Alarms raised from the live state (node down, BGP session not Established, max-prefix, flow-export drops, flow-store backlog, address pools above 90 %), in Contrail's shape",
+      tags: ["analytics"],
+      parameters: [
+        { name: "ackFilt", in: "query", required: false, schema: { type: "string", enum: ["true", "false"] }, description: "only acknowledged (true) or unacknowledged (false) alarms" },
+        { name: "cleared", in: "query", required: false, schema: { type: "string", enum: ["true"] }, description: "Weft: also the alarms cleared in the last hour (weft_state: cleared)" },
+      ],
+      responses: { 200: { description: "{ <table: vrouter | control-node | bgp-peer | analytics-node | virtual-network>: [{ name, value: { UVEAlarms: { alarms: [{ type, severity (0 critical, 1 major, 2 minor), ack, timestamp (µs), token, description, weft_state }] } } }] }" }, 400: err, 401: err },
+    },
+  };
+  paths["/analytics/alarms/acknowledge"] = {
+    servers: root,
+    post: {
+      summary: "Acknowledges a raised alarm (operator or admin; an operator only for networks of their projects)",
+      tags: ["analytics"],
+      requestBody: { required: true, content: { "application/json": { schema: { type: "object", required: ["table", "name", "type", "token"], properties: { table: { type: "string" }, name: { type: "string" }, type: { type: "string" }, token: { type: "string", description: "as listed: an earlier raise's token is refused" } } } } } },
+      responses: { 200: { description: "{}" }, 400: err, 401: err, 403: err, 404: err },
+    },
+  };
   paths["/analytics/tables"] = { servers: root, get: { summary: "The flow tables (FlowRecordTable, FlowSeriesTable)", tags: ["analytics"], responses: { 200: { description: "[{name, href}]" } } } };
   paths["/analytics/table/{table}/schema"] = {
     servers: root,

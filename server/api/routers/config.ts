@@ -35,6 +35,8 @@ export const configRouter = router({
       object: renderObject(svc, obj, { base: "/vnc" }),
       children: svc.children(obj.uuid),
       backRefs: svc.backRefs(obj.uuid).map(({ attr: _a, ...b }) => b),
+      /** why a delete would be refused now (the console disables Delete and says so) */
+      deleteBlockers: svc.deleteBlockers(input.type, obj.uuid),
     };
   }),
 

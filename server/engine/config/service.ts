@@ -16,6 +16,7 @@ import { checkMeta, parseProps, resolveRefs, splitBody } from "./input";
 import { persistBatch } from "./persistence";
 import { MemoryStore } from "./store";
 import type { RuleContext } from "./strategy";
+import type { NetworkAllocator } from "../ipam/allocator";
 import { Tx } from "./tx";
 import { strategyOf } from "./types";
 import { fail } from "./validate";
@@ -171,6 +172,16 @@ export class ConfigService implements ConfigApi {
     return out;
   }
 
+  /** Allocation-pool usage of every virtual network's subnets (IPAM's view, for alarms and pages). */
+  addressUsage(): { networkUuid: string; fq_name: string[]; subnets: ReturnType<NetworkAllocator["usage"]> }[] {
+    const out: { networkUuid: string; fq_name: string[]; subnets: ReturnType<NetworkAllocator["usage"]> }[] = [];
+    for (const [uuid, a] of this.store.allocators) {
+      const vn = this.store.get(uuid);
+      if (vn) out.push({ networkUuid: uuid, fq_name: vn.fq_name, subnets: a.usage() });
+    }
+    return out;
+  }
+
   children(uuid: string): ChildRef[] {
     return this.store.childrenOf(uuid).map((c) => ({ to: c.fq_name, uuid: c.uuid, type: c.type }));
   }
@@ -275,24 +286,53 @@ export class ConfigService implements ConfigApi {
     });
   }
 
+  /** What keeps an object from being deleted (children and back-refs), and what goes with it. */
+  private deleteBlockersOf(obj: ConfigObject, ctx: RuleContext) {
+    // what the type created by itself goes with it (a project's default security group, an
+    // external network's automatic `public` pool) when nothing else uses it
+    const owned = strategyOf(obj.type).ownedChildren?.(obj, ctx) ?? [];
+    const ownedUuids = new Set(owned.map((o) => o.uuid));
+    const children = this.store.childrenOf(obj.uuid).filter((c) => !ownedUuids.has(c.uuid));
+    const backRefs = this.store.backRefsOf(obj.uuid).filter((b) => !ownedUuids.has(b.from));
+    return { children, backRefs, owned };
+  }
+
+  private blockerLines(b: { children: ConfigObject[]; backRefs: { from: string; field: string }[] }): string[] {
+    return [
+      ...b.children.map((c) => `child ${c.type} ${fqString(c.fq_name)}`),
+      ...b.backRefs.map((r) => {
+        const o = this.store.get(r.from)!;
+        return `${o.type} ${fqString(o.fq_name)} (${r.field})`;
+      }),
+    ];
+  }
+
+  /** Why a delete would be refused now, one line per blocking object (empty: it would go through). */
+  deleteBlockers(type: ObjectType, uuid: string): string[] {
+    const obj = this.get(type, uuid);
+    // outside a write: the strategies' ownedChildren only read the store
+    const readOnly = {
+      store: this.store,
+      clusterAsn: this.clusterAsn,
+      projectOf: (o: ConfigObject) => this.projectOf(o),
+      list: (t: ObjectType) => this.list(t),
+      get tx(): never {
+        throw new Error("deleteBlockers: no write in progress");
+      },
+      get actor(): never {
+        throw new Error("deleteBlockers: no write in progress");
+      },
+    } as unknown as RuleContext;
+    return this.blockerLines(this.deleteBlockersOf(obj, readOnly));
+  }
+
   delete(type: ObjectType, uuid: string, actor: Actor): Promise<void> {
     return this.run(actor, (tx) => {
       const obj = this.get(type, uuid);
       this.authorize(actor, obj, "delete");
-      // what the type created by itself goes with it (a project's default security group, an
-      // external network's automatic `public` pool) when nothing else uses it
-      const owned = strategyOf(type).ownedChildren?.(obj, this.ctx(tx)) ?? [];
-      const ownedUuids = new Set(owned.map((o) => o.uuid));
-      const children = this.store.childrenOf(uuid).filter((c) => !ownedUuids.has(c.uuid));
-      const backRefs = this.store.backRefsOf(uuid).filter((b) => !ownedUuids.has(b.from));
+      const { children, backRefs, owned } = this.deleteBlockersOf(obj, this.ctx(tx));
       if (children.length || backRefs.length) {
-        const list = [
-          ...children.map((c) => `child ${c.type} ${fqString(c.fq_name)}`),
-          ...backRefs.map((b) => {
-            const o = this.store.get(b.from)!;
-            return `${o.type} ${fqString(o.fq_name)} (${b.field})`;
-          }),
-        ];
+        const list = this.blockerLines({ children, backRefs });
         throw conflict(
           `cannot delete ${type} ${fqString(obj.fq_name)}: still in use by ${list.length} object(s): ${list.slice(0, 20).join(", ")}${list.length > 20 ? ", …" : ""}`,
           {

@@ -76,6 +76,8 @@ export function computeNodes(e: Engine) {
           }
         : null,
       configured: !!vr,
+      /** a compute node the lab runs: whether its agent was stopped from the console */
+      lab: e.lab?.nodes.some((l) => l.name === name) ? { stopped: !!e.lab.nodes.find((l) => l.name === name)?.held } : null,
       // trust (issue 14): the certificate the node holds, and what was refused from it
       enrolled: vr ? e.trust.certificatesOf(vr.uuid).some((c) => !c.revokedAt && c.notAfter.getTime() > Date.now()) : false,
       certSerial: s?.certSerial ?? "",

@@ -3,7 +3,7 @@
 // event loop: an address can never be handed out twice. The config store's unique key on
 // (network, address) backs this up in the database.
 import { WeftError } from "../model/errors";
-import { type Family, contains, formatAddress, parseAddress } from "../model/net";
+import { type Family, cidrText, contains, formatAddress, parseAddress } from "../model/net";
 import { type SubnetPlan, usableRange } from "./subnet";
 
 export interface Allocation {
@@ -46,6 +46,30 @@ export class NetworkAllocator {
     const a = parseAddress(address);
     if (!a) return undefined;
     return this.plans.find((p) => contains(p.cidr, a.family, a.value));
+  }
+
+  /**
+   * How full each subnet's allocation pools are: addresses handed out from the pools / addresses
+   * the pools hold (fixed addresses outside the pools and the gateway/DNS reservations do not
+   * count: they never exhaust a pool). For the "pool above 90 %" alarm and the network page.
+   */
+  usage(): { subnetUuid: string; cidr: string; total: number; used: number }[] {
+    const inPools = (p: SubnetPlan, v: bigint | null) => v !== null && p.pools.some(([lo, hi]) => v >= lo && v <= hi);
+    const out = this.plans.map((p) => ({
+      subnetUuid: p.subnetUuid,
+      cidr: cidrText(p.cidr),
+      // the gateway and the DNS address are never handed out, even inside a pool
+      total: p.pools.reduce((n, [a, b]) => n + Number(b - a + 1n), 0) - (inPools(p, p.gateway) ? 1 : 0) - (inPools(p, p.dns) && p.dns !== p.gateway ? 1 : 0),
+      used: 0,
+    }));
+    if (!out.length) return out;
+    for (const address of this.used.keys()) {
+      const a = parseAddress(address);
+      if (!a) continue;
+      const i = this.plans.findIndex((p) => contains(p.cidr, a.family, a.value));
+      if (i >= 0 && this.plans[i].pools.some(([lo, hi]) => a.value >= lo && a.value <= hi)) out[i].used++;
+    }
+    return out;
   }
 
   /** Addresses in use in a subnet (for "cannot remove subnet: addresses in use" errors). */

@@ -11,6 +11,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ConfigService } from "../config/service";
 import { SYSTEM_ACTOR } from "../config/api";
+import { WeftError } from "../model/errors";
 import type { AgentTrust } from "../control/agent-trust";
 import { loadCredentials } from "../agent/credentials";
 import { acquireLabLink, LAB_LINK, type LabLink } from "./lab-link";
@@ -26,6 +27,8 @@ export interface LabNode {
   address: string;
   process: ChildProcess | null;
   restarts: number;
+  /** stopped by an operator (Stop agent): not restarted until started again */
+  held: boolean;
 }
 
 export class Lab {
@@ -72,7 +75,7 @@ export class Lab {
       } else if (vr.virtual_router_ip_address !== address) {
         await this.config.update("virtual-router", vr.uuid, { virtual_router_ip_address: address }, SYSTEM_ACTOR);
       }
-      const node: LabNode = { name, address, process: null, restarts: 0 };
+      const node: LabNode = { name, address, process: null, restarts: 0, held: false };
       this.nodes.push(node);
       await this.spawn(node);
     }
@@ -97,10 +100,41 @@ export class Lab {
     child.stderr?.on("data", (b: Buffer) => b.toString().split("\n").forEach(prefix));
     child.on("exit", (code, signal) => {
       node.process = null;
-      if (this.stopping) return;
+      if (this.stopping || node.held) return;
       this.log(`[${node.name}] agent exited (${signal ?? code}); restarting in 2 s`);
       node.restarts++;
       setTimeout(() => !this.stopping && void this.spawn(node).catch((e: Error) => this.log(`[${node.name}] cannot restart: ${e.message}`)), 2000);
+    });
+  }
+
+  /**
+   * Stops or starts one lab node's agent process (the compute node page's Stop agent / Start
+   * agent: what an operator does to see a node failure and its alarm without killing anything
+   * by hand). A stopped agent stays stopped until started again.
+   */
+  async setRunning(name: string, running: boolean): Promise<LabNode> {
+    const node = this.nodes.find((n) => n.name === name);
+    if (!node) throw new WeftError("not_found", `${name} is not a lab compute node (the lab runs ${this.nodes.map((n) => n.name).join(", ") || "none"})`);
+    if (running) {
+      node.held = false;
+      if (!node.process && !this.stopping) this.spawn(node);
+      return node;
+    }
+    node.held = true;
+    const p = node.process;
+    if (p) await this.kill(p);
+    return node;
+  }
+
+  private kill(p: ChildProcess) {
+    return new Promise<void>((resolve) => {
+      if (p.exitCode !== null || p.signalCode !== null) return resolve();
+      const t = setTimeout(() => p.kill("SIGKILL"), 3000);
+      p.once("exit", () => {
+        clearTimeout(t);
+        resolve();
+      });
+      p.kill("SIGTERM");
     });
   }
 
