@@ -64,6 +64,11 @@ for (const f of files.sort()) {
     rows.push(["dataplane", "iperf3 across two nodes: Weft's kernel data plane / by hand", num(r.throughput_ratio), "≥ 0.95", at]);
     rows.push(["", "CNI ADD → reachable p50 (port created → reachable p50)", `${num(r.cni_add_to_reachable_p50_ms, " ms")} (${num(r.port_create_to_reachable_ms?.p50, " ms")})`, "< 200 ms", ""]);
     rows.push(["", "packets lost over an agent restart", num(r.agent_restart_packets_lost), "0", ""]);
+  } else if (r.bench === "reachability") {
+    const x = r.figures ?? {};
+    rows.push(["reachability", `${x.networks} networks / ${x.ports} ports: one question p50 (suggestions on)`, num(x.question_p50_ms, " ms"), "< 50 ms", at]);
+    rows.push(["", "matrix 100 × 100", num(x.matrix_100x100_ms, " ms"), "< 3000 ms", ""]);
+    rows.push(["", "what-if replay of 10M flows", x.whatif_10m_flows_ms === null ? "not implemented" : num(x.whatif_10m_flows_ms, " ms"), "< 5000 ms", ""]);
   } else if (r.bench === "agent-forwarding") {
     const x = r.figures ?? {};
     rows.push(["agent-forwarding", "local delivery, first packet / established", `${num(x.localFirstPacketPps)} / ${num(x.localEstablishedPps)} pkt/s`, "", at]);

@@ -11,7 +11,7 @@ ensure_node_modules
 ensure_prisma_client
 set +e
 
-ALL=(config-ports console-vn-list control-scale agent-forwarding bgp-export bgp-receive bgp-fuzz flows topology kube-scale dataplane hostile)
+ALL=(config-ports console-vn-list control-scale agent-forwarding bgp-export bgp-receive bgp-fuzz flows topology kube-scale dataplane hostile reachability)
 if [ $# -gt 0 ]; then BENCHES=("$@"); else BENCHES=("${ALL[@]}"); fi
 status=0
 ran=()
@@ -26,7 +26,7 @@ for b in "${BENCHES[@]}"; do
         log "next build failed: skipping $b"; status=1; continue
       fi
       ;;
-    config-ports|control-scale|agent-forwarding|bgp-fuzz|flows|kube-scale|hostile) ;;
+    config-ports|control-scale|agent-forwarding|bgp-fuzz|flows|kube-scale|hostile|reachability) ;;
     bgp-export|bgp-receive)
       if ! bash scripts/ensure-bgp-daemons.sh; then
         log "gobgpd could not be installed: skipping $b"; status=1; continue
