@@ -6,6 +6,8 @@
 // once. Reports each class's statuses, /healthz latencies, the event-loop delay of the server's
 // loop (perf_hooks.monitorEventLoopDelay) and agent session drops.
 import { type ChildProcess, spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
@@ -89,11 +91,16 @@ export async function runHostileSuite(opts: { records?: number; copies?: number;
     // two real agent processes on the control node
     const control = `127.0.0.1:${srv.services.engine.control.listenPort}`;
     const names = ["hostile-1", "hostile-2"];
-    names.forEach((name, i) => {
-      const child = spawn(path.join(root, "node_modules/.bin/tsx"), ["server/engine/agent/main.ts", "--control", control, "--name", name, "--address", `127.0.35.${11 + i}`, "--data-port", String(16635 + i)], { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
-      child.stderr!.on("data", () => undefined);
+    // the agent channel is mutual TLS: each node enrols with a token issued for it (issue 14)
+    const stateRoot = fs.mkdtempSync(path.join(os.tmpdir(), "weft-hostile-agents-"));
+    for (const [i, name] of names.entries()) {
+      const address = `127.0.35.${11 + i}`;
+      const token = await srv.services.engine.trust.issueLocalToken(name, address);
+      const args = ["server/engine/agent/main.ts", "--control", control, "--name", name, "--address", address, "--data-port", String(16635 + i), "--state-dir", path.join(stateRoot, name)];
+      const child = spawn(path.join(root, "node_modules/.bin/tsx"), args, { cwd: root, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, WEFT_ENROL_TOKEN: token } });
+      child.stderr!.on("data", (d: Buffer) => process.env.WEFT_HOSTILE_DEBUG && process.stderr.write(d));
       agents.push(child);
-    });
+    }
     const sessions = () => names.map((n) => srv.services.engine.control.agents.get(n));
     const deadline = Date.now() + 60_000;
     while (sessions().some((a) => a?.state !== "Up")) {

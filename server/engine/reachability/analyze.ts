@@ -237,7 +237,7 @@ export class Reachability {
         else changes.push(c);
       }
       world = draftWorld(this.live, this.deps.config, this.deps.control, this.deps.config.clusterAsn, changes);
-      const fabric = new ShadowFabric(world);
+      const fabric = new ShadowFabric(world, { port: probe.portUuid ?? "", addresses: new Set([probe.dst, ...(probe.src ? [probe.src] : [])]) });
       try {
         answer = await this.run(fabric, probe);
       } finally {

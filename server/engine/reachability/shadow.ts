@@ -25,7 +25,15 @@ export class ShadowFabric {
   private readonly net = new MemoryNetwork();
   private readonly shadows = new Map<string, Shadow>();
 
-  constructor(readonly world: World) {
+  /**
+   * `focus`: build shadows with only the ports a question can touch — the source port and the
+   * ports owning one of these addresses (fixed, floating or VIP) — for the throwaway fabrics of
+   * draft worlds; the live fabric (shared by every question) holds every port.
+   */
+  constructor(
+    readonly world: World,
+    private readonly focus: { port: string; addresses: Set<string> } | null = null,
+  ) {
     // a datagram to a node without a shadow yet: build it (its endpoint binds synchronously)
     this.net.resolve = (address, port) => {
       const name = this.world.nodeAt(address, port);
@@ -42,7 +50,9 @@ export class ShadowFabric {
     const state = new AgentState({ name, address: id.address, dataPort: id.dataPort, encapsulations: id.encapsulations });
     const g = this.world.globals;
     state.setGlobal({ encapsulation_priority: g.encapsulationPriority, autonomous_system: g.autonomousSystem });
-    const ports = this.world.portsOnHost(name);
+    const f = this.focus;
+    const all = this.world.portsOnHost(name);
+    const ports = f ? all.filter((p) => p.uuid === f.port || p.addresses.some((a) => f.addresses.has(a)) || p.floatingIps.some((x) => f.addresses.has(x.address))) : all;
     // the labels its agent gave its ports, so routes elsewhere that name them reach the same ports
     for (const [uuid, label] of this.world.labels(name)) state.labels.assign(uuid, label);
     const vrfs = new Map<string, Vrf>();
