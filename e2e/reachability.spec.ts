@@ -50,7 +50,7 @@ test("ask why two workloads cannot talk, apply the suggestion, see them talk", a
   await expect(page.getByTestId("reach-reason")).toContainText("no route");
   const suggestion = page.getByTestId("reach-suggestion");
   await expect(suggestion).toHaveAttribute("data-verified", "true");
-  await expect(suggestion).toContainText("attached to");
+  await expect(suggestion).toContainText("attach it to virtual-network");
   await page.screenshot({ path: testInfo.outputPath("reachability-denied.png") });
   await page.getByTestId("reach-apply").click();
   await expect(page.getByTestId("reach-apply")).toHaveText(/Applied/);
