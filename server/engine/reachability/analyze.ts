@@ -151,10 +151,15 @@ export class Reachability {
     return this.fabric;
   }
 
-  ask(probe: Probe, opts: { suggest?: boolean } = {}): Promise<Answer> {
-    const run = this.queue.then(() => this.answer(probe, opts.suggest !== false));
+  /** Runs `work` after every question asked before it (each starts from empty flow tables). */
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work);
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  ask(probe: Probe, opts: { suggest?: boolean } = {}): Promise<Answer> {
+    return this.serial(() => this.answer(probe, opts.suggest !== false));
   }
 
   private async answer(probe: Probe, suggest: boolean): Promise<Answer> {
@@ -169,7 +174,7 @@ export class Reachability {
    * run back to back over the same shadows.
    */
   matrix(sources: string[], destinations: string[], protocol: Probe["protocol"], dstPort: number): Promise<Answer[][]> {
-    const run = this.queue.then(async () => {
+    return this.serial(async () => {
       const fabric = this.liveFabric();
       const rows: Answer[][] = [];
       let srcPort = 33000;
@@ -180,8 +185,6 @@ export class Reachability {
       }
       return rows;
     });
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 
   /** One question over one world's shadows. */

@@ -2,6 +2,8 @@
 // agents receive them. `LiveWorld` is the engine's current state; `DraftWorld` is the same with
 // a few ACLs, routing instances and tables replaced by what a draft change would compile to
 // (the "what would make it pass" search runs the pipeline over such drafts).
+import { DEFAULT_DATA_PORT } from "../agent/agent.ts";
+import { ENCAPSULATIONS } from "../agent/state.ts";
 import type { Compiler } from "../compiler/compiler";
 import type { CompiledPort, GlobalSettings, RoutingInstance } from "../compiler/types";
 import { type ControlNode, toRoute } from "../control/control-node";
@@ -31,8 +33,7 @@ export interface World {
   nodeAt(address: string, dataPort: number): string | null;
 }
 
-export const DEFAULT_DATA_PORT = 6635;
-const ALL_ENCAPS = ["MPLSoGRE", "MPLSoUDP", "VXLAN"];
+const ALL_ENCAPS: string[] = [...ENCAPSULATIONS];
 
 export function routesOf(world: World, vrf: string): Route[] {
   const t = world.table(vrf);
