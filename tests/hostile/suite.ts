@@ -68,6 +68,7 @@ export async function runHostileSuite(opts: { records?: number; copies?: number;
   process.env.WEFT_HOLD_TIME = "4";
   let s: TestServer | null = null;
   const agents: ChildProcess[] = [];
+  let stateRoot = "";
   try {
     s = await startServer({ host: HOSTILE_HOST });
     delete process.env.WEFT_HOLD_TIME;
@@ -92,12 +93,12 @@ export async function runHostileSuite(opts: { records?: number; copies?: number;
     const control = `127.0.0.1:${srv.services.engine.control.listenPort}`;
     const names = ["hostile-1", "hostile-2"];
     // the agent channel is mutual TLS: each node enrols with a token issued for it (issue 14)
-    const stateRoot = fs.mkdtempSync(path.join(os.tmpdir(), "weft-hostile-agents-"));
+    stateRoot = fs.mkdtempSync(path.join(os.tmpdir(), "weft-hostile-agents-"));
     for (const [i, name] of names.entries()) {
       const address = `127.0.35.${11 + i}`;
       const token = await srv.services.engine.trust.issueLocalToken(name, address);
       const args = ["server/engine/agent/main.ts", "--control", control, "--name", name, "--address", address, "--data-port", String(16635 + i), "--state-dir", path.join(stateRoot, name)];
-      const child = spawn(path.join(root, "node_modules/.bin/tsx"), args, { cwd: root, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, WEFT_ENROL_TOKEN: token } });
+      const child = spawn(path.join(root, "node_modules/.bin/tsx"), args, { cwd: root, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, WEFT_ENROL_TOKEN: token }, detached: true });
       child.stderr!.on("data", (d: Buffer) => process.env.WEFT_HOSTILE_DEBUG && process.stderr.write(d));
       agents.push(child);
     }
@@ -177,7 +178,16 @@ export async function runHostileSuite(opts: { records?: number; copies?: number;
     };
   } finally {
     delete process.env.WEFT_HOLD_TIME;
-    for (const a of agents) if (a.exitCode === null) a.kill("SIGKILL");
+    // tsx runs the agent in a child of its own: kill the whole process group, or the agent outlives
+    // the suite and holds its data port (the next run's agents then cannot bind)
+    for (const a of agents) {
+      try {
+        if (a.pid) process.kill(-a.pid, "SIGKILL");
+      } catch {
+        /* already gone */
+      }
+    }
     await s?.stop();
+    if (stateRoot) fs.rmSync(stateRoot, { recursive: true, force: true });
   }
 }
